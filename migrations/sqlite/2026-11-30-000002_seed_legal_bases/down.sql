@@ -1,0 +1,1 @@
+../../postgres/2026-11-30-000002_seed_legal_bases/down.sql

@@ -1,0 +1,173 @@
+//! Typed settings, parsed once at start-up from the environment and an optional `.env` file.
+//! Every key is documented in `.env.example`. A bad value stops start-up with a message that
+//! names the key and what it expected. `Debug` never shows secrets (the database URL is
+//! redacted by `DbUrl`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::db::{DbUrl, PoolSettings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DbUrl,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// `RUST_LOG` directives, validated at start-up.
+    pub log_filter: String,
+    pub db_pool: PoolSettings,
+    /// Largest JSON request body accepted, in bytes (larger: 413).
+    pub max_json_body: usize,
+    /// HTTP worker threads; `None` lets actix use one per core.
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid configuration: {key}: expected {expected}{}", got.as_ref().map(|g| format!(", got {g:?}")).unwrap_or_default())]
+pub struct ConfigError {
+    pub key: &'static str,
+    pub expected: String,
+    /// The offending value, when it is safe to show (never for secrets).
+    pub got: Option<String>,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_LOG_FILTER: &str = "info";
+
+impl Settings {
+    /// Reads `.env` (if present; real environment variables win) and the environment.
+    pub fn from_env() -> Result<Self, anyhow::Error> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => anyhow::bail!("cannot read .env: {e}"),
+        }
+        Ok(Self::from_lookup(|key| std::env::var(key).ok())?)
+    }
+
+    /// Parses settings from any key lookup (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let data_dir = PathBuf::from(get("ROGATORY_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        let database_url = match get("DATABASE_URL") {
+            // The URL may hold a password: name the problem, never echo the value.
+            Some(url) => {
+                DbUrl::parse(&url).map_err(|expected| ConfigError { key: "DATABASE_URL", expected, got: None })?
+            }
+            None => DbUrl::Sqlite(data_dir.join("rogatory.db")),
+        };
+        let listen = parse_key(&get, "ROGATORY_LISTEN", DEFAULT_LISTEN, "a socket address such as 127.0.0.1:8080")?;
+        let log_format = match get("ROGATORY_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    key: "ROGATORY_LOG_FORMAT",
+                    expected: "`pretty` or `json`".into(),
+                    got: Some(other.into()),
+                });
+            }
+        };
+        let log_filter = get("RUST_LOG").unwrap_or_else(|| DEFAULT_LOG_FILTER.into());
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|e| ConfigError {
+            key: "RUST_LOG",
+            expected: format!("tracing filter directives such as `info,rogatory=debug` ({e})"),
+            got: Some(log_filter.clone()),
+        })?;
+        let max_size: u32 = parse_key(&get, "ROGATORY_DB_POOL_SIZE", "8", "a whole number of connections, 1 to 256")?;
+        if !(1..=256).contains(&max_size) {
+            return Err(ConfigError {
+                key: "ROGATORY_DB_POOL_SIZE",
+                expected: "a whole number of connections, 1 to 256".into(),
+                got: Some(max_size.to_string()),
+            });
+        }
+        let timeout_secs: u64 = parse_key(&get, "ROGATORY_DB_TIMEOUT_SECS", "5", "a whole number of seconds")?;
+        let max_json_body: usize = parse_key(&get, "ROGATORY_MAX_JSON_BYTES", "1048576", "a size in bytes")?;
+        let workers = match get("ROGATORY_WORKERS") {
+            None => None,
+            Some(_) => Some(parse_key::<usize>(&get, "ROGATORY_WORKERS", "1", "a whole number of threads")?),
+        };
+
+        Ok(Settings {
+            database_url,
+            listen,
+            data_dir,
+            log_format,
+            log_filter,
+            db_pool: PoolSettings { max_size, connect_timeout: Duration::from_secs(timeout_secs.max(1)) },
+            max_json_body,
+            workers,
+        })
+    }
+}
+
+fn parse_key<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    let raw = get(key).unwrap_or_else(|| default.to_owned());
+    raw.parse().map_err(|_| ConfigError { key, expected: expected.into(), got: Some(raw) })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_on_sqlite_under_the_data_dir() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, DbUrl::Sqlite(PathBuf::from("./data/rogatory.db")));
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        let s = settings(&[("ROGATORY_DATA_DIR", "/srv/rog")]).unwrap();
+        assert_eq!(s.database_url, DbUrl::Sqlite(PathBuf::from("/srv/rog/rogatory.db")));
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_expectation() {
+        let e = settings(&[("ROGATORY_LISTEN", "localhost")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_LISTEN");
+        assert!(e.to_string().contains("socket address") && e.to_string().contains("\"localhost\""), "{e}");
+        let e = settings(&[("ROGATORY_LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_LOG_FORMAT");
+        let e = settings(&[("RUST_LOG", "info,[=")]).unwrap_err();
+        assert_eq!(e.key, "RUST_LOG");
+        let e = settings(&[("ROGATORY_DB_POOL_SIZE", "0")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_DB_POOL_SIZE");
+    }
+
+    #[test]
+    fn database_url_errors_never_echo_the_value() {
+        let e = settings(&[("DATABASE_URL", "mysql://root:topsecret@db/x")]).unwrap_err();
+        assert_eq!(e.key, "DATABASE_URL");
+        assert!(!e.to_string().contains("topsecret"), "{e}");
+    }
+
+    #[test]
+    fn debug_redacts_the_database_password() {
+        let s = settings(&[("DATABASE_URL", "postgres://app:topsecret@db:5432/rogatory")]).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("topsecret") && shown.contains("app:***@db"), "{shown}");
+    }
+}

@@ -1,0 +1,293 @@
+//! Storage: one diesel `MultiConnection` over PostgreSQL and SQLite, chosen by the URL scheme,
+//! an r2d2 pool, embedded migrations per backend, and `Db::run` which keeps blocking diesel work
+//! off the async executor. Only this module names a backend.
+
+pub mod migrations;
+pub mod schema;
+pub mod types;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use crate::error::ApiError;
+
+/// One connection type for both backends. PostgreSQL comes first: the derive's own
+/// `establish` tries variants in order (we never call it; see `DbUrl`).
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl AnyConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyConnection::Postgresql(_) => Backend::Postgres,
+            AnyConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        })
+    }
+}
+
+/// A database URL whose backend is decided by its scheme, never by trial and error: the
+/// derive's `establish` tries PostgreSQL, then opens the URL as a SQLite file, which hides the
+/// real PostgreSQL error (a wrong password reads "Invalid connection url").
+#[derive(Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    /// Path of the SQLite file.
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err("a sqlite URL needs a file path, e.g. sqlite://data/rogatory.db".into());
+            }
+            if path == ":memory:" {
+                return Err("an in-memory SQLite database cannot be shared by a connection pool; use a file".into());
+            }
+            return Ok(DbUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err("expected a URL starting with postgres://, postgresql:// or sqlite://".into())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Postgres(_) => Backend::Postgres,
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Opens one connection, with an error that names the real cause.
+    pub fn connect(&self) -> Result<AnyConnection, DbError> {
+        match self {
+            DbUrl::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(|e| DbError::Connect { target: self.redacted(), cause: e.to_string().trim().to_owned() }),
+            DbUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| DbError::Connect {
+                        target: self.redacted(),
+                        cause: format!("cannot create directory {}: {e}", parent.display()),
+                    })?;
+                }
+                let path_text = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path_text)
+                    .map_err(|e| DbError::Connect { target: self.redacted(), cause: e.to_string() })?;
+                // busy_timeout first: the pool opens connections in parallel and WAL needs a
+                // lock to switch modes (research/stack.md P5).
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| DbError::Connect {
+                    target: self.redacted(),
+                    cause: format!("cannot configure SQLite: {e}"),
+                })?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    /// The URL without its password, for logs and messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Postgres(url) => redact_password(url),
+            DbUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        }
+    }
+}
+
+/// Debug never shows a password.
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let tail = redact_query_password(tail);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => format!("{scheme}://{userinfo}@{host}{tail}"),
+        },
+        None => format!("{scheme}://{authority}{tail}"),
+    }
+}
+
+fn redact_query_password(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_owned();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", query.join("&"))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to {target}: {cause}")]
+    Connect { target: String, cause: String },
+    #[error("migrations failed on {target}: {cause}")]
+    Migrate { target: String, cause: String },
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// r2d2 manager that keys the backend on the URL scheme (see `DbUrl`) and applies the SQLite
+/// pragmas on every new connection.
+#[derive(Debug)]
+pub struct AnyConnectionManager {
+    url: DbUrl,
+}
+
+impl ManageConnection for AnyConnectionManager {
+    type Connection = AnyConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<AnyConnection, DbError> {
+        self.url.connect()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+pub type DbPool = Pool<AnyConnectionManager>;
+pub type DbConn = PooledConnection<AnyConnectionManager>;
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    pub connect_timeout: Duration,
+}
+
+/// The application's handle on the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    url: DbUrl,
+}
+
+impl fmt::Debug for Db {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Db").field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    /// Connects once (so a wrong password or a missing server is reported as such), applies
+    /// pending migrations, then builds the pool.
+    pub fn open(url: DbUrl, pool: &PoolSettings) -> Result<Self, DbError> {
+        let mut conn = url.connect()?;
+        migrations::run_pending(&mut conn).map_err(|cause| DbError::Migrate { target: url.redacted(), cause })?;
+        drop(conn);
+        let pool = Pool::builder()
+            .max_size(pool.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(pool.connect_timeout)
+            .build_unchecked(AnyConnectionManager { url: url.clone() });
+        Ok(Db { pool, url })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend()
+    }
+
+    pub fn url(&self) -> &DbUrl {
+        &self.url
+    }
+
+    /// Runs blocking diesel work on actix's blocking thread pool with a pooled connection.
+    pub async fn run<F, R>(&self, work: F) -> Result<R, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<R, ApiError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_scheme_picks_the_backend() {
+        assert_eq!(DbUrl::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(DbUrl::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(DbUrl::parse("sqlite://data/r.db").unwrap(), DbUrl::Sqlite(PathBuf::from("data/r.db")));
+        assert_eq!(DbUrl::parse("sqlite:r.db").unwrap(), DbUrl::Sqlite(PathBuf::from("r.db")));
+        assert!(DbUrl::parse("mysql://x").unwrap_err().contains("postgres://"));
+        assert!(DbUrl::parse("sqlite://").is_err());
+        assert!(DbUrl::parse("sqlite://:memory:").is_err());
+    }
+
+    #[test]
+    fn passwords_never_show() {
+        let url = DbUrl::parse("postgres://alice:s3cret@db:5432/rog?sslmode=require&password=x2").unwrap();
+        let shown = format!("{url:?} {}", url.redacted());
+        assert!(!shown.contains("s3cret") && !shown.contains("x2"), "{shown}");
+        assert!(shown.contains("alice:***@db:5432/rog"), "{shown}");
+        assert_eq!(redact_password("postgres://bob@h/db"), "postgres://bob@h/db");
+    }
+
+    #[test]
+    fn wrong_postgres_password_names_the_cause() {
+        // Nothing listens on port 1: the error must say the connection was refused,
+        // not "invalid connection url".
+        let url = DbUrl::parse("postgres://postgres:pw@127.0.0.1:1/x?connect_timeout=2").unwrap();
+        let err = url.connect().err().expect("no server on port 1").to_string();
+        assert!(err.contains("127.0.0.1") && !err.contains("pw@"), "{err}");
+        assert!(err.to_lowercase().contains("connect"), "{err}");
+    }
+}

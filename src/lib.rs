@@ -1,0 +1,17 @@
+//! Rogatory: issue, route and track cross-border evidence requests between states' contact
+//! points and online platforms. See `DESIGN.md` in the shared folder for the map.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod legal_bases;
+pub mod openapi;
+pub mod ops;
+pub mod routes;
+pub mod telemetry;
+pub mod vocab;
+
+pub use app::{AppState, build_app};
+pub use config::Settings;

@@ -1,0 +1,8 @@
+//! Every route of the API in one place; the OpenAPI document is collected from here.
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(crate::ops::configure);
+    cfg.service(scope::scope("/v1").configure(crate::legal_bases::configure));
+}

@@ -1,0 +1,93 @@
+//! The shared vocabulary of the domain (DESIGN.md section 3): closed lists that the API,
+//! the catalogue and later the requests use with the same spelling.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    Preservation,
+    Production,
+    EmergencyDisclosure,
+    MutualLegalAssistance,
+    ExpeditedDisclosure,
+    DomainRegistration,
+    UrgentInformation,
+}
+
+/// Which kind of party may receive a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientKind {
+    StateAuthority,
+    ServiceProvider,
+}
+
+/// What a state authority is designated as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Designation {
+    CentralAuthority,
+    /// Point of contact of the 24/7 network (ETS 185 Art 35).
+    #[serde(rename = "contact_point_24_7")]
+    ContactPoint24_7,
+    EnforcingAuthority,
+    Judicial,
+    Police,
+}
+
+/// Categories of data a request may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataCategory {
+    Subscriber,
+    Traffic,
+    Content,
+}
+
+/// The kinds of legal clock a request can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    Acknowledge,
+    Respond,
+    Object,
+    Preservation,
+    Recognition,
+    Execution,
+    NonDisclosure,
+}
+
+/// The event that starts a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockTrigger {
+    /// The addressee received the request (it was submitted to it).
+    Received,
+    /// The addressee recognised the request (EIO decision on recognition).
+    Recognised,
+    /// The addressee answered that the data are preserved.
+    Preserved,
+}
+
+/// The participant that must act before a clock runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Obligor {
+    Addressee,
+    EnforcingAuthority,
+    Issuer,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelled_as_in_the_design() {
+        assert_eq!(serde_json::to_value(Designation::ContactPoint24_7).unwrap(), "contact_point_24_7");
+        assert_eq!(serde_json::to_value(RequestKind::MutualLegalAssistance).unwrap(), "mutual_legal_assistance");
+    }
+}

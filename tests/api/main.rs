@@ -1,0 +1,9 @@
+//! Integration tests: the application as `serve` builds it, on SQLite and PostgreSQL.
+
+mod support;
+
+mod errors;
+mod legal_bases;
+mod migrations;
+mod openapi_spec;
+mod ops;

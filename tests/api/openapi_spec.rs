@@ -1,0 +1,125 @@
+//! The committed spec is the generated spec; every operation documents itself; the docs page
+//! and its assets are served by the binary, with nothing loaded from the internet.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::backend_test;
+
+const COMMITTED: &str = "openapi/openapi.json";
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let generated = rogatory::openapi::spec_json().expect("spec serialises");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+    if std::env::var("ROGATORY_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).expect("write the spec");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{COMMITTED} differs from the spec generated from the code.\n\
+         Regenerate it with `cargo run -- openapi --output {COMMITTED}` \
+         (or `ROGATORY_UPDATE_OPENAPI=1 cargo test committed_spec`), review the diff and commit it."
+    );
+}
+
+fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((method.to_uppercase(), path.clone(), op));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_operation_is_documented() {
+    let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let ops = operations(&spec);
+    assert!(ops.len() >= 4, "{ops:?}");
+    let mut ids = std::collections::BTreeSet::new();
+    for (method, path, op) in ops {
+        let name = format!("{method} {path}");
+        let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{name}: no operationId"));
+        assert!(
+            id.contains('_') && id.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{name}: operationId {id} is not verb_resource"
+        );
+        assert!(ids.insert(id.to_owned()), "{name}: duplicate operationId {id}");
+        assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name}: no summary");
+        assert!(op["description"].as_str().is_some_and(|s| !s.is_empty()), "{name}: no description");
+        assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name}: no tag");
+        assert!(op.get("security").is_some(), "{name}: security not declared");
+        let responses = op["responses"].as_object().unwrap_or_else(|| panic!("{name}: no responses"));
+        assert!(responses.keys().any(|s| s.starts_with('2')), "{name}: no success response");
+        for (status, response) in responses {
+            let content = response["content"].as_object().unwrap_or_else(|| panic!("{name} {status}: no content"));
+            if status.starts_with('4') || status.starts_with('5') {
+                let problem = &content["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(problem, "#/components/schemas/Problem", "{name} {status}: errors must be problems");
+            } else {
+                assert!(content.contains_key("application/json"), "{name} {status}");
+            }
+        }
+    }
+}
+
+#[test]
+fn schemas_carry_examples() {
+    let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+    for name in ["Problem", "LegalBasis", "Health", "Readiness"] {
+        let schema = &spec["components"]["schemas"][name];
+        assert!(schema.get("example").is_some() || schema.get("examples").is_some(), "{name} has no example: {schema}");
+    }
+}
+
+backend_test! {
+    async fn the_served_spec_is_the_generated_spec(app) {
+        let r = app.get("/openapi.json").await;
+        assert_eq!(r.status, 200);
+        let generated = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+        assert_eq!(r.json(), generated);
+    }
+}
+
+/// `src`/`href` attribute values of an HTML page.
+fn references(html: &str) -> Vec<String> {
+    let mut refs = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let rest = &html[i + attr.len()..];
+            if let Some(end) = rest.find('"') {
+                refs.push(rest[..end].to_owned());
+            }
+        }
+    }
+    refs
+}
+
+backend_test! {
+    async fn the_docs_page_works_offline(app) {
+        let r = app.get("/docs").await;
+        assert_eq!(r.status, 307);
+        assert_eq!(r.header("location"), Some("/docs/"));
+        let page = app.get("/docs/").await;
+        assert_eq!(page.status, 200);
+        let html = page.text();
+        let refs = references(&html);
+        assert!(refs.len() >= 3, "{refs:?}");
+        for reference in refs {
+            assert!(!reference.starts_with("http") && !reference.starts_with("//"), "the page loads {reference} from the internet");
+            let asset = app.get(&format!("/docs/{}", reference.trim_start_matches("./"))).await;
+            assert_eq!(asset.status, 200, "{reference}");
+            assert!(!asset.body.is_empty(), "{reference}");
+        }
+        let bundle = app.get("/docs/swagger-ui-bundle.js").await;
+        assert_eq!(bundle.status, 200);
+        assert!(bundle.body.len() > 500_000, "the Swagger UI bundle is served by the binary");
+        let init = app.get("/docs/swagger-initializer.js").await.text();
+        assert!(init.contains("/openapi.json"), "{init}");
+    }
+}
