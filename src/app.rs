@@ -10,6 +10,12 @@ use actix_web::{App, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use chrono::TimeDelta;
+
+use crate::auth::keys::KeyRing;
+use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::tokens::{self, Tokens};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::fallback::{self, RouteTable};
@@ -20,6 +26,9 @@ use crate::{http, openapi};
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<Tokens>,
+    pub token_failures: Arc<FailureLimiter>,
 }
 
 impl AppState {
@@ -27,10 +36,39 @@ impl AppState {
     /// real cause), applies pending migrations and builds the pool. Blocking: call it before
     /// the server starts, or from a blocking context.
     pub fn init(settings: Settings) -> anyhow::Result<Self> {
+        Self::init_with_clock(settings, Arc::new(SystemClock))
+    }
+
+    /// As `init`, with the clock the application reads time from (tests move it).
+    pub fn init_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| anyhow::anyhow!("ROGATORY_DATA_DIR: cannot create {}: {e}", settings.data_dir.display()))?;
+        let t = &settings.tokens;
+        let default_key = settings.data_dir.join("jwt-signing-key.pem");
+        let (keys, generated) = KeyRing::load(t.signing_key_file.as_deref(), &default_key, &t.previous_key_files)
+            .map_err(|e| anyhow::anyhow!("ROGATORY_JWT_SIGNING_KEY_FILE / ROGATORY_JWT_PREVIOUS_KEY_FILES: {e}"))?;
+        if let Some(path) = generated {
+            tracing::warn!(
+                path = %path.display(),
+                "generated a new token signing key; set ROGATORY_JWT_SIGNING_KEY_FILE to use a key you manage"
+            );
+        }
+        let external = match &t.external_issuers_file {
+            Some(path) => tokens::load_external_issuers(path)
+                .map_err(|e| anyhow::anyhow!("ROGATORY_EXTERNAL_ISSUERS_FILE: {e}"))?,
+            None => Vec::new(),
+        };
+        let tokens =
+            Tokens { keys, issuer: t.issuer.clone(), audience: t.audience.clone(), ttl_secs: t.ttl_secs, external };
+        let token_failures = FailureLimiter::new(t.max_failures, TimeDelta::seconds(t.failure_window_secs.max(1)));
         let db = Db::open(settings.database_url.clone(), &settings.db_pool)?;
-        Ok(AppState { settings: Arc::new(settings), db })
+        Ok(AppState {
+            settings: Arc::new(settings),
+            db,
+            clock,
+            tokens: Arc::new(tokens),
+            token_failures: Arc::new(token_failures),
+        })
     }
 }
 

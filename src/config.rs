@@ -29,6 +29,25 @@ pub struct Settings {
     pub max_json_body: usize,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
+    pub tokens: TokenSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// `iss` of the exchange's tokens.
+    pub issuer: String,
+    /// `aud` of the exchange's tokens.
+    pub audience: String,
+    pub ttl_secs: i64,
+    /// Ed25519 private key (PKCS#8 PEM); `None`: `<data dir>/jwt-signing-key.pem`, generated if missing.
+    pub signing_key_file: Option<PathBuf>,
+    /// Keys that still verify tokens and documents during a rotation (private or public PEM).
+    pub previous_key_files: Vec<PathBuf>,
+    /// JSON list of external issuers whose tokens are accepted.
+    pub external_issuers_file: Option<PathBuf>,
+    /// Failed token requests allowed per client id and per address within the window.
+    pub max_failures: usize,
+    pub failure_window_secs: i64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -100,7 +119,42 @@ impl Settings {
             Some(_) => Some(parse_key::<usize>(&get, "ROGATORY_WORKERS", "1", "a whole number of threads")?),
         };
 
+        let public_url = get("ROGATORY_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError {
+                key: "ROGATORY_PUBLIC_URL",
+                expected: "an http:// or https:// URL".into(),
+                got: Some(public_url),
+            });
+        }
+        let ttl_secs: i64 = parse_key(&get, "ROGATORY_TOKEN_TTL_SECS", "900", "a lifetime in seconds, 60 to 86400")?;
+        if !(60..=86_400).contains(&ttl_secs) {
+            return Err(ConfigError {
+                key: "ROGATORY_TOKEN_TTL_SECS",
+                expected: "a lifetime in seconds, 60 to 86400".into(),
+                got: Some(ttl_secs.to_string()),
+            });
+        }
+        let tokens = TokenSettings {
+            issuer: get("ROGATORY_TOKEN_ISSUER").unwrap_or_else(|| public_url.trim_end_matches('/').to_owned()),
+            audience: get("ROGATORY_TOKEN_AUDIENCE").unwrap_or_else(|| "rogatory".into()),
+            ttl_secs,
+            signing_key_file: get("ROGATORY_JWT_SIGNING_KEY_FILE").map(PathBuf::from),
+            previous_key_files: get("ROGATORY_JWT_PREVIOUS_KEY_FILES")
+                .map(|v| v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect())
+                .unwrap_or_default(),
+            external_issuers_file: get("ROGATORY_EXTERNAL_ISSUERS_FILE").map(PathBuf::from),
+            max_failures: parse_key(&get, "ROGATORY_TOKEN_MAX_FAILURES", "10", "a whole number of attempts")?,
+            failure_window_secs: parse_key(
+                &get,
+                "ROGATORY_TOKEN_FAILURE_WINDOW_SECS",
+                "300",
+                "a whole number of seconds",
+            )?,
+        };
+
         Ok(Settings {
+            tokens,
             database_url,
             listen,
             data_dir,

@@ -1,7 +1,11 @@
 //! Rogatory: issue, route and track cross-border evidence requests between states' contact
 //! points and online platforms. See `DESIGN.md` in the shared folder for the map.
 
+pub mod admin;
 pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -9,8 +13,10 @@ pub mod http;
 pub mod legal_bases;
 pub mod openapi;
 pub mod ops;
+pub mod parties;
 pub mod routes;
 pub mod telemetry;
+pub mod validate;
 pub mod vocab;
 
 pub use app::{AppState, build_app};

@@ -4,7 +4,10 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 
+use rogatory::auth::roles::Role;
 use rogatory::db::migrations;
+use rogatory::parties::dto::{LegalEntity, NewParty, PartyKind};
+use rogatory::vocab::Designation;
 use rogatory::{AppState, Settings, build_app, openapi, telemetry};
 
 /// Rogatory: cross-border evidence requests between states and platforms.
@@ -27,6 +30,70 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Directory administration without HTTP access (prints JSON).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create the exchange's own party and its first exchange_admin client on an empty
+    /// directory; prints the client's credentials once. Refuses to run again.
+    Bootstrap {
+        /// Name of the exchange's party.
+        #[arg(long, default_value = "Rogatory exchange")]
+        name: String,
+        /// Notification address of the exchange's operators.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create a party (pending verification unless --active).
+    CreateParty {
+        /// state_authority or service_provider
+        #[arg(long, value_parser = rogatory::admin::parse_word::<PartyKind>)]
+        kind: PartyKind,
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-2
+        #[arg(long)]
+        country: Option<String>,
+        /// central_authority, contact_point_24_7, enforcing_authority, judicial, police (repeatable)
+        #[arg(long = "designation", value_parser = rogatory::admin::parse_word::<Designation>)]
+        designations: Vec<Designation>,
+        /// REGION:COUNTRY:NAME, e.g. EU:IE:Example Ltd (repeatable; service providers)
+        #[arg(long = "legal-entity", value_parser = rogatory::admin::parse_legal_entity)]
+        legal_entities: Vec<LegalEntity>,
+        /// Code of an accepted legal basis (repeatable)
+        #[arg(long = "legal-basis")]
+        legal_bases: Vec<String>,
+        /// ISO 639-1 (repeatable)
+        #[arg(long = "language")]
+        languages: Vec<String>,
+        /// Notification e-mail address (repeatable, at least one)
+        #[arg(long = "email")]
+        emails: Vec<String>,
+        #[arg(long)]
+        emergency_contact: Option<String>,
+        /// Create the party already verified.
+        #[arg(long)]
+        active: bool,
+    },
+    /// Create an API client of a party; prints its credentials once.
+    CreateClient {
+        /// Party id
+        #[arg(long)]
+        party: uuid::Uuid,
+        #[arg(long)]
+        name: String,
+        /// operator, approver, responder, auditor, party_admin, exchange_admin (repeatable)
+        #[arg(long = "role", value_parser = rogatory::admin::parse_word::<Role>, required = true)]
+        roles: Vec<Role>,
+        /// Map tokens of this configured external issuer to the client (with --external-subject).
+        #[arg(long, requires = "external_subject")]
+        external_issuer: Option<String>,
+        #[arg(long, requires = "external_issuer")]
+        external_subject: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -35,6 +102,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
         Command::Openapi { output } => print_openapi(output),
+        Command::Admin(command) => admin(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,5 +160,50 @@ fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
         }
         None => print!("{text}"),
     }
+    Ok(())
+}
+
+fn admin(command: AdminCommand) -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let output = match command {
+        AdminCommand::Bootstrap { name, email } => {
+            let credentials = rogatory::admin::bootstrap(&settings, &name, email)?;
+            serde_json::json!({
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+                "party_id": credentials.client.party_id,
+            })
+        }
+        AdminCommand::CreateParty {
+            kind,
+            name,
+            country,
+            designations,
+            legal_entities,
+            legal_bases,
+            languages,
+            emails,
+            emergency_contact,
+            active,
+        } => {
+            let input = NewParty {
+                kind,
+                name,
+                country,
+                designations,
+                legal_entities,
+                accepted_legal_bases: legal_bases,
+                languages,
+                emergency_contact,
+                notification_emails: emails,
+            };
+            serde_json::to_value(rogatory::admin::create_party(&settings, input, active)?)?
+        }
+        AdminCommand::CreateClient { party, name, roles, external_issuer, external_subject } => {
+            let external = external_issuer.zip(external_subject);
+            serde_json::to_value(rogatory::admin::create_client(&settings, party, name, roles, external)?)?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())
 }

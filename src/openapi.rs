@@ -3,7 +3,8 @@
 //! `openapi/openapi.json` (a test fails when they differ).
 
 use actix_web::dev::{ServiceFactory, ServiceRequest};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
 use crate::error::{FieldError, Problem};
@@ -21,10 +22,40 @@ use crate::error::{FieldError, Problem};
     tags(
         (name = "operations", description = "Liveness and readiness"),
         (name = "legal-bases", description = "The catalogue of legal instruments, their recipients, required fields and clocks"),
+        (name = "auth", description = "OAuth 2.0 client credentials, the exchange's public keys, the caller"),
+        (name = "parties", description = "The directory of state authorities and service providers, and their API clients"),
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
 )]
 struct ApiDoc;
+
+/// `oauth2` (client-credentials flow at `/v1/oauth/token`) and `bearer` (the same JWT, for
+/// clients that obtain it themselves). Protected operations accept either.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new("/v1/oauth/token", Scopes::new()))],
+                "Client credentials of an API client (RFC 6749 §4.4)",
+            )),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from /v1/oauth/token (EdDSA-signed JWT)"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Registers the API on an application and returns it with the document of what was registered.
 pub fn assemble<T>(app: UtoipaApp<T>) -> (actix_web::App<T>, utoipa::openapi::OpenApi)

@@ -4,5 +4,11 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(crate::ops::configure);
-    cfg.service(scope::scope("/v1").configure(crate::legal_bases::configure));
+    cfg.service(crate::auth::handlers::get_jwks);
+    cfg.service(
+        scope::scope("/v1")
+            .configure(crate::auth::configure)
+            .configure(crate::legal_bases::configure)
+            .configure(crate::parties::configure),
+    );
 }

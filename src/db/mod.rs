@@ -2,6 +2,7 @@
 //! an r2d2 pool, embedded migrations per backend, and `Db::run` which keeps blocking diesel work
 //! off the async executor. Only this module names a backend.
 
+pub mod codec;
 pub mod migrations;
 pub mod schema;
 pub mod types;

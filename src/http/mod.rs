@@ -3,6 +3,8 @@
 //! the safety net that turns any error response produced outside our handlers into a problem.
 
 pub mod fallback;
+pub mod pagination;
+pub mod preconditions;
 
 use std::time::Instant;
 
@@ -57,11 +59,11 @@ pub async fn request_context(
 pub fn problem_safety_net<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
-    if is_problem {
+    // Problems, and the OAuth token endpoint's JSON errors (RFC 6749 §5.2), are kept as they are.
+    let is_deliberate = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()) || v.as_bytes().starts_with(b"application/json")
+    });
+    if is_deliberate {
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let kind = ProblemType::for_status(response.status());

@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::duration::IsoDuration;
 use super::model::LegalBasisRow;
+use crate::db::codec::{decode, decode_text};
 use crate::error::ApiError;
 use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Designation, Obligor, RecipientKind, RequestKind};
 
@@ -134,13 +135,14 @@ impl LegalBasis {
     /// of the seed, reported as an internal error (and logged with the column at fault).
     pub fn try_from_row(row: LegalBasisRow) -> Result<Self, ApiError> {
         let code = row.code;
+        let _span = tracing::debug_span!("legal_basis", code = %code).entered();
         Ok(LegalBasis {
-            request_kind: column(&code, "request_kind", serde_json::Value::String(row.request_kind))?,
-            allowed_recipient_kinds: column(&code, "allowed_recipient_kinds", row.allowed_recipient_kinds)?,
-            preferred_designations: column(&code, "preferred_designations", row.preferred_designations)?,
-            required_fields: column(&code, "required_fields", row.required_fields)?,
-            clocks: column(&code, "clocks", row.clocks)?,
-            extensions: column(&code, "extensions", row.extensions)?,
+            request_kind: decode_text("legal_bases.request_kind", row.request_kind)?,
+            allowed_recipient_kinds: decode("legal_bases.allowed_recipient_kinds", row.allowed_recipient_kinds)?,
+            preferred_designations: decode("legal_bases.preferred_designations", row.preferred_designations)?,
+            required_fields: decode("legal_bases.required_fields", row.required_fields)?,
+            clocks: decode("legal_bases.clocks", row.clocks)?,
+            extensions: decode("legal_bases.extensions", row.extensions)?,
             title: row.title,
             instrument: row.instrument,
             article: row.article,
@@ -152,9 +154,4 @@ impl LegalBasis {
             code,
         })
     }
-}
-
-fn column<T: DeserializeOwned>(code: &str, name: &str, value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("legal basis {code}: column {name} is not valid: {e}")))
 }

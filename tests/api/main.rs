@@ -2,8 +2,12 @@
 
 mod support;
 
+mod auth;
+mod cli;
+mod default_deny;
 mod errors;
 mod legal_bases;
 mod migrations;
 mod openapi_spec;
 mod ops;
+mod parties;

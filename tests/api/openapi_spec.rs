@@ -55,10 +55,23 @@ fn every_operation_is_documented() {
         assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{name}: no tag");
         assert!(op.get("security").is_some(), "{name}: security not declared");
         let responses = op["responses"].as_object().unwrap_or_else(|| panic!("{name}: no responses"));
+        let secured =
+            op["security"].as_array().is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())));
+        if secured {
+            assert!(responses.contains_key("401"), "{name}: a protected operation documents 401");
+        }
         assert!(responses.keys().any(|s| s.starts_with('2')), "{name}: no success response");
         for (status, response) in responses {
+            if status == "204" {
+                assert!(response.get("content").is_none(), "{name}: 204 has no body");
+                continue;
+            }
             let content = response["content"].as_object().unwrap_or_else(|| panic!("{name} {status}: no content"));
-            if status.starts_with('4') || status.starts_with('5') {
+            if (status == "400" || status == "401") && id == "create_token" {
+                // RFC 6749 §5.2 errors: application/json, a superset of the problem members.
+                let oauth = &content["application/json"]["schema"]["$ref"];
+                assert_eq!(oauth, "#/components/schemas/OAuthError", "{name} {status}");
+            } else if status.starts_with('4') || status.starts_with('5') {
                 let problem = &content["application/problem+json"]["schema"]["$ref"];
                 assert_eq!(problem, "#/components/schemas/Problem", "{name} {status}: errors must be problems");
             } else {
@@ -71,7 +84,21 @@ fn every_operation_is_documented() {
 #[test]
 fn schemas_carry_examples() {
     let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
-    for name in ["Problem", "LegalBasis", "Health", "Readiness"] {
+    for name in [
+        "Problem",
+        "LegalBasis",
+        "Health",
+        "Readiness",
+        "Party",
+        "NewParty",
+        "PartyPatch",
+        "ApiClient",
+        "NewClient",
+        "ClientCredentials",
+        "TokenResponse",
+        "OAuthError",
+        "Me",
+    ] {
         let schema = &spec["components"]["schemas"][name];
         assert!(schema.get("example").is_some() || schema.get("examples").is_some(), "{name} has no example: {schema}");
     }

@@ -80,6 +80,11 @@ impl TestDatabase {
         self.dir.path().join("data")
     }
 
+    /// The test's temporary directory (for key and configuration files).
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// A direct connection (no pool, no migrations).
     pub fn connect(&self) -> AnyConnection {
         DbUrl::parse(&self.url).expect("test url").connect().expect("connect to the test database")

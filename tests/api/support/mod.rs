@@ -71,6 +71,137 @@ impl TestApp {
     pub async fn request(&self, method: Method, path: &str) -> TestResponse {
         self.send(TestRequest::default().method(method).uri(path)).await
     }
+
+    /// A request with an optional bearer token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+        let mut request = TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            request = request.set_json(body);
+        }
+        self.send(request).await
+    }
+
+    /// `rogatory admin bootstrap`, as the command line runs it.
+    pub fn bootstrap(&self) -> Credentials {
+        let mut conn = self.database.connect();
+        let credentials =
+            rogatory::parties::service::bootstrap(&mut conn, "Test exchange", None, self.state.clock.now())
+                .expect("bootstrap an empty exchange");
+        Credentials {
+            client_id: credentials.client_id,
+            client_secret: credentials.client_secret.expect("a secret"),
+            party_id: credentials.client.party_id.to_string(),
+        }
+    }
+
+    /// A token from the token endpoint (client credentials in the form).
+    pub async fn token(&self, credentials: &Credentials) -> String {
+        let r = self
+            .send(TestRequest::post().uri("/v1/oauth/token").set_form([
+                ("grant_type", "client_credentials"),
+                ("client_id", credentials.client_id.as_str()),
+                ("client_secret", credentials.client_secret.as_str()),
+            ]))
+            .await;
+        assert_eq!(r.status, 200, "token: {}", r.text());
+        r.json()["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// Bootstraps the exchange and returns an exchange_admin token.
+    pub async fn admin_token(&self) -> String {
+        let credentials = self.bootstrap();
+        self.token(&credentials).await
+    }
+
+    /// Creates a party as exchange administrator and verifies it when `active`.
+    pub async fn create_party(&self, admin: &str, body: Value, active: bool) -> Value {
+        let r = self.call(Method::POST, "/v1/parties", Some(admin), Some(body)).await;
+        assert_eq!(r.status, 201, "create party: {}", r.text());
+        let party = r.json();
+        if !active {
+            return party;
+        }
+        let path = format!("/v1/parties/{}/verify", party["id"].as_str().unwrap());
+        let r = self.call(Method::POST, &path, Some(admin), None).await;
+        assert_eq!(r.status, 200, "verify party: {}", r.text());
+        r.json()
+    }
+
+    pub async fn create_client(&self, token: &str, party_id: &str, roles: &[&str]) -> Credentials {
+        let path = format!("/v1/parties/{party_id}/clients");
+        let r = self
+            .call(Method::POST, &path, Some(token), Some(serde_json::json!({"name": "test client", "roles": roles})))
+            .await;
+        assert_eq!(r.status, 201, "create client: {}", r.text());
+        let body = r.json();
+        Credentials {
+            client_id: body["client_id"].as_str().unwrap().to_owned(),
+            client_secret: body["client_secret"].as_str().unwrap().to_owned(),
+            party_id: party_id.to_owned(),
+        }
+    }
+
+    /// An active party with one client holding `roles`, and that client's token.
+    pub async fn party_with_token(&self, admin: &str, party: Value, roles: &[&str]) -> (Value, Credentials, String) {
+        let party = self.create_party(admin, party, true).await;
+        let credentials = self.create_client(admin, party["id"].as_str().unwrap(), roles).await;
+        let token = self.token(&credentials).await;
+        (party, credentials, token)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+    pub party_id: String,
+}
+
+/// A French prosecutor's office, as a directory entry.
+pub fn french_prosecutor() -> Value {
+    serde_json::json!({
+        "kind": "state_authority",
+        "name": "Parquet de Paris, section cybercriminalite",
+        "country": "FR",
+        "designations": ["judicial"],
+        "accepted_legal_bases": ["mlat", "eu_eio", "eu_epoc"],
+        "languages": ["fr", "en"],
+        "notification_emails": ["cyber@parquet-paris.example.fr"]
+    })
+}
+
+/// Germany's 24/7 point of contact.
+pub fn german_24_7() -> Value {
+    serde_json::json!({
+        "kind": "state_authority",
+        "name": "BKA 24/7 point of contact",
+        "country": "DE",
+        "designations": ["contact_point_24_7", "police"],
+        "accepted_legal_bases": ["coe_budapest_29", "coe_224_art9"],
+        "languages": ["de", "en"],
+        "emergency_contact": "+49 611 55 0",
+        "notification_emails": ["24-7@bka.example.de"]
+    })
+}
+
+/// A platform with an EU legal representative.
+pub fn platform() -> Value {
+    serde_json::json!({
+        "kind": "service_provider",
+        "name": "Example Platforms",
+        "country": "US",
+        "legal_entities": [
+            {"region": "EU", "country": "IE", "name": "Example Platforms Ireland Ltd"},
+            {"region": "*", "country": "US", "name": "Example Platforms Inc"}
+        ],
+        "accepted_legal_bases": ["eu_epoc", "eu_epoc_pr", "us_2703f", "us_2702_emergency"],
+        "languages": ["en"],
+        "emergency_contact": "lers-emergency@example.com",
+        "notification_emails": ["lers@example.com"]
+    })
 }
 
 /// Settings as `serve` would read them, for a given database.

@@ -1,0 +1,46 @@
+//! `Caller` as an actix extractor: the bearer token is checked synchronously (so a request
+//! without a valid token is refused before any other extractor's error can answer), then the
+//! client and party are loaded from the database.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::{Caller, authenticate, unauthorized};
+use crate::app::AppState;
+use crate::error::ApiError;
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let verified = verify_bearer(req);
+        Box::pin(async move {
+            let (state, subject) = verified?;
+            state.db.run(move |conn| authenticate(conn, &subject)).await
+        })
+    }
+}
+
+fn verify_bearer(req: &HttpRequest) -> Result<(web::Data<AppState>, super::tokens::TokenSubject), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized(None, "this needs an access token: Authorization: Bearer <token>"))?;
+    let text = value.to_str().map_err(|_| unauthorized(None, "the Authorization header is not text"))?;
+    let (scheme, token) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(unauthorized(None, "this needs an access token: Authorization: Bearer <token>"));
+    }
+    let subject =
+        state.tokens.verify(token.trim(), state.clock.now()).map_err(|e| unauthorized(Some(&e), &e.to_string()))?;
+    Ok((state, subject))
+}

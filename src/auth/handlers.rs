@@ -1,0 +1,274 @@
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::Caller;
+use super::roles::Role;
+use super::secrets;
+use crate::app::AppState;
+use crate::db::codec::decode_text;
+use crate::error::{ApiError, PROBLEM_TYPE_BASE, Problem};
+use crate::parties::dto::PartyStatus;
+use crate::parties::repo::{self, ClientKey};
+
+/// Form fields of a token request (RFC 6749 §4.4.2; client credentials in the form or in
+/// HTTP Basic, §2.3.1).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    #[schema(example = "client_credentials")]
+    pub grant_type: Option<String>,
+    #[schema(example = "rgc_Xq3b8Jk2LmNpQr5s")]
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Ignored: a token carries all the client's roles.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJpc3MiOiIuLi4ifQ.c2ln", "token_type": "Bearer", "expires_in": 900}))]
+pub struct TokenResponse {
+    /// A JWT signed with the exchange's Ed25519 key (`EdDSA`); keys at `/.well-known/jwks.json`.
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// An OAuth 2.0 error (RFC 6749 §5.2) that is also an RFC 9457 problem: `error` and
+/// `error_description` for OAuth clients, `type`, `title`, `status`, `code` for everyone else.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "error": "invalid_client", "error_description": "client authentication failed",
+    "type": "https://rogatory.dev/problems/invalid_client", "title": "OAuth 2.0 error",
+    "status": 401, "code": "invalid_client"
+}))]
+pub struct OAuthError {
+    pub error: String,
+    pub error_description: String,
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CACHE_CONTROL, "no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"rogatory\""));
+    }
+    response.json(OAuthError {
+        error: error.to_owned(),
+        error_description: description.to_owned(),
+        type_uri: format!("{PROBLEM_TYPE_BASE}{error}"),
+        title: "OAuth 2.0 error".to_owned(),
+        status: status.as_u16(),
+        code: error.to_owned(),
+    })
+}
+
+/// Percent-decoding of `application/x-www-form-urlencoded` user and password (RFC 6749 §2.3.1).
+fn form_decode(text: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={text}")).ok()?.pop().map(|(_, v)| v)
+}
+
+fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, &'static str> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
+    let text = value.to_str().map_err(|_| "the Authorization header is not text")?;
+    let Some((scheme, encoded)) = text.split_once(' ') else { return Err("malformed Authorization header") };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err("client authentication uses HTTP Basic or form fields");
+    }
+    let decoded =
+        base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| "malformed Basic credentials")?;
+    let decoded = String::from_utf8(decoded).map_err(|_| "malformed Basic credentials")?;
+    let (id, secret) = decoded.split_once(':').ok_or("malformed Basic credentials")?;
+    let id = form_decode(id).ok_or("malformed Basic credentials")?;
+    let secret = form_decode(secret).ok_or("malformed Basic credentials")?;
+    Ok(Some((id, secret)))
+}
+
+enum Outcome {
+    Issued(String),
+    BadCredentials,
+    PartyNotActive(PartyStatus),
+}
+
+/// Get an access token
+///
+/// OAuth 2.0 client-credentials grant (RFC 6749 §4.4). Send `grant_type=client_credentials`
+/// form-encoded, with the client authenticated by HTTP Basic (`client_id:client_secret`) or by
+/// the `client_id` and `client_secret` form fields. Answers an `EdDSA`-signed JWT valid for
+/// 15 minutes by default. Errors use the RFC's JSON shape (`error`, `error_description`).
+/// Repeated failures for one client or one address are refused with 429 and `Retry-After`.
+#[utoipa::path(
+    operation_id = "create_token",
+    tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "An access token", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `unauthorized_client` (the client's party is not active)", body = OAuthError),
+        (status = 401, description = "`invalid_client`: unknown client, wrong secret or revoked client", body = OAuthError,
+            headers(("WWW-Authenticate" = String, description = "Basic realm=\"rogatory\""))),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this client or address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(()),
+)]
+#[post("/oauth/token")]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send the parameters as application/x-www-form-urlencoded",
+        ));
+    }
+    let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
+        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the form body cannot be parsed"));
+    };
+    let basic = match basic_credentials(&req) {
+        Ok(basic) => basic,
+        Err(reason) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", reason)),
+    };
+    let (client_id, secret) = match (basic, form.client_id, form.client_secret) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "use only one client authentication method",
+            ));
+        }
+        (Some(pair), None, None) => pair,
+        (None, Some(id), Some(secret)) => (id, secret),
+        _ => return Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication is missing")),
+    };
+    match form.grant_type.as_deref() {
+        Some("client_credentials") => {}
+        Some(other) => {
+            let description = format!("grant type {other:?} is not supported; use client_credentials");
+            return Ok(oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", &description));
+        }
+        None => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is missing")),
+    }
+
+    let now = state.clock.now();
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let keys = [format!("client:{client_id}"), format!("ip:{address}")];
+    if let Some(wait) = keys.iter().filter_map(|k| state.token_failures.retry_after(k, now)).max() {
+        tracing::warn!(client_id = %client_id, address = %address, "token request refused: too many failures");
+        return Err(ApiError::new(
+            crate::error::ProblemType::TooManyRequests,
+            "too many failed token requests; retry later",
+        )
+        .with_header(header::RETRY_AFTER, wait.to_string()));
+    }
+
+    let tokens = state.tokens.clone();
+    let lookup = client_id.clone();
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let found = repo::find_client_with_party(conn, ClientKey::ClientId(&lookup))?;
+            let hash = found.as_ref().and_then(|f| f.client.secret_hash.as_deref());
+            // Always run the hash check, even for unknown clients, so timing reveals nothing.
+            if !secrets::verify_secret(&secret, hash) {
+                return Ok(Outcome::BadCredentials);
+            }
+            let Some(found) = found.filter(|f| f.client.revoked_at.is_none()) else {
+                return Ok(Outcome::BadCredentials);
+            };
+            let status: PartyStatus = decode_text("parties.status", found.party_status)?;
+            if status != PartyStatus::Active {
+                return Ok(Outcome::PartyNotActive(status));
+            }
+            let client = found.client.into_client()?;
+            let token = tokens
+                .issue(&client.client_id, client.party_id, &client.roles, now)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+            Ok(Outcome::Issued(token))
+        })
+        .await?;
+    match outcome {
+        Outcome::Issued(access_token) => {
+            state.token_failures.clear(&keys[0]);
+            tracing::info!(client_id = %client_id, "token issued");
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::PRAGMA, "no-cache"))
+                .json(TokenResponse { access_token, token_type: "Bearer".into(), expires_in: state.tokens.ttl_secs }))
+        }
+        Outcome::BadCredentials => {
+            for key in &keys {
+                state.token_failures.record_failure(key, now);
+            }
+            tracing::warn!(client_id = %client_id, address = %address, "token request refused: invalid client credentials");
+            Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed"))
+        }
+        Outcome::PartyNotActive(status) => {
+            tracing::warn!(client_id = %client_id, ?status, "token request refused: party not active");
+            Ok(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client's party is not active"))
+        }
+    }
+}
+
+/// The exchange's public keys
+///
+/// The JSON Web Key Set with every key that verifies the exchange's access tokens and signed
+/// documents (the current signing key and, during a rotation, previous ones). Public.
+#[utoipa::path(
+    operation_id = "get_jwks",
+    tag = "auth",
+    responses((status = 200, description = "JSON Web Key Set (RFC 7517)", body = Object,
+        example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k", "use": "sig", "alg": "EdDSA"}]}))),
+    security(()),
+)]
+#[get("/.well-known/jwks.json")]
+pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(state.tokens.keys.jwks())
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"client": "0193a6f3-0a00-7c1d-8e2f-3a4b5c6d7e8f", "client_id": "rgc_Xq3b8Jk2LmNpQr5s",
+    "party_id": "0193a6f2-5c1e-7a3b-9c4d-2e8f1a6b7c90", "roles": ["operator"]}))]
+pub struct Me {
+    pub client: Uuid,
+    pub client_id: String,
+    pub party_id: Uuid,
+    pub roles: Vec<Role>,
+}
+
+/// Who am I
+///
+/// The client and party the presented token acts for, and its roles. Any authenticated caller.
+#[utoipa::path(
+    operation_id = "get_me",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's party is not active", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/me")]
+pub async fn get_me(caller: Caller) -> web::Json<Me> {
+    web::Json(Me { client: caller.client, client_id: caller.client_id, party_id: caller.party, roles: caller.roles })
+}

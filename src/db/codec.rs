@@ -1,0 +1,31 @@
+//! Typed values in generic columns: closed vocabularies stored as TEXT, lists and records
+//! stored as JSON. A stored value that does not decode is a defect of the data, reported as an
+//! internal error naming the column.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+pub fn decode<T: DeserializeOwned>(column: &str, value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("column {column} holds a bad value: {e}")))
+}
+
+/// Decodes a TEXT column holding a snake_case enum value.
+pub fn decode_text<T: DeserializeOwned>(column: &str, text: String) -> Result<T, ApiError> {
+    decode(column, Value::String(text))
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The TEXT form of a snake_case enum value.
+pub fn encode_text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(text)) => text,
+        other => other.map(|v| v.to_string()).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,371 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use uuid::Uuid;
+
+use super::dto::{
+    ClientCredentials, ClientList, NewClient, NewParty, Party, PartyList, PartyPatch, PartyQuery, PartyStatus,
+    SuspendParty,
+};
+use super::rules::StatusChange;
+use super::service;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::auth::roles::Role;
+use crate::error::{ApiError, Problem};
+use crate::http::pagination::{Page, next_link};
+use crate::http::preconditions::{IfMatch, etag};
+
+fn party_response(mut response: actix_web::HttpResponseBuilder, party: &Party) -> HttpResponse {
+    response.insert_header((header::ETAG, etag(party.version))).json(party)
+}
+
+/// Create a party
+///
+/// Adds a state authority or a service provider to the directory, `pending_verification`
+/// until an exchange administrator verifies it. Exchange administrators only. Country codes
+/// are ISO 3166-1 alpha-2, accepted legal bases must exist in the catalogue, names are unique
+/// regardless of case; every problem is reported per field in one 422.
+#[utoipa::path(
+    operation_id = "create_party",
+    tag = "parties",
+    request_body = NewParty,
+    responses(
+        (status = 201, description = "The party, pending verification", body = Party,
+            headers(("Location" = String, description = "URL of the party"), ("ETag" = String, description = "Version of the party"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (each listed in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/parties")]
+pub async fn create_party(
+    caller: Caller,
+    state: web::Data<AppState>,
+    input: web::Json<NewParty>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::ExchangeAdmin])?;
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let party = state
+        .db
+        .run(move |conn| service::create_party(conn, &actor, input.into_inner(), PartyStatus::PendingVerification, now))
+        .await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/v1/parties/{}", party.id)));
+    Ok(party_response(response, &party))
+}
+
+/// List the directory
+///
+/// Parties in creation order, cursor-paginated (`limit` up to 200, `next_cursor`, `Link`).
+/// Any authenticated caller sees the active parties; exchange administrators see all and may
+/// filter by `status`.
+#[utoipa::path(
+    operation_id = "list_parties",
+    tag = "parties",
+    params(PartyQuery),
+    responses(
+        (status = 200, description = "A page of parties", body = PartyList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Listing non-active parties needs an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/parties")]
+pub async fn list_parties(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<PartyQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let (items, next_cursor) = state
+        .db
+        .run(move |conn| service::list_parties(conn, &caller, query.kind, query.country, query.status, page))
+        .await?;
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = &next_cursor {
+        response.insert_header((header::LINK, next_link(&req, next)));
+    }
+    Ok(response.json(PartyList { items, next_cursor }))
+}
+
+/// Get a party
+///
+/// One party of the directory, with its `ETag`. Parties that are not active are visible only
+/// to exchange administrators and to the party itself (404 for others).
+#[utoipa::path(
+    operation_id = "get_party",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Party id")),
+    responses(
+        (status = 200, description = "The party", body = Party, headers(("ETag" = String, description = "Version of the party"))),
+        (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/parties/{id}")]
+pub async fn get_party(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let party = state.db.run(move |conn| service::visible_party(conn, &caller, id)).await?;
+    Ok(party_response(HttpResponse::Ok(), &party))
+}
+
+/// Change a party
+///
+/// Changes the fields present in the body. Requires `If-Match` with the party's `ETag`
+/// (428 without it, 412 when the party changed since it was read). Exchange administrators
+/// change any field; a party administrator changes only `languages`, `emergency_contact` and
+/// `notification_emails` of its own party.
+#[utoipa::path(
+    operation_id = "update_party",
+    tag = "parties",
+    params(
+        ("id" = Uuid, Path, description = "Party id"),
+        ("If-Match" = String, Header, description = "ETag of the version read, e.g. `\"3\"`"),
+    ),
+    request_body = PartyPatch,
+    responses(
+        (status = 200, description = "The changed party", body = Party, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed to change this party or these fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The party changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[patch("/parties/{id}")]
+pub async fn update_party(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    patch: web::Json<PartyPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let party =
+        state.db.run(move |conn| service::update_party(conn, &caller, id, if_match.0, patch.into_inner(), now)).await?;
+    Ok(party_response(HttpResponse::Ok(), &party))
+}
+
+async fn change_status(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: Uuid,
+    change: StatusChange,
+    reason: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::ExchangeAdmin])?;
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let party = state.db.run(move |conn| service::change_status(conn, &actor, id, change, reason, now)).await?;
+    Ok(party_response(HttpResponse::Ok(), &party))
+}
+
+/// Verify a party
+///
+/// `pending_verification` → `active`: the party may now send and receive requests. Exchange
+/// administrators only; recorded in the audit log. Any other status is a 409.
+#[utoipa::path(
+    operation_id = "verify_party",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Party id")),
+    responses(
+        (status = 200, description = "The verified party", body = Party),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The party is not pending verification", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/parties/{id}/verify")]
+pub async fn verify_party(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(caller, state, id.into_inner(), StatusChange::Verify, None).await
+}
+
+/// Suspend a party
+///
+/// `active` or `pending_verification` → `suspended`, with a reason. Its clients lose access at
+/// once, even with unexpired tokens. Exchange administrators only; recorded in the audit log.
+#[utoipa::path(
+    operation_id = "suspend_party",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Party id")),
+    request_body = SuspendParty,
+    responses(
+        (status = 200, description = "The suspended party", body = Party),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already suspended, or the exchange's own party", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The reason is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/parties/{id}/suspend")]
+pub async fn suspend_party(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<SuspendParty>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = body.into_inner().reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "/reason",
+            "required",
+            "say why the party is suspended",
+        )]));
+    }
+    change_status(caller, state, id.into_inner(), StatusChange::Suspend, Some(reason)).await
+}
+
+/// Reinstate a party
+///
+/// `suspended` → `active`. Exchange administrators only; recorded in the audit log.
+#[utoipa::path(
+    operation_id = "reinstate_party",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Party id")),
+    responses(
+        (status = 200, description = "The reinstated party", body = Party),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The party is not suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/parties/{id}/reinstate")]
+pub async fn reinstate_party(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(caller, state, id.into_inner(), StatusChange::Reinstate, None).await
+}
+
+/// Create an API client
+///
+/// A client of the party with the given roles. The answer holds the `client_secret`, shown
+/// only this once and stored only as an argon2id hash. A party administrator creates clients
+/// of its own party; exchange administrators of any party (and only they grant
+/// `exchange_admin`, to clients of the exchange's own party). Another party's id is a 404.
+#[utoipa::path(
+    operation_id = "create_client",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Party id")),
+    request_body = NewClient,
+    responses(
+        (status = 201, description = "The client and its secret", body = ClientCredentials),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/parties/{id}/clients")]
+pub async fn create_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    input: web::Json<NewClient>,
+) -> Result<HttpResponse, ApiError> {
+    let party = id.into_inner();
+    let now = state.clock.now();
+    let issuers: Vec<String> = state.tokens.external.iter().map(|e| e.issuer.clone()).collect();
+    let credentials = state
+        .db
+        .run(move |conn| service::create_client_for(conn, &caller, party, input.into_inner(), &issuers, now))
+        .await?;
+    Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(credentials))
+}
+
+/// List a party's API clients
+///
+/// Every client of the party, revoked ones included (with `revoked_at`); never a secret.
+/// Party administrators for their own party, exchange administrators for any.
+#[utoipa::path(
+    operation_id = "list_clients",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Party id")),
+    responses(
+        (status = 200, description = "The clients", body = ClientList),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/parties/{id}/clients")]
+pub async fn list_clients(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ClientList>, ApiError> {
+    let party = id.into_inner();
+    let items = state.db.run(move |conn| service::list_clients(conn, &caller, party)).await?;
+    Ok(web::Json(ClientList { items }))
+}
+
+/// Revoke an API client
+///
+/// The client can no longer get tokens, and tokens it already holds stop working at once.
+/// Party administrators for their own party's clients, exchange administrators for any;
+/// another party's client is a 404. Recorded in the audit log.
+#[utoipa::path(
+    operation_id = "revoke_client",
+    tag = "parties",
+    params(("id" = Uuid, Path, description = "Client id (the `id`, not the `client_id`)")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such client managed by the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[delete("/clients/{id}")]
+pub async fn revoke_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    state.db.run(move |conn| service::revoke_client(conn, &caller, id, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,96 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::{Insertable, Queryable, Selectable};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::dto::{ApiClient, Party};
+use crate::db::codec::{decode, decode_text};
+use crate::db::schema::{api_clients, parties};
+use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = parties)]
+pub struct PartyRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub name_key: String,
+    pub country: Option<String>,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub designations: Value,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub legal_entities: Value,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub accepted_legal_bases: Value,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub languages: Value,
+    pub emergency_contact: Option<String>,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub notification_emails: Value,
+    pub status: String,
+    pub version: i64,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PartyRow {
+    pub fn into_party(self) -> Result<Party, ApiError> {
+        Ok(Party {
+            id: self.id,
+            kind: decode_text("parties.kind", self.kind)?,
+            name: self.name,
+            country: self.country,
+            designations: decode("parties.designations", self.designations)?,
+            legal_entities: decode("parties.legal_entities", self.legal_entities)?,
+            accepted_legal_bases: decode("parties.accepted_legal_bases", self.accepted_legal_bases)?,
+            languages: decode("parties.languages", self.languages)?,
+            emergency_contact: self.emergency_contact,
+            notification_emails: decode("parties.notification_emails", self.notification_emails)?,
+            status: decode_text("parties.status", self.status)?,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_clients)]
+pub struct ApiClientRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub party_id: Uuid,
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: Option<String>,
+    pub external_issuer: Option<String>,
+    pub external_subject: Option<String>,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub roles: Value,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<DbUuid>,
+    pub revoked_at: Option<DbTime>,
+    pub revoked_by: Option<DbUuid>,
+}
+
+impl ApiClientRow {
+    pub fn into_client(self) -> Result<ApiClient, ApiError> {
+        Ok(ApiClient {
+            id: self.id,
+            party_id: self.party_id,
+            client_id: self.client_id,
+            name: self.name,
+            roles: decode("api_clients.roles", self.roles)?,
+            external_issuer: self.external_issuer,
+            external_subject: self.external_subject,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at.map(|t| t.0),
+        })
+    }
+}
