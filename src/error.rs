@@ -24,6 +24,7 @@ pub enum ProblemType {
     InvalidQuery,
     InvalidHeader,
     ValidationFailed,
+    IdempotencyKeyReused,
     Unauthorized,
     Forbidden,
     NotFound,
@@ -41,13 +42,14 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 20] = [
+    pub const ALL: [ProblemType; 21] = [
         ProblemType::MalformedJson,
         ProblemType::InvalidBody,
         ProblemType::InvalidPath,
         ProblemType::InvalidQuery,
         ProblemType::InvalidHeader,
         ProblemType::ValidationFailed,
+        ProblemType::IdempotencyKeyReused,
         ProblemType::Unauthorized,
         ProblemType::Forbidden,
         ProblemType::NotFound,
@@ -76,6 +78,11 @@ impl ProblemType {
             InvalidQuery => (StatusCode::BAD_REQUEST, "invalid_query_parameter", "A query parameter is not valid"),
             InvalidHeader => (StatusCode::BAD_REQUEST, "invalid_header", "A request header is not valid"),
             ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "The request is not valid"),
+            IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request",
+            ),
             Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication is required"),
             Forbidden => (StatusCode::FORBIDDEN, "forbidden", "The caller may not do this"),
             NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
@@ -150,6 +157,9 @@ pub struct Problem {
     /// Per-field problems, for validation errors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a refused state change (409): the resource's current status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
 }
 
 /// One problem with one field of the request.
@@ -175,6 +185,7 @@ pub struct ApiError {
     kind: ProblemType,
     detail: Option<String>,
     errors: Vec<FieldError>,
+    current_status: Option<String>,
     headers: Vec<(HeaderName, String)>,
     /// The internal cause: logged, never sent.
     source: Option<anyhow::Error>,
@@ -182,11 +193,18 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ProblemType, detail: impl Into<String>) -> Self {
-        Self { kind, detail: Some(detail.into()), errors: Vec::new(), headers: Vec::new(), source: None }
+        Self {
+            kind,
+            detail: Some(detail.into()),
+            errors: Vec::new(),
+            current_status: None,
+            headers: Vec::new(),
+            source: None,
+        }
     }
 
     pub fn bare(kind: ProblemType) -> Self {
-        Self { kind, detail: None, errors: Vec::new(), headers: Vec::new(), source: None }
+        Self { kind, detail: None, errors: Vec::new(), current_status: None, headers: Vec::new(), source: None }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -220,6 +238,11 @@ impl ApiError {
         .with_header(header::RETRY_AFTER, "5")
     }
 
+    /// A 409 for a state change the resource's status does not allow.
+    pub fn conflict_in_status(status: &str, detail: impl Into<String>) -> Self {
+        Self { current_status: Some(status.to_owned()), ..Self::new(ProblemType::Conflict, detail) }
+    }
+
     pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
@@ -243,6 +266,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: code.to_owned(),
             errors: self.errors.clone(),
+            current_status: self.current_status.clone(),
         }
     }
 }

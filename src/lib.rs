@@ -14,6 +14,7 @@ pub mod legal_bases;
 pub mod openapi;
 pub mod ops;
 pub mod parties;
+pub mod requests;
 pub mod routes;
 pub mod telemetry;
 pub mod validate;

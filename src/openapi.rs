@@ -24,6 +24,7 @@ use crate::error::{FieldError, Problem};
         (name = "legal-bases", description = "The catalogue of legal instruments, their recipients, required fields and clocks"),
         (name = "auth", description = "OAuth 2.0 client credentials, the exchange's public keys, the caller"),
         (name = "parties", description = "The directory of state authorities and service providers, and their API clients"),
+        (name = "requests", description = "Requests for evidence: drafting, routing, the lifecycle, clarifications, messages, answers"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),

@@ -9,6 +9,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope::scope("/v1")
             .configure(crate::auth::configure)
             .configure(crate::legal_bases::configure)
-            .configure(crate::parties::configure),
+            .configure(crate::parties::configure)
+            .configure(crate::requests::configure),
     );
 }

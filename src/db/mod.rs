@@ -211,6 +211,9 @@ pub struct PoolSettings {
 pub struct Db {
     pool: DbPool,
     url: DbUrl,
+    /// SQLite has one writer: write transactions of this process queue here instead of
+    /// failing with "database is locked" when a read transaction tries to upgrade.
+    write_lock: Option<std::sync::Arc<std::sync::Mutex<()>>>,
 }
 
 impl fmt::Debug for Db {
@@ -231,7 +234,8 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(pool.connect_timeout)
             .build_unchecked(AnyConnectionManager { url: url.clone() });
-        Ok(Db { pool, url })
+        let write_lock = (url.backend() == Backend::Sqlite).then(Default::default);
+        Ok(Db { pool, url, write_lock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -255,6 +259,24 @@ impl Db {
         })
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Runs a state change as one transaction (serialised per process on SQLite).
+    pub async fn write<F, R, E>(&self, work: F) -> Result<R, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<R, E> + Send + 'static,
+        R: Send + 'static,
+        E: From<diesel::result::Error> + From<ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let lock = self.write_lock.clone();
+        actix_web::web::block(move || {
+            let _guard = lock.as_ref().map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            diesel::Connection::transaction(&mut *conn, work)
+        })
+        .await
+        .map_err(|e| E::from(ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))))?
     }
 }
 

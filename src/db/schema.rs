@@ -44,6 +44,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> PTimestamptz,
         updated_at -> PTimestamptz,
+        requires_approval -> Bool,
     }
 }
 
@@ -84,5 +85,130 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reference_counters (country, year) {
+        country -> Text,
+        year -> Integer,
+        last -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    requests (id) {
+        id -> PUuid,
+        reference -> Text,
+        legal_basis -> Text,
+        kind -> Text,
+        priority -> Text,
+        status -> Text,
+        issuer_party -> PUuid,
+        addressee_party -> PUuid,
+        enforcing_party -> Nullable<PUuid>,
+        addressee_entity -> Nullable<PJsonb>,
+        content -> PJsonb,
+        follow_up_of -> Nullable<PUuid>,
+        drafted_by -> PUuid,
+        outcome -> Nullable<Text>,
+        submitted_at -> Nullable<PTimestamptz>,
+        preservation_expires_at -> Nullable<PTimestamptz>,
+        extensions_used -> Integer,
+        version -> BigInt,
+        created_at -> PTimestamptz,
+        updated_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    request_participants (request_id, party_id, role) {
+        request_id -> PUuid,
+        party_id -> PUuid,
+        role -> Text,
+        added_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    request_events (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        seq -> Integer,
+        occurred_at -> PTimestamptz,
+        actor_client -> Nullable<PUuid>,
+        actor_party -> Nullable<PUuid>,
+        event_type -> Text,
+        data -> PJsonb,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    clarifications (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        asked_by -> PUuid,
+        question -> Text,
+        asked_at -> PTimestamptz,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<PTimestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    request_messages (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        author_party -> PUuid,
+        author_client -> PUuid,
+        body -> Text,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    request_responses (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        party_id -> PUuid,
+        outcome -> Text,
+        refusal_reason -> Nullable<Text>,
+        text -> Text,
+        preserved_until -> Nullable<PTimestamptz>,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    idempotency_keys (client_id, idem_key) {
+        client_id -> PUuid,
+        idem_key -> Text,
+        fingerprint -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        response_headers -> PJsonb,
+        created_at -> PTimestamptz,
+    }
+}
+
 diesel::joinable!(api_clients -> parties (party_id));
-diesel::allow_tables_to_appear_in_same_query!(parties, api_clients);
+diesel::joinable!(request_participants -> requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(parties, api_clients, requests, request_participants);

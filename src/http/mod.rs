@@ -3,6 +3,7 @@
 //! the safety net that turns any error response produced outside our handlers into a problem.
 
 pub mod fallback;
+pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
 

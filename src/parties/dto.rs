@@ -50,6 +50,7 @@ pub struct LegalEntity {
     "emergency_contact": "+49 611 55 0",
     "notification_emails": ["24-7@bka.example.de"],
     "status": "active",
+    "requires_approval": false,
     "version": 3,
     "created_at": "2026-11-30T08:00:00Z",
     "updated_at": "2026-11-30T09:12:00Z"
@@ -70,6 +71,8 @@ pub struct Party {
     pub emergency_contact: Option<String>,
     pub notification_emails: Vec<String>,
     pub status: PartyStatus,
+    /// Requests of this party need an `approver`'s approval before they leave (four eyes).
+    pub requires_approval: bool,
     /// Incremented by every change; the `ETag` is `"<version>"`.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -77,7 +80,7 @@ pub struct Party {
 }
 
 /// A new party; it starts `pending_verification` until an exchange administrator verifies it.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "kind": "state_authority",
@@ -109,7 +112,7 @@ pub struct NewParty {
 }
 
 /// Changes to a party; absent fields stay as they are. A party administrator may change only
-/// `languages`, `emergency_contact` and `notification_emails` of its own party.
+/// `languages`, `emergency_contact`, `notification_emails` and `requires_approval` of its own party.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"notification_emails": ["24-7@bka.example.de", "duty-officer@bka.example.de"]}))]
@@ -123,6 +126,8 @@ pub struct PartyPatch {
     /// An empty string removes the emergency contact.
     pub emergency_contact: Option<String>,
     pub notification_emails: Option<Vec<String>>,
+    /// Require an approver's approval before requests leave (four eyes).
+    pub requires_approval: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -1,4 +1,4 @@
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::error::{ApiError, Problem};
+use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::pagination::{Page, next_link};
 use crate::http::preconditions::{IfMatch, etag};
 
@@ -19,15 +20,25 @@ fn party_response(mut response: actix_web::HttpResponseBuilder, party: &Party) -
     response.insert_header((header::ETAG, etag(party.version))).json(party)
 }
 
+fn party_reply(party: &Party, status: StatusCode) -> Replayable {
+    let reply = Replayable::json(status, party).header(header::ETAG, etag(party.version));
+    if status == StatusCode::CREATED {
+        reply.header(header::LOCATION, format!("/v1/parties/{}", party.id))
+    } else {
+        reply
+    }
+}
+
 /// Create a party
 ///
 /// Adds a state authority or a service provider to the directory, `pending_verification`
 /// until an exchange administrator verifies it. Exchange administrators only. Country codes
 /// are ISO 3166-1 alpha-2, accepted legal bases must exist in the catalogue, names are unique
-/// regardless of case; every problem is reported per field in one 422.
+/// regardless of case; every problem is reported per field in one 422. Honours `Idempotency-Key`.
 #[utoipa::path(
     operation_id = "create_party",
     tag = "parties",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
     request_body = NewParty,
     responses(
         (status = 201, description = "The party, pending verification", body = Party,
@@ -44,18 +55,20 @@ fn party_response(mut response: actix_web::HttpResponseBuilder, party: &Party) -
 pub async fn create_party(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     input: web::Json<NewParty>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::ExchangeAdmin])?;
     let now = state.clock.now();
     let actor = caller.actor();
-    let party = state
-        .db
-        .run(move |conn| service::create_party(conn, &actor, input.into_inner(), PartyStatus::PendingVerification, now))
-        .await?;
-    let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/v1/parties/{}", party.id)));
-    Ok(party_response(response, &party))
+    let input = input.into_inner();
+    let print = idempotency::fingerprint(&req, &input);
+    idempotency::run(&state.db, caller.client, key, print, now, move |conn| {
+        let party = service::create_party(conn, &actor, input, PartyStatus::PendingVerification, now)?;
+        Ok(party_reply(&party, StatusCode::CREATED))
+    })
+    .await
 }
 
 /// List the directory
@@ -162,14 +175,17 @@ pub async fn update_party(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let party =
-        state.db.run(move |conn| service::update_party(conn, &caller, id, if_match.0, patch.into_inner(), now)).await?;
+    let party = state
+        .db
+        .write(move |conn| service::update_party(conn, &caller, id, if_match.0, patch.into_inner(), now))
+        .await?;
     Ok(party_response(HttpResponse::Ok(), &party))
 }
 
 async fn change_status(
     caller: Caller,
     state: web::Data<AppState>,
+    (req, key): (HttpRequest, IdempotencyKey),
     id: Uuid,
     change: StatusChange,
     reason: Option<String>,
@@ -177,8 +193,12 @@ async fn change_status(
     caller.require(&[Role::ExchangeAdmin])?;
     let now = state.clock.now();
     let actor = caller.actor();
-    let party = state.db.run(move |conn| service::change_status(conn, &actor, id, change, reason, now)).await?;
-    Ok(party_response(HttpResponse::Ok(), &party))
+    let print = idempotency::fingerprint(&req, &reason);
+    idempotency::run(&state.db, caller.client, key, print, now, move |conn| {
+        let party = service::change_status(conn, &actor, id, change, reason, now)?;
+        Ok(party_reply(&party, StatusCode::OK))
+    })
+    .await
 }
 
 /// Verify a party
@@ -188,7 +208,7 @@ async fn change_status(
 #[utoipa::path(
     operation_id = "verify_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
     responses(
         (status = 200, description = "The verified party", body = Party),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -203,9 +223,11 @@ async fn change_status(
 pub async fn verify_party(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    change_status(caller, state, id.into_inner(), StatusChange::Verify, None).await
+    change_status(caller, state, (req, key), id.into_inner(), StatusChange::Verify, None).await
 }
 
 /// Suspend a party
@@ -215,7 +237,7 @@ pub async fn verify_party(
 #[utoipa::path(
     operation_id = "suspend_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
     request_body = SuspendParty,
     responses(
         (status = 200, description = "The suspended party", body = Party),
@@ -232,6 +254,8 @@ pub async fn verify_party(
 pub async fn suspend_party(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
     body: web::Json<SuspendParty>,
 ) -> Result<HttpResponse, ApiError> {
@@ -243,7 +267,7 @@ pub async fn suspend_party(
             "say why the party is suspended",
         )]));
     }
-    change_status(caller, state, id.into_inner(), StatusChange::Suspend, Some(reason)).await
+    change_status(caller, state, (req, key), id.into_inner(), StatusChange::Suspend, Some(reason)).await
 }
 
 /// Reinstate a party
@@ -252,7 +276,7 @@ pub async fn suspend_party(
 #[utoipa::path(
     operation_id = "reinstate_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
     responses(
         (status = 200, description = "The reinstated party", body = Party),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -267,9 +291,11 @@ pub async fn suspend_party(
 pub async fn reinstate_party(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    change_status(caller, state, id.into_inner(), StatusChange::Reinstate, None).await
+    change_status(caller, state, (req, key), id.into_inner(), StatusChange::Reinstate, None).await
 }
 
 /// Create an API client
@@ -278,6 +304,7 @@ pub async fn reinstate_party(
 /// only this once and stored only as an argon2id hash. A party administrator creates clients
 /// of its own party; exchange administrators of any party (and only they grant
 /// `exchange_admin`, to clients of the exchange's own party). Another party's id is a 404.
+/// `Idempotency-Key` is not honoured here: replaying the answer would mean storing the secret.
 #[utoipa::path(
     operation_id = "create_client",
     tag = "parties",
@@ -306,7 +333,7 @@ pub async fn create_client(
     let issuers: Vec<String> = state.tokens.external.iter().map(|e| e.issuer.clone()).collect();
     let credentials = state
         .db
-        .run(move |conn| service::create_client_for(conn, &caller, party, input.into_inner(), &issuers, now))
+        .write(move |conn| service::create_client_for(conn, &caller, party, input.into_inner(), &issuers, now))
         .await?;
     Ok(HttpResponse::Created().insert_header((header::CACHE_CONTROL, "no-store")).json(credentials))
 }
@@ -366,6 +393,6 @@ pub async fn revoke_client(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    state.db.run(move |conn| service::revoke_client(conn, &caller, id, now)).await?;
+    state.db.write(move |conn| service::revoke_client(conn, &caller, id, now)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

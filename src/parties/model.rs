@@ -35,6 +35,7 @@ pub struct PartyRow {
     pub created_at: DateTime<Utc>,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub updated_at: DateTime<Utc>,
+    pub requires_approval: bool,
 }
 
 impl PartyRow {
@@ -51,6 +52,7 @@ impl PartyRow {
             emergency_contact: self.emergency_contact,
             notification_emails: decode("parties.notification_emails", self.notification_emails)?,
             status: decode_text("parties.status", self.status)?,
+            requires_approval: self.requires_approval,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -60,6 +60,7 @@ pub fn update_party(conn: &mut AnyConnection, row: &PartyRow, expected: i64) -> 
                 parties::emergency_contact.eq(&row.emergency_contact),
                 parties::notification_emails.eq(DbJson(row.notification_emails.clone())),
                 parties::status.eq(&row.status),
+                parties::requires_approval.eq(row.requires_approval),
                 parties::version.eq(row.version),
                 parties::updated_at.eq(DbTime(row.updated_at)),
             ))

@@ -21,6 +21,7 @@ pub struct PartyContent {
     pub languages: Vec<String>,
     pub emergency_contact: Option<String>,
     pub notification_emails: Vec<String>,
+    pub requires_approval: bool,
 }
 
 impl From<NewParty> for PartyContent {
@@ -35,6 +36,7 @@ impl From<NewParty> for PartyContent {
             languages: p.languages,
             emergency_contact: p.emergency_contact,
             notification_emails: p.notification_emails,
+            requires_approval: false,
         }
     }
 }
@@ -64,6 +66,9 @@ impl PartyContent {
         }
         if let Some(v) = patch.notification_emails {
             self.notification_emails = v;
+        }
+        if let Some(v) = patch.requires_approval {
+            self.requires_approval = v;
         }
         self
     }
@@ -307,6 +312,7 @@ mod tests {
             languages: vec!["FR".into()],
             emergency_contact: None,
             notification_emails: vec!["Parquet@Justice.Example.FR".into()],
+            requires_approval: false,
         }
     }
 
@@ -351,6 +357,7 @@ mod tests {
             languages: vec![],
             emergency_contact: Some(" lers@example.com ".into()),
             notification_emails: vec!["lers@example.com".into()],
+            requires_approval: false,
         };
         let c = validate(provider.clone(), &catalogue()).unwrap();
         assert_eq!(c.legal_entities[0].region, "EU");

@@ -54,6 +54,7 @@ fn row_from(
         version,
         created_at: created,
         updated_at: now,
+        requires_approval: c.requires_approval,
     }
 }
 
@@ -68,6 +69,7 @@ fn content_of(p: &Party) -> PartyContent {
         languages: p.languages.clone(),
         emergency_contact: p.emergency_contact.clone(),
         notification_emails: p.notification_emails.clone(),
+        requires_approval: p.requires_approval,
     }
 }
 
@@ -176,6 +178,7 @@ pub fn update_party(
             ("languages", patch.languages.is_some()),
             ("emergency_contact", patch.emergency_contact.is_some()),
             ("notification_emails", patch.notification_emails.is_some()),
+            ("requires_approval", patch.requires_approval.is_some()),
         ]
         .into_iter()
         .filter_map(|(f, present)| present.then_some(f))
@@ -394,6 +397,7 @@ pub fn bootstrap(
             languages: vec!["en".into()],
             emergency_contact: None,
             notification_emails: email.into_iter().collect(),
+            requires_approval: false,
         };
         let content = rules::validate(content, &[]).map_err(ApiError::validation)?;
         let row = row_from(Uuid::now_v7(), &content, PartyStatus::Active, 1, now, now);

@@ -11,3 +11,4 @@ mod migrations;
 mod openapi_spec;
 mod ops;
 mod parties;
+mod requests;

@@ -116,6 +116,48 @@ impl TestApp {
         self.token(&credentials).await
     }
 
+    /// A fresh exchange_admin token after `admin_token` (a second client of the exchange).
+    pub async fn admin_token_again(&self) -> String {
+        let mut conn = self.database.connect();
+        let exchange = rogatory::parties::repo::list_parties(
+            &mut conn,
+            &rogatory::parties::repo::PartyFilter {
+                kind: Some(rogatory::parties::dto::PartyKind::Exchange),
+                country: None,
+                statuses: vec![rogatory::parties::dto::PartyStatus::Active],
+            },
+            rogatory::http::pagination::Page { limit: 1, after: None },
+        )
+        .expect("the exchange party")
+        .into_iter()
+        .next()
+        .expect("bootstrapped")
+        .into_party()
+        .expect("party");
+        let input = rogatory::parties::dto::NewClient {
+            name: "second exchange admin".into(),
+            roles: vec![rogatory::auth::roles::Role::ExchangeAdmin],
+            external_issuer: None,
+            external_subject: None,
+        };
+        let credentials = rogatory::parties::service::create_client(
+            &mut conn,
+            &rogatory::audit::Actor::cli("test"),
+            &exchange,
+            input,
+            true,
+            &[],
+            self.state.clock.now(),
+        )
+        .expect("client");
+        self.token(&Credentials {
+            client_id: credentials.client_id,
+            client_secret: credentials.client_secret.expect("secret"),
+            party_id: exchange.id.to_string(),
+        })
+        .await
+    }
+
     /// Creates a party as exchange administrator and verifies it when `active`.
     pub async fn create_party(&self, admin: &str, body: Value, active: bool) -> Value {
         let r = self.call(Method::POST, "/v1/parties", Some(admin), Some(body)).await;

@@ -1,0 +1,1 @@
+UPDATE legal_bases SET extensions = '[]' WHERE code = 'coe_budapest_29';

@@ -1,0 +1,1 @@
+../../postgres/2026-11-30-000005_budapest_29_renewal/up.sql

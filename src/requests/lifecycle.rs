@@ -1,0 +1,231 @@
+//! The request lifecycle (DESIGN.md section 4) as pure functions: which side and role may
+//! take which action, and from which status to which. No database, no HTTP.
+
+use super::dto::{Outcome, RequestStatus};
+use crate::auth::roles::Role;
+
+/// What a caller can do to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Edit,
+    Submit,
+    Approve,
+    Acknowledge,
+    AskClarification,
+    AnswerClarification,
+    Forward,
+    Respond(Outcome),
+    Object,
+    Withdraw,
+    Extend,
+    Release,
+    PostMessage,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Edit => "edit",
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::Acknowledge => "acknowledge",
+            Action::AskClarification => "ask a clarification on",
+            Action::AnswerClarification => "answer a clarification on",
+            Action::Forward => "forward",
+            Action::Respond(_) => "respond to",
+            Action::Object => "object to",
+            Action::Withdraw => "withdraw",
+            Action::Extend => "extend",
+            Action::Release => "release",
+            Action::PostMessage => "post a message on",
+        }
+    }
+}
+
+/// The caller's party's relation to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Issuer,
+    /// The current addressee.
+    Addressee,
+    EnforcingAuthority,
+    /// A party on the routing path that forwarded the request: it may read, not act.
+    Observer,
+}
+
+/// Which side may take an action.
+pub fn allowed_sides(action: Action) -> &'static [Side] {
+    match action {
+        Action::Edit
+        | Action::Submit
+        | Action::Approve
+        | Action::AnswerClarification
+        | Action::Withdraw
+        | Action::Extend
+        | Action::Release => &[Side::Issuer],
+        Action::Acknowledge | Action::AskClarification | Action::Forward | Action::Respond(_) => &[Side::Addressee],
+        Action::Object => &[Side::EnforcingAuthority],
+        Action::PostMessage => &[Side::Issuer, Side::Addressee, Side::EnforcingAuthority],
+    }
+}
+
+/// Which roles may take an action (any one of them).
+pub fn required_roles(action: Action) -> &'static [Role] {
+    match action {
+        Action::Edit
+        | Action::Submit
+        | Action::AnswerClarification
+        | Action::Withdraw
+        | Action::Extend
+        | Action::Release => &[Role::Operator],
+        Action::Approve => &[Role::Approver],
+        Action::Acknowledge | Action::AskClarification | Action::Forward | Action::Respond(_) | Action::Object => {
+            &[Role::Responder]
+        }
+        Action::PostMessage => &[Role::Operator, Role::Responder],
+    }
+}
+
+/// Facts about the request that the transitions depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Facts {
+    /// The issuing party requires an approver's approval (four eyes).
+    pub requires_approval: bool,
+    /// The request asks for preservation (only those can end `preserved`).
+    pub is_preservation: bool,
+}
+
+/// The status after `action`, or why the current status does not allow it (a 409).
+pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Result<RequestStatus, String> {
+    use RequestStatus::*;
+    let next = match (action, status) {
+        (Action::Edit, Draft) => Some(Draft),
+        (Action::Submit, Draft) => Some(if facts.requires_approval { PendingApproval } else { Submitted }),
+        (Action::Approve, PendingApproval) => Some(Submitted),
+        (Action::Acknowledge, Submitted) => Some(Acknowledged),
+        // A platform may ask for clarification before acknowledging (Reg. 2023/1543 Annex III).
+        (Action::AskClarification, Submitted | Acknowledged) => Some(AwaitingClarification),
+        (Action::AnswerClarification, AwaitingClarification) => Some(Acknowledged),
+        (Action::Forward, Submitted | Acknowledged) => Some(Submitted),
+        (Action::Respond(Outcome::Preserved), Submitted | Acknowledged) => facts.is_preservation.then_some(Preserved),
+        (Action::Respond(_), Submitted | Acknowledged) => Some(Completed),
+        // The enforcing authority raises a ground for refusal (Reg. 2023/1543 Art 12).
+        (Action::Object, Submitted | Acknowledged | AwaitingClarification) => Some(Completed),
+        (Action::Withdraw, Draft | PendingApproval | Submitted | Acknowledged | AwaitingClarification | Preserved) => {
+            Some(Withdrawn)
+        }
+        (Action::Extend, Preserved) => Some(Preserved),
+        (Action::Release, Preserved) => Some(Released),
+        (
+            Action::PostMessage,
+            Submitted | Acknowledged | AwaitingClarification | Completed | Preserved | Released | Lapsed | Withdrawn,
+        ) => Some(status),
+        _ => None,
+    };
+    next.ok_or_else(|| match (action, status) {
+        (Action::Respond(Outcome::Preserved), Submitted | Acknowledged) => {
+            "only a preservation request can be answered `preserved`".to_owned()
+        }
+        _ => format!("cannot {} a request whose status is {}", action.name(), crate::db::codec::encode_text(&status)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RequestStatus::*;
+
+    const OUTCOMES: [Outcome; 5] =
+        [Outcome::Fulfilled, Outcome::PartiallyFulfilled, Outcome::NoData, Outcome::Refused, Outcome::Preserved];
+
+    fn actions() -> Vec<Action> {
+        let mut all = vec![
+            Action::Edit,
+            Action::Submit,
+            Action::Approve,
+            Action::Acknowledge,
+            Action::AskClarification,
+            Action::AnswerClarification,
+            Action::Forward,
+            Action::Object,
+            Action::Withdraw,
+            Action::Extend,
+            Action::Release,
+            Action::PostMessage,
+        ];
+        all.extend(OUTCOMES.map(Action::Respond));
+        all
+    }
+
+    /// The expected table, written out independently of `next_status`: every allowed
+    /// (status, action) pair for a preservation request of a party without four eyes.
+    fn expected(status: RequestStatus, action: Action) -> Option<RequestStatus> {
+        let open = [Submitted, Acknowledged, AwaitingClarification];
+        match action {
+            Action::Edit => (status == Draft).then_some(Draft),
+            Action::Submit => (status == Draft).then_some(Submitted),
+            Action::Approve => (status == PendingApproval).then_some(Submitted),
+            Action::Acknowledge => (status == Submitted).then_some(Acknowledged),
+            Action::AskClarification => [Submitted, Acknowledged].contains(&status).then_some(AwaitingClarification),
+            Action::AnswerClarification => (status == AwaitingClarification).then_some(Acknowledged),
+            Action::Forward => [Submitted, Acknowledged].contains(&status).then_some(Submitted),
+            Action::Respond(Outcome::Preserved) => [Submitted, Acknowledged].contains(&status).then_some(Preserved),
+            Action::Respond(_) => [Submitted, Acknowledged].contains(&status).then_some(Completed),
+            Action::Object => open.contains(&status).then_some(Completed),
+            Action::Withdraw => {
+                (open.contains(&status) || [Draft, PendingApproval, Preserved].contains(&status)).then_some(Withdrawn)
+            }
+            Action::Extend => (status == Preserved).then_some(Preserved),
+            Action::Release => (status == Preserved).then_some(Released),
+            Action::PostMessage => (![Draft, PendingApproval].contains(&status)).then_some(status),
+        }
+    }
+
+    #[test]
+    fn every_status_and_action_pair() {
+        let facts = Facts { requires_approval: false, is_preservation: true };
+        let mut checked = 0;
+        for status in RequestStatus::ALL {
+            for action in actions() {
+                let got = next_status(status, action, facts).ok();
+                assert_eq!(got, expected(status, action), "{status:?} + {action:?}");
+                if got.is_none() {
+                    let why = next_status(status, action, facts).unwrap_err();
+                    assert!(
+                        why.contains(&crate::db::codec::encode_text(&status)),
+                        "the refusal names the status: {why}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 10 * 17);
+    }
+
+    #[test]
+    fn four_eyes_sends_submissions_to_approval() {
+        let facts = Facts { requires_approval: true, is_preservation: false };
+        assert_eq!(next_status(Draft, Action::Submit, facts), Ok(PendingApproval));
+        assert_eq!(next_status(PendingApproval, Action::Approve, facts), Ok(Submitted));
+    }
+
+    #[test]
+    fn only_preservations_end_preserved() {
+        let facts = Facts { requires_approval: false, is_preservation: false };
+        let why = next_status(Acknowledged, Action::Respond(Outcome::Preserved), facts).unwrap_err();
+        assert!(why.contains("preservation"), "{why}");
+        assert_eq!(next_status(Acknowledged, Action::Respond(Outcome::Fulfilled), facts), Ok(Completed));
+    }
+
+    #[test]
+    fn sides_and_roles() {
+        assert_eq!(allowed_sides(Action::Acknowledge), [Side::Addressee]);
+        assert_eq!(allowed_sides(Action::Object), [Side::EnforcingAuthority]);
+        assert!(!allowed_sides(Action::PostMessage).contains(&Side::Observer));
+        assert_eq!(required_roles(Action::Approve), [Role::Approver]);
+        assert_eq!(required_roles(Action::Respond(Outcome::NoData)), [Role::Responder]);
+        for action in actions() {
+            assert!(!allowed_sides(action).is_empty() && !required_roles(action).is_empty(), "{action:?}");
+        }
+    }
+}

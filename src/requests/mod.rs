@@ -1,0 +1,33 @@
+//! Requests for evidence: the aggregate, its lifecycle, routing, clarifications, messages
+//! and responses.
+
+pub mod content;
+pub mod dto;
+pub mod handlers;
+pub mod lifecycle;
+pub mod model;
+pub mod repo;
+pub mod routing;
+pub mod service;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::create_request)
+        .service(handlers::list_requests)
+        .service(handlers::get_request)
+        .service(handlers::update_request)
+        .service(handlers::submit_request)
+        .service(handlers::approve_request)
+        .service(handlers::acknowledge_request)
+        .service(handlers::forward_request)
+        .service(handlers::respond_to_request)
+        .service(handlers::object_to_request)
+        .service(handlers::withdraw_request)
+        .service(handlers::extend_preservation)
+        .service(handlers::release_preservation)
+        .service(handlers::create_clarification)
+        .service(handlers::list_clarifications)
+        .service(handlers::answer_clarification)
+        .service(handlers::create_message)
+        .service(handlers::list_messages)
+        .service(handlers::list_request_events);
+}

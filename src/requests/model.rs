@@ -1,0 +1,119 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::{Insertable, Queryable, Selectable};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db::schema::{
+    clarifications, request_events, request_messages, request_participants, request_responses, requests,
+};
+use crate::db::types::{DbJson, DbTime, DbUuid};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    pub reference: String,
+    pub legal_basis: String,
+    pub kind: String,
+    pub priority: String,
+    pub status: String,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub issuer_party: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub addressee_party: Uuid,
+    pub enforcing_party: Option<DbUuid>,
+    pub addressee_entity: Option<DbJson>,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub content: Value,
+    pub follow_up_of: Option<DbUuid>,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub drafted_by: Uuid,
+    pub outcome: Option<String>,
+    pub submitted_at: Option<DbTime>,
+    pub preservation_expires_at: Option<DbTime>,
+    pub extensions_used: i32,
+    pub version: i64,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_participants)]
+pub struct ParticipantRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub request_id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub party_id: Uuid,
+    pub role: String,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub added_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_events)]
+pub struct EventRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub request_id: Uuid,
+    pub seq: i32,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub occurred_at: DateTime<Utc>,
+    pub actor_client: Option<DbUuid>,
+    pub actor_party: Option<DbUuid>,
+    pub event_type: String,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clarifications)]
+pub struct ClarificationRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub request_id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub asked_by: Uuid,
+    pub question: String,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub asked_at: DateTime<Utc>,
+    pub answer: Option<String>,
+    pub answered_at: Option<DbTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_messages)]
+pub struct MessageRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub request_id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub author_party: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub author_client: Uuid,
+    pub body: String,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = request_responses)]
+pub struct ResponseRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub request_id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub party_id: Uuid,
+    pub outcome: String,
+    pub refusal_reason: Option<String>,
+    pub text: String,
+    pub preserved_until: Option<DbTime>,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,255 @@
+//! Queries of requests. Plain data in and out; transactions are opened by the caller.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use uuid::Uuid;
+
+use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
+use crate::db::AnyConnection;
+use crate::db::schema::{
+    clarifications, parties, reference_counters, request_events, request_messages, request_participants,
+    request_responses, requests,
+};
+use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::error::ApiError;
+use crate::http::pagination::Page;
+
+/// The next number of `country`'s references in `year`, starting at 1.
+pub fn next_reference_number(conn: &mut AnyConnection, country: &str, year: i32) -> Result<i64, ApiError> {
+    for _ in 0..3 {
+        let updated: Option<i64> = diesel::update(
+            reference_counters::table
+                .filter(reference_counters::country.eq(country))
+                .filter(reference_counters::year.eq(year)),
+        )
+        .set(reference_counters::last.eq(reference_counters::last + 1))
+        .returning(reference_counters::last)
+        .get_result(conn)
+        .optional()?;
+        if let Some(number) = updated {
+            return Ok(number);
+        }
+        // First reference of the year. In a savepoint: on PostgreSQL a concurrent first insert
+        // fails the statement, and the loop then takes the update path.
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(reference_counters::table)
+                .values((
+                    reference_counters::country.eq(country),
+                    reference_counters::year.eq(year),
+                    reference_counters::last.eq(1_i64),
+                ))
+                .execute(conn)
+        });
+        match inserted {
+            Ok(_) => return Ok(1),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal(anyhow::anyhow!("could not allocate a reference for {country}-{year}")))
+}
+
+pub fn insert_request(conn: &mut AnyConnection, row: RequestRow) -> Result<(), ApiError> {
+    diesel::insert_into(requests::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RequestRow>, ApiError> {
+    Ok(requests::table.filter(requests::id.eq(DbUuid(id))).select(RequestRow::as_select()).first(conn).optional()?)
+}
+
+/// Writes a changed request if it is still at `expected` version.
+pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result<bool, ApiError> {
+    let updated =
+        diesel::update(requests::table.filter(requests::id.eq(DbUuid(row.id))).filter(requests::version.eq(expected)))
+            .set((
+                requests::priority.eq(&row.priority),
+                requests::status.eq(&row.status),
+                requests::addressee_party.eq(DbUuid(row.addressee_party)),
+                requests::enforcing_party.eq(row.enforcing_party.clone()),
+                requests::addressee_entity.eq(row.addressee_entity.clone()),
+                requests::content.eq(DbJson(row.content.clone())),
+                requests::outcome.eq(&row.outcome),
+                requests::submitted_at.eq(row.submitted_at.clone()),
+                requests::preservation_expires_at.eq(row.preservation_expires_at.clone()),
+                requests::extensions_used.eq(row.extensions_used),
+                requests::version.eq(row.version),
+                requests::updated_at.eq(DbTime(row.updated_at)),
+            ))
+            .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn add_participant(conn: &mut AnyConnection, row: ParticipantRow) -> Result<(), ApiError> {
+    diesel::insert_into(request_participants::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn remove_participant(conn: &mut AnyConnection, request: Uuid, party: Uuid, role: &str) -> Result<(), ApiError> {
+    diesel::delete(
+        request_participants::table
+            .filter(request_participants::request_id.eq(DbUuid(request)))
+            .filter(request_participants::party_id.eq(DbUuid(party)))
+            .filter(request_participants::role.eq(role)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Participants with their party's name and country, in the order they joined.
+pub fn participants(
+    conn: &mut AnyConnection,
+    request: Uuid,
+) -> Result<Vec<(ParticipantRow, String, Option<String>)>, ApiError> {
+    let rows: Vec<(ParticipantRow, String, Option<String>)> = request_participants::table
+        .inner_join(parties::table.on(parties::id.eq(request_participants::party_id)))
+        .filter(request_participants::request_id.eq(DbUuid(request)))
+        .select((ParticipantRow::as_select(), parties::name, parties::country))
+        .order((request_participants::added_at.asc(), request_participants::role.asc()))
+        .load(conn)?;
+    Ok(rows)
+}
+
+pub fn is_participant(conn: &mut AnyConnection, request: Uuid, party: Uuid) -> Result<bool, ApiError> {
+    let found = request_participants::table
+        .filter(request_participants::request_id.eq(DbUuid(request)))
+        .filter(request_participants::party_id.eq(DbUuid(party)))
+        .select(request_participants::role)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+pub struct ListFilter {
+    pub party: Uuid,
+    /// `Some(true)`: issued by the party; `Some(false)`: issued by others.
+    pub outgoing: Option<bool>,
+    pub status: Option<String>,
+    pub legal_basis: Option<String>,
+    pub kind: Option<String>,
+    pub counterpart: Option<Uuid>,
+    pub priority: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// Requests visible to a party, newest first.
+pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<RequestRow>, ApiError> {
+    let visible = request_participants::table
+        .filter(request_participants::party_id.eq(DbUuid(f.party)))
+        .select(request_participants::request_id);
+    let mut query = requests::table.filter(requests::id.eq_any(visible)).select(RequestRow::as_select()).into_boxed();
+    match f.outgoing {
+        Some(true) => query = query.filter(requests::issuer_party.eq(DbUuid(f.party))),
+        Some(false) => query = query.filter(requests::issuer_party.ne(DbUuid(f.party))),
+        None => {}
+    }
+    if let Some(counterpart) = f.counterpart {
+        query = match f.outgoing {
+            Some(true) => query.filter(requests::addressee_party.eq(DbUuid(counterpart))),
+            Some(false) => query.filter(requests::issuer_party.eq(DbUuid(counterpart))),
+            None => query.filter(
+                requests::addressee_party.eq(DbUuid(counterpart)).or(requests::issuer_party.eq(DbUuid(counterpart))),
+            ),
+        };
+    }
+    if let Some(status) = &f.status {
+        query = query.filter(requests::status.eq(status.clone()));
+    }
+    if let Some(code) = &f.legal_basis {
+        query = query.filter(requests::legal_basis.eq(code.clone()));
+    }
+    if let Some(kind) = &f.kind {
+        query = query.filter(requests::kind.eq(kind.clone()));
+    }
+    if let Some(priority) = &f.priority {
+        query = query.filter(requests::priority.eq(priority.clone()));
+    }
+    if let Some(after) = f.created_after {
+        query = query.filter(requests::created_at.ge(DbTime(after)));
+    }
+    if let Some(before) = f.created_before {
+        query = query.filter(requests::created_at.lt(DbTime(before)));
+    }
+    if let Some(cursor) = page.after {
+        query = query.filter(requests::id.lt(DbUuid(cursor)));
+    }
+    Ok(query.order(requests::id.desc()).limit(page.limit + 1).load(conn)?)
+}
+
+pub fn append_event(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
+    let last: Option<i32> = request_events::table
+        .filter(request_events::request_id.eq(DbUuid(row.request_id)))
+        .select(diesel::dsl::max(request_events::seq))
+        .first(conn)?;
+    row.seq = last.unwrap_or(0) + 1;
+    diesel::insert_into(request_events::table).values(row.clone()).execute(conn)?;
+    Ok(row)
+}
+
+pub fn events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<EventRow>, ApiError> {
+    Ok(request_events::table
+        .filter(request_events::request_id.eq(DbUuid(request)))
+        .select(EventRow::as_select())
+        .order(request_events::seq.asc())
+        .load(conn)?)
+}
+
+pub fn insert_clarification(conn: &mut AnyConnection, row: ClarificationRow) -> Result<(), ApiError> {
+    diesel::insert_into(clarifications::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_clarification(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    id: Uuid,
+) -> Result<Option<ClarificationRow>, ApiError> {
+    Ok(clarifications::table
+        .filter(clarifications::id.eq(DbUuid(id)))
+        .filter(clarifications::request_id.eq(DbUuid(request)))
+        .select(ClarificationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn answer_clarification(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let updated = diesel::update(
+        clarifications::table.filter(clarifications::id.eq(DbUuid(id))).filter(clarifications::answer.is_null()),
+    )
+    .set((clarifications::answer.eq(Some(answer)), clarifications::answered_at.eq(Some(DbTime(now)))))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn clarifications(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ClarificationRow>, ApiError> {
+    Ok(clarifications::table
+        .filter(clarifications::request_id.eq(DbUuid(request)))
+        .select(ClarificationRow::as_select())
+        .order(clarifications::id.asc())
+        .load(conn)?)
+}
+
+pub fn insert_message(conn: &mut AnyConnection, row: MessageRow) -> Result<(), ApiError> {
+    diesel::insert_into(request_messages::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn messages(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<MessageRow>, ApiError> {
+    Ok(request_messages::table
+        .filter(request_messages::request_id.eq(DbUuid(request)))
+        .select(MessageRow::as_select())
+        .order(request_messages::id.asc())
+        .load(conn)?)
+}
+
+pub fn insert_response(conn: &mut AnyConnection, row: ResponseRow) -> Result<(), ApiError> {
+    diesel::insert_into(request_responses::table).values(row).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,782 @@
+//! State changes of requests. Each public function runs inside one write transaction opened
+//! by the caller (`Db::write`), and records an event row for every change it makes.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::content::{self, needs_enforcing_notification};
+use super::dto::{
+    AddresseeSpec, Clarification, Event, Forward, Message, NewRequest, NewResponse, Objection, Outcome, Participant,
+    ParticipantRole, PartyRef, Priority, Request, RequestContent, RequestPatch, RequestQuery, RequestStatus,
+    RequestSummary,
+};
+use super::lifecycle::{self, Action, Facts, Side};
+use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
+use super::repo::{self, ListFilter};
+use super::routing;
+use crate::auth::Caller;
+use crate::auth::roles::Role;
+use crate::db::AnyConnection;
+use crate::db::codec::{decode, decode_text, encode, encode_text};
+use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::error::{ApiError, FieldError, ProblemType};
+use crate::http::pagination::Page;
+use crate::legal_bases::{self, LegalBasis};
+use crate::parties::dto::{LegalEntity, Party, PartyKind, PartyStatus};
+use crate::parties::{repo as party_repo, service as party_service};
+use crate::vocab::{ClockKind, RequestKind};
+
+fn has_left(status: &str) -> bool {
+    status != encode_text(&RequestStatus::Draft) && status != encode_text(&RequestStatus::PendingApproval)
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("no request {id}"))
+}
+
+fn basis(conn: &mut AnyConnection, code: &str) -> Result<LegalBasis, ApiError> {
+    legal_bases::repo::find(conn, code)?.ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new(
+            "/legal_basis",
+            "unknown_legal_basis",
+            format!("{code:?} is not in the legal-basis catalogue (GET /v1/legal-bases)"),
+        )])
+    })
+}
+
+fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
+    party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
+}
+
+fn unroutable(pointer: &str, why: String) -> ApiError {
+    ApiError::validation(vec![FieldError::new(pointer, "unroutable", why)])
+}
+
+/// Where a request goes: the addressee, its receiving entity (providers) and the enforcing
+/// authority to notify (EU production orders).
+struct Route {
+    addressee: Party,
+    entity: Option<LegalEntity>,
+    enforcing: Option<Party>,
+}
+
+fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<Vec<Party>, ApiError> {
+    let filter =
+        party_repo::PartyFilter { kind: None, country: Some(country.to_owned()), statuses: vec![PartyStatus::Active] };
+    let rows = party_repo::list_parties(conn, &filter, Page { limit: 10_000, after: None })?;
+    rows.into_iter().map(|r| r.into_party()).collect()
+}
+
+fn route(
+    conn: &mut AnyConnection,
+    spec: &AddresseeSpec,
+    basis: &LegalBasis,
+    content: &RequestContent,
+    issuer: &Party,
+    pointer: &str,
+) -> Result<Route, ApiError> {
+    let addressee = match (spec.party_id, &spec.country) {
+        (Some(id), None) => {
+            let found = party_service::get_party(conn, id)?
+                .filter(|p| p.status == PartyStatus::Active)
+                .ok_or_else(|| unroutable(&format!("{pointer}/party_id"), format!("no active party {id}")))?;
+            routing::check_recipient(&found, basis, issuer)
+                .map_err(|why| unroutable(&format!("{pointer}/party_id"), why))?;
+            found
+        }
+        (None, Some(country)) => {
+            let country =
+                crate::validate::country(country).map_err(|m| unroutable(&format!("{pointer}/country"), m))?;
+            let candidates = active_parties(conn, &country)?;
+            let found = routing::resolve_country(&country, basis, &candidates)
+                .map_err(|why| unroutable(&format!("{pointer}/country"), why))?
+                .clone();
+            routing::check_recipient(&found, basis, issuer)
+                .map_err(|why| unroutable(&format!("{pointer}/country"), why))?;
+            found
+        }
+        _ => return Err(unroutable(pointer, "give exactly one of party_id or country".into())),
+    };
+    let entity = if addressee.kind == PartyKind::ServiceProvider {
+        let issuer_country = issuer.country.clone().unwrap_or_default();
+        Some(routing::provider_entity(&addressee, &issuer_country, basis).map_err(|why| unroutable(pointer, why))?)
+    } else {
+        None
+    };
+    let enforcing = match (&entity, needs_enforcing_notification(basis, content)) {
+        (Some(entity), true) => {
+            let candidates = active_parties(conn, &entity.country)?;
+            Some(
+                routing::enforcing_authority(&entity.country, &candidates)
+                    .map_err(|why| unroutable(pointer, why))?
+                    .clone(),
+            )
+        }
+        _ => None,
+    };
+    Ok(Route { addressee, entity, enforcing })
+}
+
+fn event(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    caller: Option<&Caller>,
+    event_type: &str,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    repo::append_event(
+        conn,
+        EventRow {
+            id: Uuid::now_v7(),
+            request_id: request,
+            seq: 0,
+            occurred_at: now,
+            actor_client: caller.map(|c| DbUuid(c.client)),
+            actor_party: caller.map(|c| DbUuid(c.party)),
+            event_type: event_type.to_owned(),
+            data,
+        },
+    )?;
+    Ok(())
+}
+
+fn participant(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    party: Uuid,
+    role: ParticipantRole,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    repo::add_participant(
+        conn,
+        ParticipantRow { request_id: request, party_id: party, role: encode_text(&role), added_at: now },
+    )
+}
+
+/// Creates a draft: validated against its legal basis and routed to the competent party.
+pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    input: NewRequest,
+    now: DateTime<Utc>,
+) -> Result<Request, ApiError> {
+    caller.require(&[Role::Operator])?;
+    let issuer = party(conn, caller.party)?;
+    if issuer.kind != PartyKind::StateAuthority {
+        return Err(ApiError::new(ProblemType::Forbidden, "only state authorities issue requests"));
+    }
+    let basis = basis(conn, &input.legal_basis)?;
+    let content = content::validate(input.content, &basis, input.priority, now).map_err(ApiError::validation)?;
+    if let Some(earlier) = input.follow_up_of {
+        let mine = repo::find(conn, earlier)?.is_some_and(|r| r.issuer_party == caller.party);
+        if !mine {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "/follow_up_of",
+                "unknown_request",
+                format!("your party issued no request {earlier}"),
+            )]));
+        }
+    }
+    let route = route(conn, &input.addressee, &basis, &content, &issuer, "/addressee")?;
+    let country = issuer.country.clone().unwrap_or_else(|| "XX".into());
+    let year = now.year();
+    let number = repo::next_reference_number(conn, &country, year)?;
+    let id = Uuid::now_v7();
+    let row = RequestRow {
+        id,
+        reference: format!("{country}-{year}-{number:06}"),
+        legal_basis: basis.code.clone(),
+        kind: encode_text(&basis.request_kind),
+        priority: encode_text(&input.priority),
+        status: encode_text(&RequestStatus::Draft),
+        issuer_party: issuer.id,
+        addressee_party: route.addressee.id,
+        enforcing_party: route.enforcing.as_ref().map(|p| DbUuid(p.id)),
+        addressee_entity: route.entity.as_ref().map(|e| DbJson(encode(e))),
+        content: encode(&content),
+        follow_up_of: input.follow_up_of.map(DbUuid),
+        drafted_by: caller.client,
+        outcome: None,
+        submitted_at: None,
+        preservation_expires_at: None,
+        extensions_used: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    repo::insert_request(conn, row)?;
+    participant(conn, id, issuer.id, ParticipantRole::Issuer, now)?;
+    participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
+    if let Some(enforcing) = &route.enforcing {
+        participant(conn, id, enforcing.id, ParticipantRole::EnforcingAuthority, now)?;
+    }
+    event(
+        conn,
+        id,
+        Some(caller),
+        "request.created",
+        json!({"legal_basis": basis.code, "addressee": route.addressee.id, "enforcing_authority": route.enforcing.as_ref().map(|p| p.id)}),
+        now,
+    )?;
+    view(conn, id)
+}
+
+/// The request if the caller's party may see it (issuer, participant, routing path), with the
+/// caller's side; 404 otherwise, so that existence is not revealed.
+fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestRow, Side), ApiError> {
+    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let side = if row.issuer_party == caller.party {
+        Side::Issuer
+    } else if row.addressee_party == caller.party {
+        Side::Addressee
+    } else if row.enforcing_party.as_ref().is_some_and(|p| p.0 == caller.party) {
+        Side::EnforcingAuthority
+    } else if repo::is_participant(conn, id, caller.party)? {
+        Side::Observer
+    } else {
+        return Err(not_found(id));
+    };
+    // A request is the issuer's own business until it leaves (drafted, or awaiting approval).
+    if !has_left(&row.status) && side != Side::Issuer {
+        return Err(not_found(id));
+    }
+    Ok((row, side))
+}
+
+/// Who may act, then whether the status allows it: 403 for the wrong side or role, 409 with
+/// the current status otherwise.
+fn authorize(
+    caller: &Caller,
+    side: Side,
+    action: Action,
+    row: &RequestRow,
+    facts: Facts,
+) -> Result<RequestStatus, ApiError> {
+    if !lifecycle::allowed_sides(action).contains(&side) {
+        let who: Vec<&str> = lifecycle::allowed_sides(action)
+            .iter()
+            .map(|s| match s {
+                Side::Issuer => "the issuer",
+                Side::Addressee => "the current addressee",
+                Side::EnforcingAuthority => "the enforcing authority",
+                Side::Observer => "a party on the route",
+            })
+            .collect();
+        return Err(ApiError::new(
+            ProblemType::Forbidden,
+            format!("only {} may {} this request", who.join(" or "), action.name()),
+        ));
+    }
+    caller.require(lifecycle::required_roles(action))?;
+    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    lifecycle::next_status(status, action, facts).map_err(|why| ApiError::conflict_in_status(&row.status, why))
+}
+
+fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
+    let issuer = party(conn, row.issuer_party)?;
+    Ok(Facts {
+        requires_approval: issuer.requires_approval,
+        is_preservation: row.kind == encode_text(&RequestKind::Preservation),
+    })
+}
+
+fn save(
+    conn: &mut AnyConnection,
+    mut row: RequestRow,
+    status: RequestStatus,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    let expected = row.version;
+    row.status = encode_text(&status);
+    row.version += 1;
+    row.updated_at = now;
+    if !repo::save(conn, &row, expected)? {
+        return Err(ApiError::conflict_in_status(
+            &row.status,
+            "the request changed meanwhile; read it again and retry",
+        ));
+    }
+    Ok(row)
+}
+
+/// Edits a draft if it is still at `expected_version` (412 otherwise).
+pub fn update_draft(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    expected_version: i64,
+    patch: RequestPatch,
+    now: DateTime<Utc>,
+) -> Result<Request, ApiError> {
+    let (mut row, side) = load(conn, caller, id)?;
+    let facts = facts(conn, &row)?;
+    authorize(caller, side, Action::Edit, &row, facts)?;
+    if row.version != expected_version {
+        return Err(ApiError::new(
+            ProblemType::PreconditionFailed,
+            format!("the request is at version {}; read it again", row.version),
+        ));
+    }
+    let basis = basis(conn, &row.legal_basis)?;
+    let priority: Priority = match patch.priority {
+        Some(p) => p,
+        None => decode_text("requests.priority", row.priority.clone())?,
+    };
+    let current: RequestContent = decode("requests.content", row.content.clone())?;
+    let content =
+        content::validate(patch.content.unwrap_or(current), &basis, priority, now).map_err(ApiError::validation)?;
+    let mut changed = vec![];
+    if let Some(spec) = &patch.addressee {
+        let issuer = party(conn, caller.party)?;
+        let route = route(conn, spec, &basis, &content, &issuer, "/addressee")?;
+        repo::remove_participant(conn, id, row.addressee_party, &encode_text(&ParticipantRole::Addressee))?;
+        if let Some(old) = &row.enforcing_party {
+            repo::remove_participant(conn, id, old.0, &encode_text(&ParticipantRole::EnforcingAuthority))?;
+        }
+        participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
+        if let Some(enforcing) = &route.enforcing {
+            participant(conn, id, enforcing.id, ParticipantRole::EnforcingAuthority, now)?;
+        }
+        row.addressee_party = route.addressee.id;
+        row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
+        row.enforcing_party = route.enforcing.as_ref().map(|p| DbUuid(p.id));
+        changed.push("addressee");
+    }
+    if patch.priority.is_some() {
+        changed.push("priority");
+    }
+    row.priority = encode_text(&priority);
+    row.content = encode(&content);
+    changed.push("content");
+    save(conn, row, RequestStatus::Draft, now)?;
+    event(conn, id, Some(caller), "request.updated", json!({"fields": changed}), now)?;
+    view(conn, id)
+}
+
+/// A lifecycle action with its input.
+pub enum Act {
+    Submit,
+    Approve,
+    Acknowledge,
+    Forward(Forward),
+    Respond(NewResponse),
+    Object(Objection),
+    Withdraw(String),
+    Extend(Option<String>),
+    Release,
+}
+
+pub fn act(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    act: Act,
+    now: DateTime<Utc>,
+) -> Result<Request, ApiError> {
+    let (mut row, side) = load(conn, caller, id)?;
+    let facts = facts(conn, &row)?;
+    let action = match &act {
+        Act::Submit => Action::Submit,
+        Act::Approve => Action::Approve,
+        Act::Acknowledge => Action::Acknowledge,
+        Act::Forward(_) => Action::Forward,
+        Act::Respond(r) => Action::Respond(r.outcome),
+        Act::Object(_) => Action::Object,
+        Act::Withdraw(_) => Action::Withdraw,
+        Act::Extend(_) => Action::Extend,
+        Act::Release => Action::Release,
+    };
+    let status = authorize(caller, side, action, &row, facts)?;
+    let basis = basis(conn, &row.legal_basis)?;
+    let (event_type, data) = match act {
+        Act::Submit => {
+            // The addressee must still be competent when the request leaves.
+            let issuer = party(conn, row.issuer_party)?;
+            let addressee = party(conn, row.addressee_party)?;
+            routing::check_recipient(&addressee, &basis, &issuer).map_err(|why| unroutable("/addressee", why))?;
+            if status == RequestStatus::Submitted {
+                row.submitted_at = Some(DbTime(now));
+                ("request.submitted", json!({"addressee": row.addressee_party}))
+            } else {
+                ("request.approval_requested", json!({}))
+            }
+        }
+        Act::Approve => {
+            if caller.client == row.drafted_by {
+                return Err(ApiError::new(
+                    ProblemType::Forbidden,
+                    "four eyes: the approver cannot be the client that drafted the request",
+                ));
+            }
+            row.submitted_at = Some(DbTime(now));
+            ("request.submitted", json!({"addressee": row.addressee_party, "approved_by": caller.client}))
+        }
+        Act::Acknowledge => ("request.acknowledged", json!({})),
+        Act::Forward(forward) => {
+            let reason = required_text(&forward.reason, "/reason")?;
+            let issuer = party(conn, row.issuer_party)?;
+            let content: RequestContent = decode("requests.content", row.content.clone())?;
+            let route = route(conn, &forward.to, &basis, &content, &issuer, "/to")?;
+            if route.addressee.id == row.addressee_party {
+                return Err(unroutable("/to", "the request is already with this party".into()));
+            }
+            let from = row.addressee_party;
+            repo::remove_participant(conn, id, from, &encode_text(&ParticipantRole::Addressee))?;
+            participant(conn, id, from, ParticipantRole::PreviousAddressee, now)?;
+            // Forwarded back to an earlier addressee: it is the addressee again.
+            repo::remove_participant(conn, id, route.addressee.id, &encode_text(&ParticipantRole::PreviousAddressee))?;
+            participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
+            row.addressee_party = route.addressee.id;
+            row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
+            ("request.forwarded", json!({"from": from, "to": route.addressee.id, "reason": reason}))
+        }
+        Act::Respond(response) => {
+            let text = required_text(&response.text, "/text")?;
+            let mut errors = vec![];
+            match (response.outcome, response.refusal_reason) {
+                (Outcome::Refused, None) => {
+                    errors.push(FieldError::new("/refusal_reason", "required", "a refusal states its reason code"))
+                }
+                (Outcome::Refused, Some(_)) => {}
+                (_, Some(_)) => {
+                    errors.push(FieldError::new("/refusal_reason", "not_allowed", "only a refusal has a reason code"))
+                }
+                _ => {}
+            }
+            let preserved_until = if response.outcome == Outcome::Preserved {
+                let until = match response.preserved_until {
+                    Some(until) => until,
+                    None => {
+                        let rule = basis.clocks.iter().find(|c| c.kind == ClockKind::Preservation);
+                        now + rule.map(|r| r.duration.as_delta()).unwrap_or_else(|| chrono::TimeDelta::days(90))
+                    }
+                };
+                if until <= now {
+                    errors.push(FieldError::new(
+                        "/preserved_until",
+                        "in_the_past",
+                        "preservation must last beyond now",
+                    ));
+                }
+                Some(until)
+            } else {
+                if response.preserved_until.is_some() {
+                    errors.push(FieldError::new(
+                        "/preserved_until",
+                        "not_allowed",
+                        "only a `preserved` answer has an end date",
+                    ));
+                }
+                None
+            };
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            repo::insert_response(
+                conn,
+                ResponseRow {
+                    id: Uuid::now_v7(),
+                    request_id: id,
+                    party_id: caller.party,
+                    outcome: encode_text(&response.outcome),
+                    refusal_reason: response.refusal_reason.map(|r| encode_text(&r)),
+                    text: text.clone(),
+                    preserved_until: preserved_until.map(DbTime),
+                    created_at: now,
+                },
+            )?;
+            row.outcome = Some(encode_text(&response.outcome));
+            row.preservation_expires_at = preserved_until.map(DbTime);
+            (
+                "request.responded",
+                json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason, "text": text, "preserved_until": preserved_until}),
+            )
+        }
+        Act::Object(objection) => {
+            let text = required_text(&objection.text, "/text")?;
+            repo::insert_response(
+                conn,
+                ResponseRow {
+                    id: Uuid::now_v7(),
+                    request_id: id,
+                    party_id: caller.party,
+                    outcome: encode_text(&Outcome::Refused),
+                    refusal_reason: Some(encode_text(&objection.reason)),
+                    text: text.clone(),
+                    preserved_until: None,
+                    created_at: now,
+                },
+            )?;
+            row.outcome = Some(encode_text(&Outcome::Refused));
+            ("request.objected", json!({"reason": objection.reason, "text": text}))
+        }
+        Act::Withdraw(reason) => {
+            let reason = required_text(&reason, "/reason")?;
+            ("request.withdrawn", json!({"reason": reason}))
+        }
+        Act::Extend(reason) => {
+            let rule = basis.extensions.iter().find(|e| e.clock == ClockKind::Preservation).ok_or_else(|| {
+                ApiError::conflict_in_status(
+                    &row.status,
+                    format!("{} allows no extension of the preservation", basis.code),
+                )
+            })?;
+            if u32::try_from(row.extensions_used).unwrap_or(u32::MAX) >= rule.max_extensions {
+                return Err(ApiError::conflict_in_status(
+                    &row.status,
+                    format!("{} allows {} extension(s), all used ({})", basis.code, rule.max_extensions, rule.citation),
+                ));
+            }
+            if rule.requires_reasons && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "/reason",
+                    "required",
+                    format!("an extension under {} states its reasons ({})", basis.code, rule.citation),
+                )]));
+            }
+            let from = row.preservation_expires_at.as_ref().map(|t| t.0).unwrap_or(now);
+            let until = from + rule.duration.as_delta();
+            row.preservation_expires_at = Some(DbTime(until));
+            row.extensions_used += 1;
+            ("preservation.extended", json!({"until": until, "reason": reason, "citation": rule.citation}))
+        }
+        Act::Release => ("preservation.released", json!({})),
+    };
+    save(conn, row, status, now)?;
+    event(conn, id, Some(caller), event_type, data, now)?;
+    view(conn, id)
+}
+
+fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 20_000 {
+        return Err(ApiError::validation(vec![FieldError::new(pointer, "required", "1 to 20000 characters")]));
+    }
+    Ok(trimmed.to_owned())
+}
+
+pub fn ask_clarification(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    question: &str,
+    now: DateTime<Utc>,
+) -> Result<Clarification, ApiError> {
+    let (row, side) = load(conn, caller, id)?;
+    let facts = facts(conn, &row)?;
+    let status = authorize(caller, side, Action::AskClarification, &row, facts)?;
+    let question = required_text(question, "/question")?;
+    let clarification = ClarificationRow {
+        id: Uuid::now_v7(),
+        request_id: id,
+        asked_by: caller.party,
+        question: question.clone(),
+        asked_at: now,
+        answer: None,
+        answered_at: None,
+    };
+    repo::insert_clarification(conn, clarification.clone())?;
+    save(conn, row, status, now)?;
+    event(
+        conn,
+        id,
+        Some(caller),
+        "request.clarification_requested",
+        json!({"clarification": clarification.id, "question": question}),
+        now,
+    )?;
+    Ok(clarification_dto(clarification))
+}
+
+pub fn answer_clarification(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    clarification: Uuid,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<Clarification, ApiError> {
+    let (row, side) = load(conn, caller, id)?;
+    let facts = facts(conn, &row)?;
+    let found = repo::find_clarification(conn, id, clarification)?
+        .ok_or_else(|| ApiError::not_found(format!("no clarification {clarification} on request {id}")))?;
+    let status = authorize(caller, side, Action::AnswerClarification, &row, facts)?;
+    if found.answer.is_some() {
+        return Err(ApiError::conflict_in_status(&row.status, "this clarification is already answered"));
+    }
+    let answer = required_text(answer, "/answer")?;
+    repo::answer_clarification(conn, clarification, &answer, now)?;
+    save(conn, row, status, now)?;
+    event(
+        conn,
+        id,
+        Some(caller),
+        "request.clarification_answered",
+        json!({"clarification": clarification, "answer": answer}),
+        now,
+    )?;
+    let updated = repo::find_clarification(conn, id, clarification)?.ok_or_else(|| not_found(id))?;
+    Ok(clarification_dto(updated))
+}
+
+pub fn post_message(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Message, ApiError> {
+    let (row, side) = load(conn, caller, id)?;
+    let facts = facts(conn, &row)?;
+    authorize(caller, side, Action::PostMessage, &row, facts)?;
+    let body = required_text(body, "/body")?;
+    let message = MessageRow {
+        id: Uuid::now_v7(),
+        request_id: id,
+        author_party: caller.party,
+        author_client: caller.client,
+        body,
+        created_at: now,
+    };
+    repo::insert_message(conn, message.clone())?;
+    event(conn, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
+    Ok(Message {
+        id: message.id,
+        request_id: id,
+        author_party: message.author_party,
+        body: message.body,
+        created_at: now,
+    })
+}
+
+fn clarification_dto(row: ClarificationRow) -> Clarification {
+    Clarification {
+        id: row.id,
+        request_id: row.request_id,
+        asked_by: row.asked_by,
+        question: row.question,
+        asked_at: row.asked_at,
+        answer: row.answer,
+        answered_at: row.answered_at.map(|t| t.0),
+    }
+}
+
+pub fn get(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Request, ApiError> {
+    load(conn, caller, id)?;
+    view(conn, id)
+}
+
+pub fn clarifications(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Clarification>, ApiError> {
+    load(conn, caller, id)?;
+    Ok(repo::clarifications(conn, id)?.into_iter().map(clarification_dto).collect())
+}
+
+pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Message>, ApiError> {
+    load(conn, caller, id)?;
+    Ok(repo::messages(conn, id)?
+        .into_iter()
+        .map(|m| Message {
+            id: m.id,
+            request_id: m.request_id,
+            author_party: m.author_party,
+            body: m.body,
+            created_at: m.created_at,
+        })
+        .collect())
+}
+
+pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
+    load(conn, caller, id)?;
+    Ok(repo::events(conn, id)?
+        .into_iter()
+        .map(|e| Event {
+            id: e.id,
+            seq: e.seq,
+            occurred_at: e.occurred_at,
+            actor_party: e.actor_party.map(|p| p.0),
+            event_type: e.event_type,
+            data: e.data,
+        })
+        .collect())
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    q: RequestQuery,
+    page: Page,
+) -> Result<(Vec<RequestSummary>, Option<String>), ApiError> {
+    use super::dto::Direction;
+    let filter = ListFilter {
+        party: caller.party,
+        outgoing: q.direction.map(|d| d == Direction::Outgoing),
+        status: q.status.map(|s| encode_text(&s)),
+        legal_basis: q.legal_basis,
+        kind: q.kind.map(|k| encode_text(&k)),
+        counterpart: q.counterpart,
+        priority: q.priority.map(|p| encode_text(&p)),
+        created_after: q.created_after,
+        created_before: q.created_before,
+    };
+    let rows = repo::list(conn, &filter, page)?;
+    let (rows, next) = page.finish(rows, |r| r.id);
+    // Requests that have not left stay with their issuer.
+    let items = rows
+        .into_iter()
+        .filter(|r| has_left(&r.status) || r.issuer_party == caller.party)
+        .map(|r| {
+            Ok(RequestSummary {
+                id: r.id,
+                reference: r.reference,
+                legal_basis: r.legal_basis,
+                kind: decode_text("requests.kind", r.kind)?,
+                priority: decode_text("requests.priority", r.priority)?,
+                status: decode_text("requests.status", r.status)?,
+                issuer_party: r.issuer_party,
+                addressee_party: r.addressee_party,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok((items, next))
+}
+
+/// The request as its parties see it.
+pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
+    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let mut participants = Vec::new();
+    for (p, name, country) in repo::participants(conn, id)? {
+        participants.push(Participant {
+            party: PartyRef { id: p.party_id, name, country },
+            role: decode_text("request_participants.role", p.role)?,
+            since: p.added_at,
+        });
+    }
+    let find = |party: Uuid| participants.iter().find(|p| p.party.id == party).map(|p| p.party.clone());
+    let missing = |what: &str| ApiError::internal(anyhow::anyhow!("request {id} has no {what} participant"));
+    Ok(Request {
+        id: row.id,
+        reference: row.reference,
+        legal_basis: row.legal_basis,
+        kind: decode_text("requests.kind", row.kind)?,
+        priority: decode_text("requests.priority", row.priority)?,
+        status: decode_text("requests.status", row.status)?,
+        issuer: find(row.issuer_party).ok_or_else(|| missing("issuer"))?,
+        addressee: find(row.addressee_party).ok_or_else(|| missing("addressee"))?,
+        addressee_entity: row.addressee_entity.map(|e| decode("requests.addressee_entity", e.0)).transpose()?,
+        enforcing_authority: row.enforcing_party.and_then(|p| find(p.0)),
+        participants,
+        content: decode("requests.content", row.content)?,
+        follow_up_of: row.follow_up_of.map(|p| p.0),
+        outcome: row.outcome.map(|o| decode_text("requests.outcome", o)).transpose()?,
+        submitted_at: row.submitted_at.map(|t| t.0),
+        preservation_expires_at: row.preservation_expires_at.map(|t| t.0),
+        extensions_used: row.extensions_used,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
