@@ -27,6 +27,8 @@ pub struct Settings {
     pub db_pool: PoolSettings,
     /// Largest JSON request body accepted, in bytes (larger: 413).
     pub max_json_body: usize,
+    /// Largest attachment accepted, in bytes (larger: 413).
+    pub max_attachment_bytes: u64,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
     pub tokens: TokenSettings,
@@ -114,6 +116,8 @@ impl Settings {
         }
         let timeout_secs: u64 = parse_key(&get, "ROGATORY_DB_TIMEOUT_SECS", "5", "a whole number of seconds")?;
         let max_json_body: usize = parse_key(&get, "ROGATORY_MAX_JSON_BYTES", "1048576", "a size in bytes")?;
+        let max_attachment_bytes: u64 =
+            parse_key(&get, "ROGATORY_MAX_ATTACHMENT_BYTES", "104857600", "a size in bytes")?;
         let workers = match get("ROGATORY_WORKERS") {
             None => None,
             Some(_) => Some(parse_key::<usize>(&get, "ROGATORY_WORKERS", "1", "a whole number of threads")?),
@@ -162,6 +166,7 @@ impl Settings {
             log_filter,
             db_pool: PoolSettings { max_size, connect_timeout: Duration::from_secs(timeout_secs.max(1)) },
             max_json_body,
+            max_attachment_bytes,
             workers,
         })
     }

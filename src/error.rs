@@ -39,10 +39,11 @@ pub enum ProblemType {
     Internal,
     ServiceUnavailable,
     DatabaseUnavailable,
+    InsufficientStorage,
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 21] = [
+    pub const ALL: [ProblemType; 22] = [
         ProblemType::MalformedJson,
         ProblemType::InvalidBody,
         ProblemType::InvalidPath,
@@ -64,6 +65,7 @@ impl ProblemType {
         ProblemType::Internal,
         ProblemType::ServiceUnavailable,
         ProblemType::DatabaseUnavailable,
+        ProblemType::InsufficientStorage,
     ];
 
     /// The table: status, stable code (also the last segment of `type`), title.
@@ -106,6 +108,9 @@ impl ProblemType {
             ServiceUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "The service is not ready"),
             DatabaseUnavailable => {
                 (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database is unavailable")
+            }
+            InsufficientStorage => {
+                (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", "No space left to store the upload")
             }
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod clock;

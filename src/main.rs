@@ -33,6 +33,15 @@ enum Command {
     /// Directory administration without HTTP access (prints JSON).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Check an audit bundle (GET /v1/requests/{id}/audit/export) offline: recompute the event
+    /// hash chain and verify the signed documents. Exits non-zero when anything fails.
+    VerifyExport {
+        /// The bundle (JSON).
+        file: PathBuf,
+        /// A JWKS you fetched yourself from /.well-known/jwks.json; default: the bundle's own.
+        #[arg(long)]
+        jwks: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +112,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(),
         Command::Openapi { output } => print_openapi(output),
         Command::Admin(command) => admin(command),
+        Command::VerifyExport { file, jwks } => verify_export(file, jwks),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -161,6 +171,21 @@ fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
         None => print!("{text}"),
     }
     Ok(())
+}
+
+fn verify_export(file: PathBuf, jwks: Option<PathBuf>) -> anyhow::Result<()> {
+    let read = |path: &PathBuf| std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    let bundle: rogatory::audit::export::AuditBundle = serde_json::from_str(&read(&file)?)
+        .map_err(|e| anyhow::anyhow!("{}: not an audit bundle: {e}", file.display()))?;
+    let keys = match &jwks {
+        Some(path) => {
+            serde_json::from_str(&read(path)?).map_err(|e| anyhow::anyhow!("{}: not a JWKS: {e}", path.display()))?
+        }
+        None => bundle.jwks.clone(),
+    };
+    let report = rogatory::audit::export::verify(&bundle, &keys);
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if report.valid { Ok(()) } else { anyhow::bail!("the bundle does not verify") }
 }
 
 fn admin(command: AdminCommand) -> anyhow::Result<()> {

@@ -25,6 +25,8 @@ use crate::error::{FieldError, Problem};
         (name = "auth", description = "OAuth 2.0 client credentials, the exchange's public keys, the caller"),
         (name = "parties", description = "The directory of state authorities and service providers, and their API clients"),
         (name = "requests", description = "Requests for evidence: drafting, routing, the lifecycle, clarifications, messages, answers"),
+        (name = "attachments", description = "Files attached to requests, stored by SHA-256 and streamed"),
+        (name = "audit", description = "Hash-chained history, signed request documents, offline-verifiable exports"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),

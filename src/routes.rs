@@ -10,6 +10,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::auth::configure)
             .configure(crate::legal_bases::configure)
             .configure(crate::parties::configure)
-            .configure(crate::requests::configure),
+            .configure(crate::requests::configure)
+            .configure(crate::attachments::configure)
+            .configure(crate::audit::handlers::configure),
     );
 }

@@ -1,6 +1,12 @@
 //! The audit log of administrative changes (parties, clients). Every entry is written in the
 //! same transaction as the change it records, with who did it.
 
+pub mod chain;
+pub mod documents;
+pub mod export;
+pub mod handlers;
+pub mod jcs;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::Value;

@@ -146,6 +146,8 @@ diesel::table! {
         actor_party -> Nullable<PUuid>,
         event_type -> Text,
         data -> PJsonb,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 
@@ -180,7 +182,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::types::{PTimestamptz, PUuid};
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
 
     request_responses (id) {
         id -> PUuid,
@@ -191,6 +193,7 @@ diesel::table! {
         text -> Text,
         preserved_until -> Nullable<PTimestamptz>,
         created_at -> PTimestamptz,
+        attachments -> PJsonb,
     }
 }
 
@@ -205,6 +208,37 @@ diesel::table! {
         response_status -> Integer,
         response_body -> Text,
         response_headers -> PJsonb,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    attachments (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        party_id -> PUuid,
+        client_id -> PUuid,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        media_type -> Text,
+        file_name -> Nullable<Text>,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    request_documents (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        event_seq -> Integer,
+        kid -> Text,
+        jws -> Text,
         created_at -> PTimestamptz,
     }
 }

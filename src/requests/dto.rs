@@ -393,6 +393,10 @@ pub struct NewResponse {
     /// For `preserved`: until when; by default the preservation clock of the legal basis.
     #[serde(default)]
     pub preserved_until: Option<DateTime<Utc>>,
+    /// Ids of attachments the responding party uploaded to this request; their digests go into
+    /// the response event, so the issuer can check what it downloads.
+    #[serde(default)]
+    pub attachments: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -445,12 +449,18 @@ pub struct Event {
     pub id: Uuid,
     pub seq: i32,
     pub occurred_at: DateTime<Utc>,
+    /// The API client that acted (absent for the system's own events).
+    pub actor_client: Option<Uuid>,
     /// The party that acted (absent for the system's own events).
     pub actor_party: Option<Uuid>,
     #[serde(rename = "type")]
     pub event_type: String,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// SHA-256 (hex) of the event before (64 zeros for the first).
+    pub prev_hash: String,
+    /// SHA-256 (hex) of this event's canonical JSON, which includes `prev_hash`.
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

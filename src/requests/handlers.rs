@@ -58,8 +58,9 @@ async fn lifecycle_action<B: Serialize>(
     body: &B,
     act: Act,
 ) -> Result<HttpResponse, ApiError> {
+    let keys = state.tokens.keys.clone();
     change(&state, caller, &req, key, body, move |conn, caller, now| {
-        service::act(conn, caller, id, act, now).map(|r| request_reply(&r, StatusCode::OK))
+        service::act(conn, caller, &keys, id, act, now).map(|r| request_reply(&r, StatusCode::OK))
     })
     .await
 }

@@ -67,6 +67,24 @@ pub struct EventRow {
     pub event_type: String,
     #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
     pub data: Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl EventRow {
+    /// The fields the event's hash covers.
+    pub fn link(&self) -> crate::audit::chain::Link {
+        crate::audit::chain::Link {
+            request_id: self.request_id,
+            seq: self.seq,
+            occurred_at: crate::audit::chain::time_text(self.occurred_at),
+            actor_client: self.actor_client.as_ref().map(|c| c.0),
+            actor_party: self.actor_party.as_ref().map(|p| p.0),
+            event_type: self.event_type.clone(),
+            data: self.data.clone(),
+            prev_hash: self.prev_hash.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -116,4 +134,6 @@ pub struct ResponseRow {
     pub preserved_until: Option<DbTime>,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub created_at: DateTime<Utc>,
+    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
+    pub attachments: Value,
 }

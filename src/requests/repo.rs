@@ -178,12 +178,19 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
     Ok(query.order(requests::id.desc()).limit(page.limit + 1).load(conn)?)
 }
 
+/// Appends an event to its request's hash chain: the next number, the previous event's hash,
+/// and its own hash (see `audit::chain`).
 pub fn append_event(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
-    let last: Option<i32> = request_events::table
+    let last: Option<(i32, String)> = request_events::table
         .filter(request_events::request_id.eq(DbUuid(row.request_id)))
-        .select(diesel::dsl::max(request_events::seq))
-        .first(conn)?;
-    row.seq = last.unwrap_or(0) + 1;
+        .select((request_events::seq, request_events::hash))
+        .order(request_events::seq.desc())
+        .first(conn)
+        .optional()?;
+    let (seq, prev_hash) = last.unwrap_or((0, crate::audit::chain::GENESIS.to_owned()));
+    row.seq = seq + 1;
+    row.prev_hash = prev_hash;
+    row.hash = crate::audit::chain::hash(&row.link());
     diesel::insert_into(request_events::table).values(row.clone()).execute(conn)?;
     Ok(row)
 }
@@ -246,6 +253,38 @@ pub fn messages(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<MessageRo
         .filter(request_messages::request_id.eq(DbUuid(request)))
         .select(MessageRow::as_select())
         .order(request_messages::id.asc())
+        .load(conn)?)
+}
+
+pub fn insert_document(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    event_seq: i32,
+    kid: &str,
+    jws: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use crate::db::schema::request_documents;
+    diesel::insert_into(request_documents::table)
+        .values((
+            request_documents::id.eq(DbUuid(Uuid::now_v7())),
+            request_documents::request_id.eq(DbUuid(request)),
+            request_documents::event_seq.eq(event_seq),
+            request_documents::kid.eq(kid),
+            request_documents::jws.eq(jws),
+            request_documents::created_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Signed documents of a request, oldest first: `(event_seq, kid, jws)`.
+pub fn documents(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(i32, String, String)>, ApiError> {
+    use crate::db::schema::request_documents;
+    Ok(request_documents::table
+        .filter(request_documents::request_id.eq(DbUuid(request)))
+        .select((request_documents::event_seq, request_documents::kid, request_documents::jws))
+        .order(request_documents::event_seq.asc())
         .load(conn)?)
 }
 

@@ -15,7 +15,9 @@ use super::lifecycle::{self, Action, Facts, Side};
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
 use super::repo::{self, ListFilter};
 use super::routing;
+use crate::attachments;
 use crate::auth::Caller;
+use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
 use crate::db::codec::{decode, decode_text, encode, encode_text};
@@ -118,14 +120,15 @@ fn route(
     Ok(Route { addressee, entity, enforcing })
 }
 
-fn event(
+/// Appends an event to the request's hash chain, in the caller's transaction.
+pub fn event(
     conn: &mut AnyConnection,
     request: Uuid,
     caller: Option<&Caller>,
     event_type: &str,
     data: Value,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<EventRow, ApiError> {
     repo::append_event(
         conn,
         EventRow {
@@ -137,9 +140,10 @@ fn event(
             actor_party: caller.map(|c| DbUuid(c.party)),
             event_type: event_type.to_owned(),
             data,
+            prev_hash: String::new(),
+            hash: String::new(),
         },
-    )?;
-    Ok(())
+    )
 }
 
 fn participant(
@@ -225,7 +229,7 @@ pub fn create(
 
 /// The request if the caller's party may see it (issuer, participant, routing path), with the
 /// caller's side; 404 otherwise, so that existence is not revealed.
-fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestRow, Side), ApiError> {
+pub(crate) fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestRow, Side), ApiError> {
     let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
     let side = if row.issuer_party == caller.party {
         Side::Issuer
@@ -247,7 +251,7 @@ fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestR
 
 /// Who may act, then whether the status allows it: 403 for the wrong side or role, 409 with
 /// the current status otherwise.
-fn authorize(
+pub(crate) fn authorize(
     caller: &Caller,
     side: Side,
     action: Action,
@@ -274,7 +278,7 @@ fn authorize(
     lifecycle::next_status(status, action, facts).map_err(|why| ApiError::conflict_in_status(&row.status, why))
 }
 
-fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
+pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
     let issuer = party(conn, row.issuer_party)?;
     Ok(Facts {
         requires_approval: issuer.requires_approval,
@@ -371,6 +375,7 @@ pub enum Act {
 pub fn act(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     id: Uuid,
     act: Act,
     now: DateTime<Utc>,
@@ -390,6 +395,8 @@ pub fn act(
     };
     let status = authorize(caller, side, action, &row, facts)?;
     let basis = basis(conn, &row.legal_basis)?;
+    // A request that leaves (submitted, approved, forwarded) is signed by the exchange.
+    let leaves = status == RequestStatus::Submitted;
     let (event_type, data) = match act {
         Act::Submit => {
             // The addressee must still be competent when the request leaves.
@@ -471,6 +478,7 @@ pub fn act(
                 }
                 None
             };
+            let attached = attachments::service::for_response(conn, caller, id, &response.attachments)?;
             if !errors.is_empty() {
                 return Err(ApiError::validation(errors));
             }
@@ -485,13 +493,15 @@ pub fn act(
                     text: text.clone(),
                     preserved_until: preserved_until.map(DbTime),
                     created_at: now,
+                    attachments: encode(&attached),
                 },
             )?;
             row.outcome = Some(encode_text(&response.outcome));
             row.preservation_expires_at = preserved_until.map(DbTime);
             (
                 "request.responded",
-                json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason, "text": text, "preserved_until": preserved_until}),
+                json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason, "text": text,
+                    "preserved_until": preserved_until, "attachments": attached}),
             )
         }
         Act::Object(objection) => {
@@ -507,6 +517,7 @@ pub fn act(
                     text: text.clone(),
                     preserved_until: None,
                     created_at: now,
+                    attachments: json!([]),
                 },
             )?;
             row.outcome = Some(encode_text(&Outcome::Refused));
@@ -545,8 +556,52 @@ pub fn act(
         Act::Release => ("preservation.released", json!({})),
     };
     save(conn, row, status, now)?;
-    event(conn, id, Some(caller), event_type, data, now)?;
-    view(conn, id)
+    let recorded = event(conn, id, Some(caller), event_type, data, now)?;
+    let request = view(conn, id)?;
+    if leaves {
+        sign_document(conn, keys, &request, &recorded, now)?;
+    }
+    Ok(request)
+}
+
+/// The legal content of a request as the exchange signs it, bound to the event that made it
+/// leave (its sequence number and hash in the audit chain).
+pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
+    json!({
+        "type": "rogatory.request",
+        "exchange": exchange,
+        "request": {
+            "id": request.id,
+            "reference": request.reference,
+            "legal_basis": request.legal_basis,
+            "kind": request.kind,
+            "priority": request.priority,
+            "issuer": request.issuer,
+            "addressee": request.addressee,
+            "addressee_entity": request.addressee_entity,
+            "enforcing_authority": request.enforcing_authority,
+            "content": request.content,
+            "follow_up_of": request.follow_up_of,
+            "submitted_at": request.submitted_at.map(crate::audit::chain::time_text),
+        },
+        "event": {"seq": event.seq, "type": event.event_type, "hash": event.hash},
+    })
+}
+
+fn sign_document(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    request: &Request,
+    event: &EventRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let filter =
+        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
+    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
+    let exchange = exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into());
+    let jws = crate::audit::documents::sign(keys, &document(request, &exchange, event))
+        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    repo::insert_document(conn, request.id, event.seq, &keys.signing.kid, &jws, now)
 }
 
 fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
@@ -695,9 +750,12 @@ pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec
             id: e.id,
             seq: e.seq,
             occurred_at: e.occurred_at,
+            actor_client: e.actor_client.map(|c| c.0),
             actor_party: e.actor_party.map(|p| p.0),
             event_type: e.event_type,
             data: e.data,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
         })
         .collect())
 }

@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod schema;
+pub mod world;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -57,7 +58,12 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: TestRequest) -> TestResponse {
-        let response = (self.call)(request.to_request()).await;
+        self.send_request(request.to_request()).await
+    }
+
+    /// Sends an already built request (e.g. one whose headers a test changed).
+    pub async fn send_request(&self, request: Request) -> TestResponse {
+        let response = (self.call)(request).await;
         let status = response.status();
         let headers = response.headers().clone();
         let body = actix_web::body::to_bytes(response.into_body()).await.unwrap_or_else(|_| Bytes::new());

@@ -1,0 +1,203 @@
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures_util::stream;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncReadExt;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::storage::Store;
+use super::{Attachment, repr_digest, service};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http::idempotency::{self, IdempotencyKey, Replayable};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// The file's name, kept for the recipient (no path).
+    pub file_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentList {
+    pub items: Vec<Attachment>,
+}
+
+fn media_type(req: &HttpRequest) -> Result<String, ApiError> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else { return Ok("application/octet-stream".into()) };
+    let text = value.to_str().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    let valid = essence.split_once('/').is_some_and(|(t, s)| {
+        let token =
+            |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
+        token(t) && token(s)
+    });
+    if valid {
+        Ok(text)
+    } else {
+        Err(ApiError::validation(vec![FieldError::new("Content-Type", "invalid_media_type", "not a media type")]))
+    }
+}
+
+fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else { return Ok(None) };
+    let bad = name.len() > 255
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control)
+        || name == "."
+        || name == "..";
+    if bad {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "file_name",
+            "invalid_file_name",
+            "a file name has 1 to 255 characters, no path separators and no control characters",
+        )]));
+    }
+    Ok(Some(name))
+}
+
+/// Attach a file to a request
+///
+/// Streams the body (any media type, given by `Content-Type`) to the exchange's
+/// content-addressed store; it is never held whole in memory. Records its size, media type,
+/// file name and SHA-256 as an event of the request's audit chain. Parties acting on the request
+/// (issuer, addressee, enforcing authority; `operator` or `responder`) may attach while it is
+/// open. Bodies over the configured limit get 413 and leave nothing behind; a full disk gets
+/// 507. Honours `Idempotency-Key` (a retry of the same content returns the first answer).
+#[utoipa::path(
+    operation_id = "upload_attachment",
+    tag = "attachments",
+    params(
+        ("id" = Uuid, Path, description = "Request id"),
+        UploadQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)"),
+    ),
+    request_body(content = String, content_type = "application/octet-stream", description = "The file's bytes"),
+    responses(
+        (status = 201, description = "The recorded attachment", body = Attachment,
+            headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
+        (status = 400, description = "Malformed id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid media type or file name", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/attachments")]
+pub async fn upload_attachment(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    query: web::Query<UploadQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let request = id.into_inner();
+    let media_type = media_type(&req)?;
+    let file_name = file_name(query.into_inner().file_name)?;
+    // Check who is uploading before accepting a single byte.
+    let check = caller.clone();
+    state.db.run(move |conn| service::check_upload(conn, &check, request)).await?;
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let store = Store::new(&state.settings.data_dir);
+    let stored = store.save(payload, declared, state.settings.max_attachment_bytes).await?;
+    let now = state.clock.now();
+    let print = idempotency::fingerprint(&req, &(&stored.sha256, &media_type, &file_name));
+    idempotency::run(&state.db, caller.client, key, print, now, move |conn| {
+        let attachment = service::record(conn, &caller, request, &stored, media_type, file_name, now)?;
+        Ok(Replayable::json(StatusCode::CREATED, &attachment)
+            .header(header::HeaderName::from_static("repr-digest"), attachment.repr_digest.clone()))
+    })
+    .await
+}
+
+/// List a request's attachments
+///
+/// Every attachment of the request with its digest. The request's parties only.
+#[utoipa::path(
+    operation_id = "list_attachments",
+    tag = "attachments",
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The attachments", body = AttachmentList),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/requests/{id}/attachments")]
+pub async fn list_attachments(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AttachmentList>, ApiError> {
+    let request = id.into_inner();
+    let items = state.db.run(move |conn| service::list(conn, &caller, request)).await?;
+    Ok(web::Json(AttachmentList { items }))
+}
+
+/// Download an attachment
+///
+/// Streams the content back with its `Repr-Digest` (RFC 9530, SHA-256), to the parties of its
+/// request only (404 for anyone else). Compare the digest with the one in the response event.
+#[utoipa::path(
+    operation_id = "download_attachment",
+    tag = "attachments",
+    params(("id" = Uuid, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The content, in its recorded media type", content_type = "application/octet-stream", body = String,
+            headers(("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the content"),
+                ("Content-Disposition" = String, description = "attachment, with the file name"))),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/attachments/{id}")]
+pub async fn download_attachment(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let attachment = state.db.run(move |conn| service::find_visible(conn, &caller, id)).await?;
+    let file = Store::new(&state.settings.data_dir).open(&attachment.sha256).await?;
+    let body = stream::unfold(file, |mut file| async move {
+        let mut buffer = vec![0u8; 64 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(web::Bytes::from(buffer)), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    let name: String = attachment
+        .file_name
+        .clone()
+        .unwrap_or_else(|| attachment.id.to_string())
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, attachment.media_type.clone()))
+        .insert_header(("repr-digest", repr_digest(&attachment.sha256)))
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .no_chunking(u64::try_from(attachment.size_bytes).unwrap_or(0))
+        .streaming(body))
+}

@@ -1,0 +1,128 @@
+//! Who may attach and read what; the record of each upload, one transaction with its event.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::storage::Stored;
+use super::{Attachment, AttachmentRef, AttachmentRow};
+use crate::auth::Caller;
+use crate::auth::roles::Role;
+use crate::db::AnyConnection;
+use crate::db::codec::decode_text;
+use crate::db::schema::attachments;
+use crate::db::types::DbUuid;
+use crate::error::{ApiError, FieldError, ProblemType};
+use crate::requests::dto::RequestStatus;
+use crate::requests::lifecycle::Side;
+use crate::requests::service as requests;
+
+/// The caller may attach to this request: a party acting on it (not a party that only
+/// forwarded it), as `operator` or `responder`, while the request is not closed.
+pub fn check_upload(conn: &mut AnyConnection, caller: &Caller, request: Uuid) -> Result<(), ApiError> {
+    let (row, side) = requests::load(conn, caller, request)?;
+    if side == Side::Observer {
+        return Err(ApiError::new(ProblemType::Forbidden, "a party that forwarded the request no longer adds to it"));
+    }
+    caller.require(&[Role::Operator, Role::Responder])?;
+    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    if matches!(status, RequestStatus::Withdrawn | RequestStatus::Released | RequestStatus::Lapsed) {
+        return Err(ApiError::conflict_in_status(&row.status, "the request is closed; nothing can be attached"));
+    }
+    Ok(())
+}
+
+pub fn record(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    request: Uuid,
+    stored: &Stored,
+    media_type: String,
+    file_name: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Attachment, ApiError> {
+    check_upload(conn, caller, request)?;
+    let row = AttachmentRow {
+        id: Uuid::now_v7(),
+        request_id: request,
+        party_id: caller.party,
+        client_id: caller.client,
+        sha256: stored.sha256.clone(),
+        size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
+        media_type,
+        file_name,
+        created_at: now,
+    };
+    diesel::insert_into(attachments::table).values(row.clone()).execute(conn)?;
+    requests::event(
+        conn,
+        request,
+        Some(caller),
+        "attachment.added",
+        json!({"attachment": row.id, "sha256": row.sha256, "size_bytes": row.size_bytes,
+            "media_type": row.media_type, "file_name": row.file_name}),
+        now,
+    )?;
+    Ok(row.into())
+}
+
+/// An attachment, if the caller's party may see its request.
+pub fn find_visible(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Attachment, ApiError> {
+    let row: AttachmentRow = attachments::table
+        .filter(attachments::id.eq(DbUuid(id)))
+        .select(AttachmentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no attachment {id}")))?;
+    requests::load(conn, caller, row.request_id).map_err(|e| {
+        if e.kind() == ProblemType::NotFound { ApiError::not_found(format!("no attachment {id}")) } else { e }
+    })?;
+    Ok(row.into())
+}
+
+pub fn list(conn: &mut AnyConnection, caller: &Caller, request: Uuid) -> Result<Vec<Attachment>, ApiError> {
+    requests::load(conn, caller, request)?;
+    let rows: Vec<AttachmentRow> = attachments::table
+        .filter(attachments::request_id.eq(DbUuid(request)))
+        .select(AttachmentRow::as_select())
+        .order(attachments::id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Attachment::from).collect())
+}
+
+/// The attachments a response cites: each must belong to the request and have been uploaded
+/// by the responding party.
+pub fn for_response(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    request: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<AttachmentRef>, ApiError> {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let row: Option<AttachmentRow> = attachments::table
+            .filter(attachments::id.eq(DbUuid(*id)))
+            .filter(attachments::request_id.eq(DbUuid(request)))
+            .filter(attachments::party_id.eq(DbUuid(caller.party)))
+            .select(AttachmentRow::as_select())
+            .first(conn)
+            .optional()?;
+        match row {
+            Some(row) => found.push(AttachmentRef {
+                id: row.id,
+                sha256: row.sha256,
+                size_bytes: row.size_bytes,
+                media_type: row.media_type,
+                file_name: row.file_name,
+            }),
+            None => errors.push(FieldError::new(
+                format!("/attachments/{i}"),
+                "unknown_attachment",
+                format!("{id} is not an attachment your party uploaded to this request"),
+            )),
+        }
+    }
+    if errors.is_empty() { Ok(found) } else { Err(ApiError::validation(errors)) }
+}

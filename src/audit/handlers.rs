@@ -1,0 +1,141 @@
+use actix_web::{get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::chain::Verdict;
+use super::export::{self, AuditBundle, SignedDocument};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::requests::{repo, service};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_request_audit).service(get_request_document).service(export_request_audit);
+}
+
+/// Verify a request's audit trail
+///
+/// Recomputes the hash chain of the request's events and reports `intact` (with the head
+/// hash) or the first broken event. The request's parties only.
+#[utoipa::path(
+    operation_id = "get_request_audit",
+    tag = "audit",
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The verdict", body = Verdict,
+            example = json!({"status": "intact", "events": 5, "head": "3f0c…"})),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/requests/{id}/audit")]
+pub async fn get_request_audit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Verdict>, ApiError> {
+    let id = id.into_inner();
+    let events = state.db.run(move |conn| service::events(conn, &caller, id)).await?;
+    Ok(web::Json(super::chain::verify(&export::links(id, &events))))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RequestDocument {
+    #[serde(flatten)]
+    pub signed: SignedDocument,
+    /// The signed payload, decoded for convenience; verify the `jws`, not this.
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+}
+
+/// Get the signed request document
+///
+/// The latest document the exchange signed for the request (at submission, approval or
+/// forwarding): a compact JWS with `EdDSA` over the request's canonical JSON (RFC 8785).
+/// Verify it with the public keys at `/.well-known/jwks.json` alone: this is how a recipient
+/// tells a genuine request from a forged one. 404 before the request has left.
+#[utoipa::path(
+    operation_id = "get_request_document",
+    tag = "audit",
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The signed document", body = RequestDocument),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller, or not signed yet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/requests/{id}/document")]
+pub async fn get_request_document(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<RequestDocument>, ApiError> {
+    let id = id.into_inner();
+    let documents = state
+        .db
+        .run(move |conn| {
+            service::get(conn, &caller, id)?;
+            repo::documents(conn, id)
+        })
+        .await?;
+    let (event_seq, kid, jws) = documents
+        .into_iter()
+        .last()
+        .ok_or_else(|| ApiError::not_found("the request has not left yet: no signed document"))?;
+    let document = super::documents::verify(&jws, &state.tokens.keys.jwks()).unwrap_or_default();
+    Ok(web::Json(RequestDocument { signed: SignedDocument { event_seq, kid, jws }, document }))
+}
+
+/// Export a request's audit bundle
+///
+/// The request, its events with their hashes, every signed document and the exchange's public
+/// keys in one JSON bundle that can be verified offline (`rogatory verify-export`). The
+/// request's parties only.
+#[utoipa::path(
+    operation_id = "export_request_audit",
+    tag = "audit",
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The bundle", body = AuditBundle),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/requests/{id}/audit/export")]
+pub async fn export_request_audit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<AuditBundle>, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let (request, events, documents) = state
+        .db
+        .run(move |conn| {
+            let request = service::get(conn, &caller, id)?;
+            let events = service::events(conn, &caller, id)?;
+            let documents = repo::documents(conn, id)?;
+            Ok((request, events, documents))
+        })
+        .await?;
+    let verdict = super::chain::verify(&export::links(id, &events));
+    Ok(web::Json(AuditBundle {
+        format: export::FORMAT.into(),
+        exported_at: now,
+        request,
+        events,
+        documents: documents.into_iter().map(|(event_seq, kid, jws)| SignedDocument { event_seq, kid, jws }).collect(),
+        jwks: state.tokens.keys.jwks(),
+        verdict,
+    }))
+}
