@@ -19,6 +19,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::http::fallback::{self, RouteTable};
+use crate::notify::mail::Mailer;
 use crate::{http, openapi};
 
 /// Everything a handler may need, shared by all workers.
@@ -29,6 +30,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<Tokens>,
     pub token_failures: Arc<FailureLimiter>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl AppState {
@@ -61,8 +63,11 @@ impl AppState {
         let tokens =
             Tokens { keys, issuer: t.issuer.clone(), audience: t.audience.clone(), ttl_secs: t.ttl_secs, external };
         let token_failures = FailureLimiter::new(t.max_failures, TimeDelta::seconds(t.failure_window_secs.max(1)));
+        let mailer = Mailer::new(settings.smtp_url.as_ref().map(|s| s.expose()), &settings.data_dir)
+            .map_err(|e| anyhow::anyhow!("ROGATORY_SMTP_URL: {e}"))?;
         let db = Db::open(settings.database_url.clone(), &settings.db_pool)?;
         Ok(AppState {
+            mailer: Arc::new(mailer),
             settings: Arc::new(settings),
             db,
             clock,

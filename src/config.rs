@@ -32,6 +32,31 @@ pub struct Settings {
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
     pub tokens: TokenSettings,
+    /// Public base URL, for links in e-mails and the default token issuer.
+    pub public_url: String,
+    /// SMTP server (`smtp://user:pass@host:587?tls=required`, `smtps://…`); `None`: `.eml` files.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    /// Run the deadline scanner and job workers inside `serve`.
+    pub background: bool,
+    pub scan_interval: Duration,
+    pub job_poll_interval: Duration,
+}
+
+/// A value that must never reach a log: `Debug` shows only that it is set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,7 +182,45 @@ impl Settings {
             )?,
         };
 
+        let background = match get("ROGATORY_BACKGROUND").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(ConfigError {
+                    key: "ROGATORY_BACKGROUND",
+                    expected: "`on` or `off`".into(),
+                    got: Some(other.into()),
+                });
+            }
+        };
+        let smtp_url = get("ROGATORY_SMTP_URL");
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError {
+                key: "ROGATORY_SMTP_URL",
+                expected: "a URL starting with smtp:// or smtps://".into(),
+                got: None,
+            });
+        }
+        let mail_from = get("ROGATORY_MAIL_FROM").unwrap_or_else(|| "Rogatory <noreply@rogatory.invalid>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError {
+                key: "ROGATORY_MAIL_FROM",
+                expected: "a mailbox such as `Rogatory <noreply@exchange.example>`".into(),
+                got: Some(mail_from),
+            });
+        }
+        let scan_secs: u64 = parse_key(&get, "ROGATORY_SCAN_INTERVAL_SECS", "30", "a whole number of seconds")?;
+        let poll_ms: u64 = parse_key(&get, "ROGATORY_JOB_POLL_MS", "1000", "a whole number of milliseconds")?;
+
         Ok(Settings {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            smtp_url: smtp_url.map(Secret),
+            mail_from,
+            background,
+            scan_interval: Duration::from_secs(scan_secs.max(1)),
+            job_poll_interval: Duration::from_millis(poll_ms.max(50)),
             tokens,
             database_url,
             listen,

@@ -24,6 +24,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run only the deadline scanner and the job workers (no HTTP), e.g. on a separate host.
+    Worker,
     /// Print the OpenAPI document (the same one the server serves at /openapi.json).
     Openapi {
         /// Write to this file instead of standard output.
@@ -110,6 +112,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::Migrate => migrate(),
+        Command::Worker => worker(),
         Command::Openapi { output } => print_openapi(output),
         Command::Admin(command) => admin(command),
         Command::VerifyExport { file, jwks } => verify_export(file, jwks),
@@ -137,6 +140,13 @@ fn serve() -> anyhow::Result<()> {
     let state = AppState::init(settings)?;
     tracing::info!(backend = %state.db.backend(), "database ready");
     actix_web::rt::System::new().block_on(async move {
+        if state.settings.background {
+            let background = state.clone();
+            actix_web::rt::spawn(async move {
+                let (scan, poll) = (background.settings.scan_interval, background.settings.job_poll_interval);
+                rogatory::jobs::worker::run_forever(background, scan, poll).await;
+            });
+        }
         let mut server = HttpServer::new(move || build_app(state.clone()));
         if let Some(workers) = workers {
             server = server.workers(workers);
@@ -146,6 +156,17 @@ fn serve() -> anyhow::Result<()> {
         server.run().await?;
         Ok(())
     })
+}
+
+fn worker() -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let state = AppState::init(settings)?;
+    tracing::info!(backend = %state.db.backend(), "worker started");
+    actix_web::rt::System::new().block_on(async move {
+        let (scan, poll) = (state.settings.scan_interval, state.settings.job_poll_interval);
+        rogatory::jobs::worker::run_forever(state, scan, poll).await;
+    });
+    Ok(())
 }
 
 fn migrate() -> anyhow::Result<()> {

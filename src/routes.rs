@@ -12,6 +12,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::parties::configure)
             .configure(crate::requests::configure)
             .configure(crate::attachments::configure)
-            .configure(crate::audit::handlers::configure),
+            .configure(crate::audit::handlers::configure)
+            .configure(crate::deadlines::configure)
+            .configure(crate::notify::configure)
+            .configure(crate::jobs::configure),
     );
 }

@@ -3,6 +3,7 @@
 //! off the async executor. Only this module names a backend.
 
 pub mod codec;
+pub mod dialect;
 pub mod migrations;
 pub mod schema;
 pub mod types;

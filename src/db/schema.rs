@@ -245,4 +245,125 @@ diesel::table! {
 
 diesel::joinable!(api_clients -> parties (party_id));
 diesel::joinable!(request_participants -> requests (request_id));
-diesel::allow_tables_to_appear_in_same_query!(parties, api_clients, requests, request_participants);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    clocks (id) {
+        id -> PUuid,
+        request_id -> PUuid,
+        party_id -> PUuid,
+        kind -> Text,
+        obligation_of -> Text,
+        state -> Text,
+        started_at -> PTimestamptz,
+        due_at -> PTimestamptz,
+        span_secs -> BigInt,
+        remaining_secs -> Nullable<BigInt>,
+        binding -> Bool,
+        emergency -> Bool,
+        pauses_on_clarification -> Bool,
+        citation -> Text,
+        next_reminder_at -> Nullable<PTimestamptz>,
+        closed_at -> Nullable<PTimestamptz>,
+        created_at -> PTimestamptz,
+        updated_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    party_clock_targets (party_id, legal_basis, clock_kind) {
+        party_id -> PUuid,
+        legal_basis -> Text,
+        clock_kind -> Text,
+        duration_secs -> BigInt,
+        updated_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    jobs (id) {
+        id -> PUuid,
+        kind -> Text,
+        payload -> PJsonb,
+        state -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_at -> PTimestamptz,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<PTimestamptz>,
+        last_error -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        created_at -> PTimestamptz,
+        updated_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    notifications (id) {
+        id -> PUuid,
+        party_id -> PUuid,
+        request_id -> Nullable<PUuid>,
+        event_type -> Text,
+        summary -> Text,
+        data -> PJsonb,
+        created_at -> PTimestamptz,
+        read_at -> Nullable<PTimestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    webhooks (id) {
+        id -> PUuid,
+        party_id -> PUuid,
+        url -> Text,
+        event_types -> PJsonb,
+        secret -> Text,
+        description -> Nullable<Text>,
+        created_at -> PTimestamptz,
+        deleted_at -> Nullable<PTimestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    webhook_deliveries (id) {
+        id -> PUuid,
+        webhook_id -> PUuid,
+        job_id -> PUuid,
+        message_id -> Text,
+        event_type -> Text,
+        attempt -> Integer,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PTimestamptz;
+
+    sent_reminders (dedupe_key) {
+        dedupe_key -> Text,
+        sent_at -> PTimestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(parties, api_clients, requests, request_participants, clocks);

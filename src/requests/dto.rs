@@ -338,6 +338,10 @@ pub struct RequestQuery {
     pub priority: Option<Priority>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    /// Only requests with a missed clock (`true`) or without one (`false`).
+    pub overdue: Option<bool>,
+    /// Only requests with a running clock due before this time.
+    pub due_before: Option<DateTime<Utc>>,
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<u32>,
     pub cursor: Option<String>,

@@ -132,6 +132,8 @@ pub struct ListFilter {
     pub priority: Option<String>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    pub overdue: Option<bool>,
+    pub due_before: Option<DateTime<Utc>>,
 }
 
 /// Requests visible to a party, newest first.
@@ -171,6 +173,20 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
     }
     if let Some(before) = f.created_before {
         query = query.filter(requests::created_at.lt(DbTime(before)));
+    }
+    if let Some(overdue) = f.overdue {
+        let missed = crate::db::schema::clocks::table
+            .filter(crate::db::schema::clocks::state.eq("missed"))
+            .select(crate::db::schema::clocks::request_id);
+        query =
+            if overdue { query.filter(requests::id.eq_any(missed)) } else { query.filter(requests::id.ne_all(missed)) };
+    }
+    if let Some(before) = f.due_before {
+        let due = crate::db::schema::clocks::table
+            .filter(crate::db::schema::clocks::state.eq("running"))
+            .filter(crate::db::schema::clocks::due_at.lt(DbTime(before)))
+            .select(crate::db::schema::clocks::request_id);
+        query = query.filter(requests::id.eq_any(due));
     }
     if let Some(cursor) = page.after {
         query = query.filter(requests::id.lt(DbUuid(cursor)));

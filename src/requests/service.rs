@@ -144,6 +144,21 @@ pub fn event(
             hash: String::new(),
         },
     )
+    .and_then(|recorded| {
+        // The outbox: notifications and deliveries are written with the change itself.
+        let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
+        crate::notify::fan_out(conn, &row, &recorded, now)?;
+        Ok(recorded)
+    })
+}
+
+/// A preservation whose time ran out (the deadline scanner): `preserved` → `lapsed`.
+pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    if row.status == encode_text(&RequestStatus::Preserved) {
+        save(conn, row, RequestStatus::Lapsed, now)?;
+    }
+    Ok(())
 }
 
 fn participant(
@@ -455,10 +470,15 @@ pub fn act(
             let preserved_until = if response.outcome == Outcome::Preserved {
                 let until = match response.preserved_until {
                     Some(until) => until,
-                    None => {
-                        let rule = basis.clocks.iter().find(|c| c.kind == ClockKind::Preservation);
-                        now + rule.map(|r| r.duration.as_delta()).unwrap_or_else(|| chrono::TimeDelta::days(90))
-                    }
+                    // The legal preservation period: the running clock's expiry (started on receipt,
+                    // e.g. Reg. 2023/1543 Art 11(1)), or the basis's period from now.
+                    None => match crate::deadlines::service::preservation(conn, id)? {
+                        Some(clock) => clock.due_at,
+                        None => {
+                            let rule = basis.clocks.iter().find(|c| c.kind == ClockKind::Preservation);
+                            now + rule.map(|r| r.duration.as_delta()).unwrap_or_else(|| chrono::TimeDelta::days(90))
+                        }
+                    },
                 };
                 if until <= now {
                     errors.push(FieldError::new(
@@ -555,13 +575,79 @@ pub fn act(
         }
         Act::Release => ("preservation.released", json!({})),
     };
-    save(conn, row, status, now)?;
+    let saved = save(conn, row, status, now)?;
+    update_clocks(conn, &saved, &basis, action, now)?;
     let recorded = event(conn, id, Some(caller), event_type, data, now)?;
     let request = view(conn, id)?;
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
     }
     Ok(request)
+}
+
+/// Starts, closes or moves the request's clocks after an action (DESIGN.md section 5).
+fn update_clocks(
+    conn: &mut AnyConnection,
+    row: &RequestRow,
+    basis: &LegalBasis,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use crate::deadlines::rules::ClockState;
+    use crate::deadlines::service as clocks;
+    use crate::vocab::{ClockTrigger, Obligor};
+    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    match action {
+        Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
+            clocks::start(conn, row, basis, ClockTrigger::Received, |_| true, now)?;
+        }
+        // For an EIO, acknowledging is the decision on recognition (Dir. 2014/41 Art 12(3)):
+        // the recognition clock is met and the execution clock starts (Art 12(4)).
+        Action::Acknowledge if basis.clocks.iter().any(|c| c.starts_on == ClockTrigger::Recognised) => {
+            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
+            clocks::start(conn, row, basis, ClockTrigger::Recognised, |_| true, now)?;
+        }
+        Action::Forward => {
+            // The new addressee's clocks start on its receipt.
+            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Cancelled, now)?;
+            clocks::start(conn, row, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
+        }
+        Action::Respond(Outcome::Preserved) => {
+            clocks::close(conn, row.id, |kind, _| kind != ClockKind::Preservation, ClockState::Met, now)?;
+            if clocks::preservation(conn, row.id)?.is_none() {
+                clocks::start(conn, row, basis, ClockTrigger::Preserved, |_| true, now)?;
+            }
+            // The preservation clock and the request show one expiry: the date the addressee gave.
+            if let (Some(mut clock), Some(until)) =
+                (clocks::preservation(conn, row.id)?, row.preservation_expires_at.clone())
+            {
+                clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
+            }
+        }
+        Action::Respond(_) | Action::Object => {
+            clocks::close(
+                conn,
+                row.id,
+                |_, obligor| obligor == Obligor::Addressee || action == Action::Object,
+                ClockState::Met,
+                now,
+            )?;
+            clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?;
+        }
+        Action::Withdraw => clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?,
+        Action::Extend => {
+            if let (Some(mut clock), Some(until)) =
+                (clocks::preservation(conn, row.id)?, row.preservation_expires_at.clone())
+            {
+                clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
+            }
+        }
+        Action::Release => {
+            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Preservation, ClockState::Met, now)?
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The legal content of a request as the exchange signs it, bound to the event that made it
@@ -634,6 +720,7 @@ pub fn ask_clarification(
     };
     repo::insert_clarification(conn, clarification.clone())?;
     save(conn, row, status, now)?;
+    crate::deadlines::service::pause_for_clarification(conn, id, now)?;
     event(
         conn,
         id,
@@ -664,6 +751,7 @@ pub fn answer_clarification(
     let answer = required_text(answer, "/answer")?;
     repo::answer_clarification(conn, clarification, &answer, now)?;
     save(conn, row, status, now)?;
+    crate::deadlines::service::resume_after_clarification(conn, id, now)?;
     event(
         conn,
         id,
@@ -777,6 +865,8 @@ pub fn list(
         priority: q.priority.map(|p| encode_text(&p)),
         created_after: q.created_after,
         created_before: q.created_before,
+        overdue: q.overdue,
+        due_before: q.due_before,
     };
     let rows = repo::list(conn, &filter, page)?;
     let (rows, next) = page.finish(rows, |r| r.id);

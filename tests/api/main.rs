@@ -4,11 +4,13 @@ mod support;
 
 mod auth;
 mod cli;
+mod deadlines;
 mod default_deny;
 mod errors;
 mod evidence;
 mod legal_bases;
 mod migrations;
+mod notifications;
 mod openapi_spec;
 mod ops;
 mod parties;

@@ -271,7 +271,7 @@ backend_test! {
         // The drafter's client holds no approver role; an approver that is the drafter is refused too.
         post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/approve"), json!({})).await.assert_problem(403, "forbidden");
         let both = app.create_client(&admin, &w.fr_24_7.id, &["operator", "approver"]).await;
-        let both = Actor { id: w.fr_24_7.id.clone(), token: app.token(&both).await };
+        let both = Actor { id: w.fr_24_7.id.clone(), token: app.token(&both).await, credentials: both };
         let own = ok(&post(&app, &both, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
         ok(&post(&app, &both, &format!("/v1/requests/{own}/submit"), json!({})).await, 200);
         let body = post(&app, &both, &format!("/v1/requests/{own}/approve"), json!({})).await.assert_problem(403, "forbidden");

@@ -2,7 +2,9 @@
 //! database of either backend, and `backend_test!` to write a test once and run it on both.
 
 pub mod database;
+pub mod receiver;
 pub mod schema;
+pub mod smtp;
 pub mod world;
 
 use std::future::Future;
@@ -18,6 +20,7 @@ use actix_web::web::Bytes;
 use serde_json::Value;
 
 pub use database::{TestBackend, TestDatabase};
+use rogatory::clock::ManualClock;
 use rogatory::{AppState, Settings, build_app};
 
 type CallFuture = Pin<Box<dyn Future<Output = ServiceResponse<BoxBody>>>>;
@@ -25,6 +28,8 @@ type CallFuture = Pin<Box<dyn Future<Output = ServiceResponse<BoxBody>>>>;
 pub struct TestApp {
     call: Box<dyn Fn(Request) -> CallFuture>,
     pub state: AppState,
+    /// Set when the app runs on a clock the test moves.
+    pub clock: Option<ManualClock>,
     /// Dropped last: the database goes away after the app that uses it.
     pub database: TestDatabase,
 }
@@ -39,8 +44,23 @@ impl TestApp {
 
     /// The application on an existing test database, with extra settings.
     pub async fn on(database: TestDatabase, extra: &[(&str, &str)]) -> TestApp {
+        Self::on_clock(database, extra, None).await
+    }
+
+    /// The application on a clock that starts at 2026-12-01T08:00:00Z and moves only when told.
+    pub async fn with_manual_clock(backend: TestBackend, extra: &[(&str, &str)]) -> Option<TestApp> {
+        let database = TestDatabase::create(backend)?;
+        let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        Some(Self::on_clock(database, extra, Some(ManualClock::new(start))).await)
+    }
+
+    pub async fn on_clock(database: TestDatabase, extra: &[(&str, &str)], clock: Option<ManualClock>) -> TestApp {
         let settings = database.settings(extra);
-        let state = actix_web::web::block(move || AppState::init(settings))
+        let app_clock: std::sync::Arc<dyn rogatory::clock::Clock> = match &clock {
+            Some(c) => std::sync::Arc::new(c.clone()),
+            None => std::sync::Arc::new(rogatory::clock::SystemClock),
+        };
+        let state = actix_web::web::block(move || AppState::init_with_clock(settings, app_clock))
             .await
             .expect("blocking pool")
             .expect("the application starts on the test database");
@@ -54,7 +74,7 @@ impl TestApp {
                 }
             })
         });
-        TestApp { call, state, database }
+        TestApp { call, state, clock, database }
     }
 
     pub async fn send(&self, request: TestRequest) -> TestResponse {

@@ -9,6 +9,7 @@ use super::{TestApp, TestResponse, platform};
 pub struct Actor {
     pub id: String,
     pub token: String,
+    pub credentials: super::Credentials,
 }
 
 pub struct World {
@@ -22,8 +23,9 @@ pub struct World {
 }
 
 pub async fn actor(app: &TestApp, admin: &str, party: Value) -> Actor {
-    let (party, _, token) = app.party_with_token(admin, party, &["operator", "responder", "party_admin"]).await;
-    Actor { id: party["id"].as_str().unwrap().to_owned(), token }
+    let (party, credentials, token) =
+        app.party_with_token(admin, party, &["operator", "responder", "party_admin"]).await;
+    Actor { id: party["id"].as_str().unwrap().to_owned(), token, credentials }
 }
 
 pub fn state(name: &str, country: &str, designations: Value, accepts: Value) -> Value {
@@ -81,6 +83,23 @@ pub async fn world(app: &TestApp) -> World {
             state("Policia Nacional 24/7", "ES", json!(["contact_point_24_7"]), json!(["coe_budapest_29"])),
         )
         .await,
+    }
+}
+
+impl World {
+    /// New tokens for everyone, after the test moved the clock past their lifetime.
+    pub async fn refresh(&mut self, app: &TestApp) {
+        for actor in [
+            &mut self.fr_24_7,
+            &mut self.de_24_7,
+            &mut self.de_central,
+            &mut self.fr_prosecutor,
+            &mut self.ie_enforcing,
+            &mut self.platform,
+            &mut self.stranger,
+        ] {
+            actor.token = app.token(&actor.credentials).await;
+        }
     }
 }
 

@@ -1,0 +1,104 @@
+//! The few statements that differ between the backends: claiming jobs with a lease
+//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same job) and
+//! inserting a row unless its unique key exists (`ON CONFLICT DO NOTHING` / `INSERT OR IGNORE`).
+
+use chrono::{DateTime, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use uuid::Uuid;
+
+use super::AnyConnection;
+use super::types::{DbTime, DbUuid, PTimestamptz, PUuid};
+
+/// A job taken by a worker.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct ClaimedJob {
+    #[diesel(sql_type = PUuid)]
+    pub id: DbUuid,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub payload: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Integer)]
+    pub max_attempts: i32,
+}
+
+/// Takes up to `limit` jobs that are due (or whose lease expired) for `worker` until `lease_until`.
+pub fn claim_jobs(
+    conn: &mut AnyConnection,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<ClaimedJob>, diesel::result::Error> {
+    let (sql, payload) = match conn {
+        AnyConnection::Postgresql(_) => (
+            "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
+             ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED)",
+            "payload::text",
+        ),
+        AnyConnection::Sqlite(_) => (
+            "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) OR (state = 'running' AND locked_until < $3) \
+             ORDER BY run_at LIMIT $4)",
+            "payload",
+        ),
+    };
+    diesel::sql_query(format!("{sql} RETURNING id, kind, {payload} AS payload, attempts, max_attempts"))
+        .bind::<Text, _>(worker)
+        .bind::<PTimestamptz, _>(DbTime(lease_until))
+        .bind::<PTimestamptz, _>(DbTime(now))
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+}
+
+/// Records that a reminder was sent; `false` when it already was (by this or another instance).
+pub fn insert_sent_reminder(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, diesel::result::Error> {
+    let sql = match conn {
+        AnyConnection::Postgresql(_) => {
+            "INSERT INTO sent_reminders (dedupe_key, sent_at) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+        }
+        AnyConnection::Sqlite(_) => "INSERT OR IGNORE INTO sent_reminders (dedupe_key, sent_at) VALUES ($1, $2)",
+    };
+    let inserted = diesel::sql_query(sql).bind::<Text, _>(key).bind::<PTimestamptz, _>(DbTime(now)).execute(conn)?;
+    Ok(inserted == 1)
+}
+
+/// Enqueues a job unless one with the same dedupe key exists; `false` when it did.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_job(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+    dedupe_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, diesel::result::Error> {
+    let (verb, conflict, json) = match conn {
+        AnyConnection::Postgresql(_) => ("INSERT", " ON CONFLICT DO NOTHING", "CAST($3 AS jsonb)"),
+        AnyConnection::Sqlite(_) => ("INSERT OR IGNORE", "", "$3"),
+    };
+    let sql = format!(
+        "{verb} INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
+         VALUES ($1, $2, {json}, 'queued', 0, $4, $5, $6, $7, $7){conflict}"
+    );
+    let inserted = diesel::sql_query(sql)
+        .bind::<PUuid, _>(DbUuid(id))
+        .bind::<Text, _>(kind)
+        .bind::<Text, _>(payload.to_string())
+        .bind::<Integer, _>(max_attempts)
+        .bind::<PTimestamptz, _>(DbTime(run_at))
+        .bind::<Nullable<Text>, _>(dedupe_key)
+        .bind::<PTimestamptz, _>(DbTime(now))
+        .execute(conn)?;
+    Ok(inserted == 1)
+}

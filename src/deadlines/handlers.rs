@@ -1,0 +1,192 @@
+use actix_web::{get, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::service::{self, Clock};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::auth::roles::Role;
+use crate::db::codec::decode_text;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::legal_bases::{self, IsoDuration};
+use crate::vocab::ClockKind;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClockList {
+    pub items: Vec<Clock>,
+}
+
+/// The clocks of a request
+///
+/// Every legal clock of the request: which party must act, by when, its state (`running`,
+/// `paused` while a clarification is pending, `met`, `missed`, `cancelled`) and its legal source.
+/// The request's parties only.
+#[utoipa::path(
+    operation_id = "list_request_clocks",
+    tag = "deadlines",
+    params(("id" = Uuid, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The clocks", body = ClockList),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/requests/{id}/clocks")]
+pub async fn list_request_clocks(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ClockList>, ApiError> {
+    let id = id.into_inner();
+    let rows = state
+        .db
+        .run(move |conn| {
+            crate::requests::service::load(conn, &caller, id)?;
+            service::for_request(conn, id)
+        })
+        .await?;
+    Ok(web::Json(ClockList { items: rows.into_iter().map(|r| r.into_clock()).collect::<Result<_, _>>()? }))
+}
+
+/// A party's own target for a clock that no law sets.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"clock": "respond", "duration": "P60D"}))]
+pub struct ClockTarget {
+    pub clock: ClockKind,
+    /// ISO 8601, days and hours.
+    #[schema(value_type = String, example = "P60D")]
+    pub duration: IsoDuration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClockTargetEntry {
+    pub legal_basis: String,
+    pub clock: ClockKind,
+    /// Seconds.
+    pub duration_secs: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClockTargetList {
+    pub items: Vec<ClockTargetEntry>,
+}
+
+fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
+    if caller.is_exchange_admin() {
+        return Ok(());
+    }
+    if party != caller.party {
+        return Err(ApiError::not_found(format!("no party {party}")));
+    }
+    caller.require(&[Role::PartyAdmin])
+}
+
+/// A party's clock targets
+///
+/// The targets the party set for legal bases whose clocks no law fixes. Party administrators
+/// of the party, exchange administrators.
+#[utoipa::path(
+    operation_id = "list_clock_targets",
+    tag = "deadlines",
+    params(("id" = Uuid, Path, description = "Party id")),
+    responses(
+        (status = 200, description = "The targets", body = ClockTargetList),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/parties/{id}/clock-targets")]
+pub async fn list_clock_targets(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<ClockTargetList>, ApiError> {
+    let party = id.into_inner();
+    manage(&caller, party)?;
+    let rows = state.db.run(move |conn| service::targets(conn, party)).await?;
+    let items = rows
+        .into_iter()
+        .map(|(legal_basis, clock, duration_secs)| {
+            Ok(ClockTargetEntry {
+                legal_basis,
+                clock: decode_text("party_clock_targets.clock_kind", clock)?,
+                duration_secs,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(web::Json(ClockTargetList { items }))
+}
+
+/// Set a clock target
+///
+/// Sets the party's own target for a clock of a legal basis that has no time by law (e.g. 60
+/// days to answer MLA requests). Requests it receives afterwards use it. A clock set by law
+/// (`binding: true` in the catalogue) cannot be changed: 422.
+#[utoipa::path(
+    operation_id = "set_clock_target",
+    tag = "deadlines",
+    params(("id" = Uuid, Path, description = "Party id"), ("code" = String, Path, description = "Legal basis code", example = "mlat")),
+    request_body = ClockTarget,
+    responses(
+        (status = 200, description = "The target", body = ClockTargetEntry),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown basis, or its clock is set by law", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[put("/parties/{id}/clock-targets/{code}")]
+pub async fn set_clock_target(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, String)>,
+    body: web::Json<ClockTarget>,
+) -> Result<web::Json<ClockTargetEntry>, ApiError> {
+    let (party, code) = path.into_inner();
+    manage(&caller, party)?;
+    let target = body.into_inner();
+    let now = state.clock.now();
+    let duration = target.duration.as_delta();
+    if duration < chrono::TimeDelta::hours(1) || duration > chrono::TimeDelta::days(3650) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/duration",
+            "out_of_range",
+            "between one hour and ten years",
+        )]));
+    }
+    let basis_code = code.clone();
+    state
+        .db
+        .write(move |conn| -> Result<(), ApiError> {
+            let basis = legal_bases::repo::find(conn, &basis_code)?.ok_or_else(|| {
+                ApiError::validation(vec![FieldError::new(
+                    "code",
+                    "unknown_legal_basis",
+                    format!("{basis_code:?} is not in the catalogue"),
+                )])
+            })?;
+            let settable = basis.clocks.iter().any(|c| c.kind == target.clock && !c.binding);
+            if !settable {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "/clock",
+                    "set_by_law",
+                    format!("{} has no {:?} clock without a legal time", basis.code, target.clock),
+                )]));
+            }
+            service::set_target(conn, party, &basis.code, target.clock, duration, now)
+        })
+        .await?;
+    Ok(web::Json(ClockTargetEntry { legal_basis: code, clock: target.clock, duration_secs: duration.num_seconds() }))
+}

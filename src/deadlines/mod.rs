@@ -1,0 +1,13 @@
+//! Legal clocks: started, paused, met, missed and cancelled by the request lifecycle, watched by
+//! the scanner that sends reminders and escalations exactly once.
+
+pub mod handlers;
+pub mod rules;
+pub mod scanner;
+pub mod service;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::list_request_clocks)
+        .service(handlers::list_clock_targets)
+        .service(handlers::set_clock_target);
+}

@@ -1,0 +1,147 @@
+//! The deadline scanner: reads only the clocks whose next reminder is due (an index on
+//! `next_reminder_at`), so its cost follows the number of due clocks, not of stored requests.
+//! Each clock is handled in its own transaction; reminders carry a dedupe key
+//! (`clock id:offset`) and state changes are conditional updates, so any number of rescans
+//! and of instances send each reminder once.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::rules::{self, ClockState};
+use super::service::ClockRow;
+use crate::app::AppState;
+use crate::db::AnyConnection;
+use crate::db::codec::encode_text;
+use crate::db::dialect;
+use crate::db::schema::{clocks, requests};
+use crate::db::types::{DbTime, DbUuid};
+use crate::error::ApiError;
+use crate::requests::dto::RequestStatus;
+use crate::requests::service as request_service;
+use crate::vocab::ClockKind;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScanReport {
+    pub examined: usize,
+    pub reminders: usize,
+    pub missed: usize,
+    pub lapsed: usize,
+}
+
+/// The ids of clocks that need a look at `now`, soonest first.
+pub fn due_clocks(conn: &mut AnyConnection, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, ApiError> {
+    let ids: Vec<DbUuid> = clocks::table
+        .filter(clocks::next_reminder_at.le(DbTime(now)))
+        .select(clocks::id)
+        .order(clocks::next_reminder_at.asc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.0).collect())
+}
+
+pub async fn scan(state: &AppState, limit: i64) -> Result<ScanReport, ApiError> {
+    let now = state.clock.now();
+    let ids = state.db.run(move |conn| due_clocks(conn, now, limit)).await?;
+    let mut report = ScanReport::default();
+    for id in ids {
+        let step = state.db.write(move |conn| process(conn, id, now)).await?;
+        report.examined += 1;
+        report.reminders += usize::from(step.0);
+        report.missed += usize::from(step.1);
+        report.lapsed += usize::from(step.2);
+    }
+    Ok(report)
+}
+
+/// Moves a clock from one state to another only if it is still in the first: of two
+/// scanners, one wins.
+fn transition(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    from: ClockState,
+    to: ClockState,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let closed = matches!(to, ClockState::Met | ClockState::Cancelled).then_some(DbTime(now));
+    let n =
+        diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(encode_text(&from))))
+            .set((clocks::state.eq(encode_text(&to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now))))
+            .execute(conn)?;
+    Ok(n == 1)
+}
+
+fn set_next(conn: &mut AnyConnection, id: Uuid, next: Option<DateTime<Utc>>) -> Result<(), ApiError> {
+    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))))
+        .set(clocks::next_reminder_at.eq(next.map(DbTime)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An open request that follows up this one (e.g. the production request after a
+/// preservation) keeps the preservation alive until it is answered (Reg. 2023/1543 Art 11(1)).
+fn open_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
+    let open: Vec<String> =
+        [RequestStatus::Submitted, RequestStatus::Acknowledged, RequestStatus::AwaitingClarification]
+            .iter()
+            .map(encode_text)
+            .collect();
+    let found = requests::table
+        .filter(requests::follow_up_of.eq(DbUuid(request)))
+        .filter(requests::status.eq_any(open))
+        .select(requests::id)
+        .first::<DbUuid>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Handles one clock; returns (reminder sent, became missed, lapsed).
+fn process(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(bool, bool, bool), ApiError> {
+    let Some(clock): Option<ClockRow> =
+        clocks::table.filter(clocks::id.eq(DbUuid(id))).select(ClockRow::as_select()).first(conn).optional()?
+    else {
+        return Ok((false, false, false));
+    };
+    let state = clock.state()?;
+    let kind = clock.kind()?;
+    let span = TimeDelta::seconds(clock.span_secs);
+    let step = rules::scan(state, kind, clock.started_at, clock.due_at, span, clock.emergency, now);
+    let data = |label: Option<&str>| {
+        json!({"clock": clock.id, "kind": kind, "party": clock.party_id, "obligation_of": clock.obligation_of,
+            "due_at": crate::audit::chain::time_text(clock.due_at), "citation": clock.citation, "reminder": label})
+    };
+    if step.becomes_missed && kind == ClockKind::Preservation {
+        if open_follow_up(conn, clock.request_id)? {
+            set_next(conn, id, Some(now + TimeDelta::days(1)))?;
+            return Ok((false, false, false));
+        }
+        if !transition(conn, id, ClockState::Running, ClockState::Met, now)? {
+            return Ok((false, false, false));
+        }
+        set_next(conn, id, None)?;
+        request_service::lapse(conn, clock.request_id, now)?;
+        request_service::event(conn, clock.request_id, None, "preservation.lapsed", data(None), now)?;
+        return Ok((false, false, true));
+    }
+    if step.becomes_missed {
+        if !transition(conn, id, ClockState::Running, ClockState::Missed, now)? {
+            return Ok((false, false, false));
+        }
+        set_next(conn, id, step.next_look)?;
+        request_service::event(conn, clock.request_id, None, "clock.missed", data(Some("due")), now)?;
+        return Ok((false, true, false));
+    }
+    set_next(conn, id, step.next_look)?;
+    let Some(reminder) = step.send else { return Ok((false, false, false)) };
+    if !dialect::insert_sent_reminder(conn, &format!("{}:{}", clock.id, reminder.label), now)? {
+        return Ok((false, false, false));
+    }
+    let event_type = match (reminder.missed, kind) {
+        (true, _) => "clock.missed",
+        (false, ClockKind::Preservation) => "preservation.expiring",
+        (false, _) => "clock.approaching",
+    };
+    request_service::event(conn, clock.request_id, None, event_type, data(Some(&reminder.label)), now)?;
+    Ok((true, false, false))
+}

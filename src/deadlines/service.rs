@@ -1,0 +1,339 @@
+//! Clock changes, in the transaction of the request change that causes them.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::rules::{self, ClockState};
+use crate::db::AnyConnection;
+use crate::db::codec::{decode, decode_text, encode_text};
+use crate::db::schema::{clocks, party_clock_targets};
+use crate::db::types::{DbTime, DbUuid};
+use crate::error::ApiError;
+use crate::legal_bases::LegalBasis;
+use crate::requests::dto::{Priority, RequestContent};
+use crate::requests::model::RequestRow;
+use crate::vocab::{ClockKind, ClockTrigger, Obligor};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clocks)]
+pub struct ClockRow {
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub request_id: Uuid,
+    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
+    pub party_id: Uuid,
+    pub kind: String,
+    pub obligation_of: String,
+    pub state: String,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub started_at: DateTime<Utc>,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub due_at: DateTime<Utc>,
+    pub span_secs: i64,
+    pub remaining_secs: Option<i64>,
+    pub binding: bool,
+    pub emergency: bool,
+    pub pauses_on_clarification: bool,
+    pub citation: String,
+    pub next_reminder_at: Option<DbTime>,
+    pub closed_at: Option<DbTime>,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A legal clock of a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a6fa-0000-7000-8000-00000000c10c", "request_id": "0193a6f5-0000-7000-8000-000000000001",
+    "party_id": "0193a6f2-5c1e-7a3b-9c4d-2e8f1a6b7c90", "kind": "respond", "obligation_of": "addressee",
+    "state": "running", "started_at": "2026-11-30T08:00:00Z", "due_at": "2026-12-10T08:00:00Z",
+    "remaining_secs": null, "binding": true, "emergency": false, "pauses_on_clarification": true,
+    "citation": "Reg. (EU) 2023/1543 Art 10(2) (10 days), Art 10(4) (8 hours in an emergency)", "closed_at": null
+}))]
+pub struct Clock {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    /// The party that must act before the clock runs out.
+    pub party_id: Uuid,
+    pub kind: ClockKind,
+    pub obligation_of: Obligor,
+    pub state: ClockState,
+    pub started_at: DateTime<Utc>,
+    /// When it runs out (while paused: when it would, had it not been paused).
+    pub due_at: DateTime<Utc>,
+    /// Seconds that were left when it was paused.
+    pub remaining_secs: Option<i64>,
+    /// Set by law (true) or a default target (false).
+    pub binding: bool,
+    pub emergency: bool,
+    pub pauses_on_clarification: bool,
+    pub citation: String,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl ClockRow {
+    pub fn state(&self) -> Result<ClockState, ApiError> {
+        decode_text("clocks.state", self.state.clone())
+    }
+
+    pub fn kind(&self) -> Result<ClockKind, ApiError> {
+        decode_text("clocks.kind", self.kind.clone())
+    }
+
+    pub fn into_clock(self) -> Result<Clock, ApiError> {
+        Ok(Clock {
+            state: self.state()?,
+            kind: self.kind()?,
+            obligation_of: decode_text("clocks.obligation_of", self.obligation_of)?,
+            id: self.id,
+            request_id: self.request_id,
+            party_id: self.party_id,
+            started_at: self.started_at,
+            due_at: self.due_at,
+            remaining_secs: self.remaining_secs,
+            binding: self.binding,
+            emergency: self.emergency,
+            pauses_on_clarification: self.pauses_on_clarification,
+            citation: self.citation,
+            closed_at: self.closed_at.map(|t| t.0),
+        })
+    }
+}
+
+fn obligor_party(request: &RequestRow, obligor: Obligor) -> Option<Uuid> {
+    match obligor {
+        Obligor::Addressee => Some(request.addressee_party),
+        Obligor::Issuer => Some(request.issuer_party),
+        Obligor::EnforcingAuthority => request.enforcing_party.as_ref().map(|p| p.0),
+    }
+}
+
+fn target(conn: &mut AnyConnection, party: Uuid, basis: &str, kind: ClockKind) -> Result<Option<TimeDelta>, ApiError> {
+    let secs: Option<i64> = party_clock_targets::table
+        .filter(party_clock_targets::party_id.eq(DbUuid(party)))
+        .filter(party_clock_targets::legal_basis.eq(basis))
+        .filter(party_clock_targets::clock_kind.eq(encode_text(&kind)))
+        .select(party_clock_targets::duration_secs)
+        .first(conn)
+        .optional()?;
+    Ok(secs.map(TimeDelta::seconds))
+}
+
+/// Starts the clocks `trigger` starts for this request, for the obligors `only` accepts.
+pub fn start(
+    conn: &mut AnyConnection,
+    request: &RequestRow,
+    basis: &LegalBasis,
+    trigger: ClockTrigger,
+    only: impl Fn(Obligor) -> bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<ClockRow>, ApiError> {
+    let priority: Priority = decode_text("requests.priority", request.priority.clone())?;
+    let content: RequestContent = decode("requests.content", request.content.clone())?;
+    let addressee = request.addressee_party;
+    let mut targets = Vec::new();
+    for rule in basis.clocks.iter().filter(|r| !r.binding) {
+        if let Some(t) = target(conn, addressee, &basis.code, rule.kind)? {
+            targets.push((rule.kind, t));
+        }
+    }
+    let plans =
+        rules::plan(basis, trigger, priority, &content.data_categories, request.enforcing_party.is_some(), |kind| {
+            targets.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t)
+        });
+    let mut started = Vec::new();
+    for plan in plans.into_iter().filter(|p| only(p.obligation_of)) {
+        let Some(party) = obligor_party(request, plan.obligation_of) else { continue };
+        let due = now + plan.duration;
+        let next = rules::scan(ClockState::Running, plan.kind, now, due, plan.duration, plan.emergency, now).next_look;
+        let row = ClockRow {
+            id: Uuid::now_v7(),
+            request_id: request.id,
+            party_id: party,
+            kind: encode_text(&plan.kind),
+            obligation_of: encode_text(&plan.obligation_of),
+            state: encode_text(&ClockState::Running),
+            started_at: now,
+            due_at: due,
+            span_secs: plan.duration.num_seconds(),
+            remaining_secs: None,
+            binding: plan.binding,
+            emergency: plan.emergency,
+            pauses_on_clarification: plan.pauses_on_clarification,
+            citation: plan.citation,
+            next_reminder_at: next.map(DbTime),
+            closed_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        diesel::insert_into(clocks::table).values(row.clone()).execute(conn)?;
+        started.push(row);
+    }
+    Ok(started)
+}
+
+pub fn for_request(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ClockRow>, ApiError> {
+    Ok(clocks::table
+        .filter(clocks::request_id.eq(DbUuid(request)))
+        .select(ClockRow::as_select())
+        .order(clocks::id.asc())
+        .load(conn)?)
+}
+
+fn save(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
+    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id))))
+        .set((
+            clocks::state.eq(&row.state),
+            clocks::due_at.eq(DbTime(row.due_at)),
+            clocks::remaining_secs.eq(row.remaining_secs),
+            clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
+            clocks::closed_at.eq(row.closed_at.clone()),
+            clocks::updated_at.eq(DbTime(row.updated_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A pending clarification pauses the clocks whose rule says so, keeping the time left.
+pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    for mut row in for_request(conn, request)? {
+        if row.state()? == ClockState::Running && row.pauses_on_clarification {
+            row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
+            row.state = encode_text(&ClockState::Paused);
+            row.next_reminder_at = None;
+            row.updated_at = now;
+            save(conn, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The answer resumes paused clocks with the time that was left.
+pub fn resume_after_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    for mut row in for_request(conn, request)? {
+        if row.state()? == ClockState::Paused {
+            let left = TimeDelta::seconds(row.remaining_secs.unwrap_or(0));
+            row.due_at = rules::resume(left, now);
+            row.remaining_secs = None;
+            row.state = encode_text(&ClockState::Running);
+            let span = TimeDelta::seconds(row.span_secs);
+            row.next_reminder_at =
+                rules::scan(ClockState::Running, row.kind()?, row.started_at, row.due_at, span, row.emergency, now)
+                    .next_look
+                    .map(DbTime);
+            row.updated_at = now;
+            save(conn, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// Closes the open clocks of a request that match: `met` when answered, `cancelled` when the
+/// request is withdrawn or no longer needs them.
+pub fn close(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    matching: impl Fn(ClockKind, Obligor) -> bool,
+    state: ClockState,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    for mut row in for_request(conn, request)? {
+        let open = matches!(row.state()?, ClockState::Running | ClockState::Paused | ClockState::Missed);
+        let obligor: Obligor = decode_text("clocks.obligation_of", row.obligation_of.clone())?;
+        if open && matching(row.kind()?, obligor) {
+            // A missed clock stays missed (answering late or withdrawing does not rewrite
+            // history); it only stops escalating.
+            if row.state()? != ClockState::Missed {
+                row.state = encode_text(&state);
+            }
+            row.next_reminder_at = None;
+            row.closed_at = Some(DbTime(now));
+            row.updated_at = now;
+            save(conn, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The running preservation clock, if any.
+pub fn preservation(conn: &mut AnyConnection, request: Uuid) -> Result<Option<ClockRow>, ApiError> {
+    for row in for_request(conn, request)? {
+        if row.kind()? == ClockKind::Preservation && row.state()? == ClockState::Running {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
+}
+
+/// Moves a preservation clock to a new expiry (an extension, or the date the addressee gave).
+pub fn set_preservation_due(
+    conn: &mut AnyConnection,
+    row: &mut ClockRow,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    row.due_at = due;
+    row.span_secs = (due - row.started_at).num_seconds();
+    row.next_reminder_at = rules::scan(
+        ClockState::Running,
+        ClockKind::Preservation,
+        row.started_at,
+        due,
+        TimeDelta::seconds(row.span_secs),
+        row.emergency,
+        now,
+    )
+    .next_look
+    .map(DbTime);
+    row.updated_at = now;
+    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id))))
+        .set((
+            clocks::due_at.eq(DbTime(due)),
+            clocks::span_secs.eq(row.span_secs),
+            clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
+            clocks::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_target(
+    conn: &mut AnyConnection,
+    party: Uuid,
+    basis: &str,
+    kind: ClockKind,
+    duration: TimeDelta,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    diesel::delete(
+        party_clock_targets::table
+            .filter(party_clock_targets::party_id.eq(DbUuid(party)))
+            .filter(party_clock_targets::legal_basis.eq(basis))
+            .filter(party_clock_targets::clock_kind.eq(encode_text(&kind))),
+    )
+    .execute(conn)?;
+    diesel::insert_into(party_clock_targets::table)
+        .values((
+            party_clock_targets::party_id.eq(DbUuid(party)),
+            party_clock_targets::legal_basis.eq(basis),
+            party_clock_targets::clock_kind.eq(encode_text(&kind)),
+            party_clock_targets::duration_secs.eq(duration.num_seconds()),
+            party_clock_targets::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn targets(conn: &mut AnyConnection, party: Uuid) -> Result<Vec<(String, String, i64)>, ApiError> {
+    Ok(party_clock_targets::table
+        .filter(party_clock_targets::party_id.eq(DbUuid(party)))
+        .select((party_clock_targets::legal_basis, party_clock_targets::clock_kind, party_clock_targets::duration_secs))
+        .order((party_clock_targets::legal_basis.asc(), party_clock_targets::clock_kind.asc()))
+        .load(conn)?)
+}

@@ -1,0 +1,119 @@
+//! A portable job queue in the database (the outbox): jobs are enqueued in the transaction of
+//! the change that causes them, so a committed change always yields its jobs and a rolled-back
+//! one never does. Workers claim jobs with a lease, retry with exponential backoff, and park a
+//! job as `dead` after its last attempt, for an exchange administrator to see and retry.
+
+pub mod handlers;
+pub mod worker;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::db::dialect;
+use crate::db::schema::jobs;
+use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::error::ApiError;
+
+pub const MAX_ATTEMPTS: i32 = 8;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::list_jobs).service(handlers::retry_job);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+/// Enqueues a job in the caller's transaction; a dedupe key makes enqueueing idempotent.
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    kind: &str,
+    payload: serde_json::Value,
+    dedupe_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    Ok(dialect::insert_job(conn, Uuid::now_v7(), kind, &payload, MAX_ATTEMPTS, now, dedupe_key, now)?)
+}
+
+/// Delay before attempt `n + 1` after `n` failed attempts: 30 s, 1 min, 2 min … capped at 1 h.
+pub fn backoff(failed_attempts: i32) -> TimeDelta {
+    let exponent = u32::try_from(failed_attempts.clamp(1, 12) - 1).unwrap_or(0);
+    (TimeDelta::seconds(30) * 2_i32.pow(exponent)).min(TimeDelta::hours(1))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    #[diesel(deserialize_as = DbUuid)]
+    pub id: Uuid,
+    pub kind: String,
+    #[diesel(deserialize_as = DbJson)]
+    pub payload: serde_json::Value,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    #[diesel(deserialize_as = DbTime)]
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub dedupe_key: Option<String>,
+    #[diesel(deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(deserialize_as = DbTime)]
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn complete(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    diesel::update(jobs::table.filter(jobs::id.eq(DbUuid(id))))
+        .set((
+            jobs::state.eq("done"),
+            jobs::locked_by.eq(None::<String>),
+            jobs::last_error.eq(None::<String>),
+            jobs::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed attempt: back to the queue after the backoff, or `dead` after the last one.
+pub fn fail(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    attempts: i32,
+    max_attempts: i32,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<JobState, ApiError> {
+    let state = if attempts >= max_attempts { JobState::Dead } else { JobState::Queued };
+    let error: String = error.chars().take(2000).collect();
+    diesel::update(jobs::table.filter(jobs::id.eq(DbUuid(id))))
+        .set((
+            jobs::state.eq(crate::db::codec::encode_text(&state)),
+            jobs::run_at.eq(DbTime(now + backoff(attempts))),
+            jobs::locked_by.eq(None::<String>),
+            jobs::locked_until.eq(None::<DbTime>),
+            jobs::last_error.eq(Some(error)),
+            jobs::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let secs: Vec<i64> = (1..=9).map(|n| backoff(n).num_seconds()).collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+    }
+}

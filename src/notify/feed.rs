@@ -1,0 +1,167 @@
+//! The in-app feed of a party.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::db::schema::notifications;
+use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::error::{ApiError, Problem};
+use crate::http::pagination::{Page, next_link};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6fb-0000-7000-8000-0000000000aa", "request_id": "0193a6f5-0000-7000-8000-000000000001",
+    "event_type": "clock.approaching", "summary": "FR-2026-000001: deadline approaching",
+    "data": {"reference": "FR-2026-000001", "event_type": "clock.approaching", "data": {"due_at": "2026-12-10T08:00:00Z"}},
+    "created_at": "2026-12-09T08:00:00Z", "read_at": null}))]
+pub struct Notification {
+    pub id: Uuid,
+    pub request_id: Option<Uuid>,
+    pub event_type: String,
+    pub summary: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    /// Only unread notifications.
+    pub unread: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+type Row = (DbUuid, Option<DbUuid>, String, String, DbJson, DbTime, Option<DbTime>);
+
+/// List notifications
+///
+/// The caller's party's feed, newest first, cursor-paginated. Any authenticated caller.
+#[utoipa::path(
+    operation_id = "list_notifications",
+    tag = "notifications",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "A page of notifications", body = NotificationList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[get("/notifications")]
+pub async fn list_notifications(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<FeedQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let party = caller.party;
+    let rows: Vec<Row> = state
+        .db
+        .run(move |conn| {
+            let mut q = notifications::table
+                .filter(notifications::party_id.eq(DbUuid(party)))
+                .select((
+                    notifications::id,
+                    notifications::request_id,
+                    notifications::event_type,
+                    notifications::summary,
+                    notifications::data,
+                    notifications::created_at,
+                    notifications::read_at,
+                ))
+                .into_boxed();
+            if query.unread == Some(true) {
+                q = q.filter(notifications::read_at.is_null());
+            }
+            if let Some(after) = page.after {
+                q = q.filter(notifications::id.lt(DbUuid(after)));
+            }
+            Ok(q.order(notifications::id.desc()).limit(page.limit + 1).load(conn)?)
+        })
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.0.0);
+    let items = rows
+        .into_iter()
+        .map(|(id, request, event_type, summary, data, created, read)| Notification {
+            id: id.0,
+            request_id: request.map(|r| r.0),
+            event_type,
+            summary,
+            data: data.0,
+            created_at: created.0,
+            read_at: read.map(|r| r.0),
+        })
+        .collect();
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = &next_cursor {
+        response.insert_header((header::LINK, next_link(&req, next)));
+    }
+    Ok(response.json(NotificationList { items, next_cursor }))
+}
+
+/// Mark a notification read
+///
+/// Marks one of the caller's party's notifications as read (idempotent). Another party's
+/// notification is a 404.
+#[utoipa::path(
+    operation_id = "read_notification",
+    tag = "notifications",
+    params(("id" = Uuid, Path, description = "Notification id")),
+    responses(
+        (status = 204, description = "Marked read"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such notification of the caller's party", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/notifications/{id}/read")]
+pub async fn read_notification(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let found = state
+        .db
+        .write(move |conn| -> Result<usize, ApiError> {
+            let mine = notifications::table
+                .filter(notifications::id.eq(DbUuid(id)))
+                .filter(notifications::party_id.eq(DbUuid(caller.party)));
+            let exists = mine.clone().select(notifications::id).first::<DbUuid>(conn).optional()?.is_some();
+            if !exists {
+                return Ok(0);
+            }
+            diesel::update(mine.filter(notifications::read_at.is_null()))
+                .set(notifications::read_at.eq(Some(DbTime(now))))
+                .execute(conn)?;
+            Ok(1)
+        })
+        .await?;
+    if found == 0 {
+        return Err(ApiError::not_found(format!("no notification {id}")));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

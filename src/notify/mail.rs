@@ -1,0 +1,58 @@
+//! Sending e-mail with lettre: SMTP (STARTTLS or TLS, credentials in the URL) when
+//! `ROGATORY_SMTP_URL` is set; otherwise `.eml` files in `<data dir>/mail`, so the embedded
+//! default still shows what would have been sent.
+
+use std::path::Path;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::templates::Mail;
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::Files(_, dir) => write!(f, "Mailer::Files({})", dir.display()),
+        }
+    }
+}
+
+impl Mailer {
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…:465` (TLS), or
+    /// `smtp://host:25` (plain, for a local relay). `None`: files in `data_dir/mail`.
+    pub fn new(smtp_url: Option<&str>, data_dir: &Path) -> Result<Mailer, String> {
+        match smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Mailer::Smtp(b.timeout(Some(Duration::from_secs(10))).build()))
+                .map_err(|e| format!("not an SMTP URL: {e}")),
+            None => {
+                let dir = data_dir.join("mail");
+                std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                Ok(Mailer::Files(AsyncFileTransport::<Tokio1Executor>::new(&dir), dir))
+            }
+        }
+    }
+
+    pub async fn send(&self, from: &str, to: &[String], mail: Mail) -> Result<(), String> {
+        let from: Mailbox = from.parse().map_err(|e| format!("bad sender {from:?}: {e}"))?;
+        let mut builder = Message::builder().from(from).subject(mail.subject);
+        for address in to {
+            builder = builder.to(address.parse().map_err(|e| format!("bad recipient {address:?}: {e}"))?);
+        }
+        let message =
+            builder.multipart(MultiPart::alternative_plain_html(mail.text, mail.html)).map_err(|e| e.to_string())?;
+        match self {
+            Mailer::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            Mailer::Files(transport, _) => {
+                transport.send(message).await.map(|_| ()).map_err(|e| format!("mail file: {e}"))
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Notifications: every request event is fanned out, in its own transaction, to the in-app
+//! feed of the parties it concerns, to their webhook subscriptions and, for the events that
+//! need a person's attention, to their notification addresses. Deliveries are jobs of the
+//! outbox (`jobs`), so they happen exactly when the change commits.
+
+pub mod feed;
+pub mod mail;
+pub mod templates;
+pub mod webhooks;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{notifications, parties};
+use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::error::ApiError;
+use crate::requests::model::{EventRow, RequestRow};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(feed::list_notifications)
+        .service(feed::read_notification)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::test_webhook);
+}
+
+/// Events that also go out by e-mail: the ones a person must act on.
+pub const EMAIL_EVENTS: [&str; 9] = [
+    "request.submitted",
+    "request.clarification_requested",
+    "request.responded",
+    "request.objected",
+    "request.forwarded",
+    "clock.approaching",
+    "clock.missed",
+    "preservation.expiring",
+    "preservation.lapsed",
+];
+
+fn party_in(data: &Value, key: &str) -> Option<Uuid> {
+    data.get(key).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Which parties an event concerns (before removing the one that caused it).
+pub fn recipients(event_type: &str, issuer: Uuid, addressee: Uuid, enforcing: Option<Uuid>, data: &Value) -> Vec<Uuid> {
+    let mut parties = match event_type {
+        "request.submitted" | "request.withdrawn" | "preservation.extended" | "preservation.released" => {
+            let mut p = vec![addressee];
+            p.extend(enforcing);
+            p
+        }
+        "request.approval_requested"
+        | "request.acknowledged"
+        | "request.clarification_requested"
+        | "request.responded"
+        | "preservation.expiring" => vec![issuer],
+        "request.objected" => vec![issuer, addressee],
+        "request.clarification_answered" => vec![addressee],
+        "request.forwarded" => {
+            let mut p = vec![issuer];
+            p.extend(party_in(data, "to"));
+            p
+        }
+        "message.posted" | "attachment.added" => {
+            let mut p = vec![issuer, addressee];
+            p.extend(enforcing);
+            p
+        }
+        "clock.approaching" => party_in(data, "party").into_iter().collect(),
+        // A missed clock escalates to the party that had to act and to the issuer.
+        "clock.missed" => {
+            let mut p: Vec<Uuid> = party_in(data, "party").into_iter().collect();
+            p.push(issuer);
+            p
+        }
+        "preservation.lapsed" => vec![issuer, addressee],
+        _ => vec![],
+    };
+    let mut seen = std::collections::HashSet::new();
+    parties.retain(|p| seen.insert(*p));
+    parties
+}
+
+/// A one-line summary for the feed; never evidence content.
+pub fn summary(event_type: &str, reference: &str) -> String {
+    let what = match event_type {
+        "request.submitted" => "new request received",
+        "request.approval_requested" => "request awaits approval",
+        "request.acknowledged" => "request acknowledged",
+        "request.clarification_requested" => "clarification requested",
+        "request.clarification_answered" => "clarification answered",
+        "request.forwarded" => "request forwarded",
+        "request.responded" => "request answered",
+        "request.objected" => "objection raised by the enforcing authority",
+        "request.withdrawn" => "request withdrawn",
+        "preservation.extended" => "preservation extended",
+        "preservation.released" => "preservation released",
+        "preservation.expiring" => "preservation expiring",
+        "preservation.lapsed" => "preservation lapsed",
+        "clock.approaching" => "deadline approaching",
+        "clock.missed" => "deadline missed",
+        "message.posted" => "new message",
+        "attachment.added" => "new attachment",
+        other => other,
+    };
+    format!("{reference}: {what}")
+}
+
+/// Fans an event out to feed, webhooks and e-mail jobs, in the caller's transaction.
+pub fn fan_out(
+    conn: &mut AnyConnection,
+    request: &RequestRow,
+    event: &EventRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let actor = event.actor_party.as_ref().map(|p| p.0);
+    let targets = recipients(
+        &event.event_type,
+        request.issuer_party,
+        request.addressee_party,
+        request.enforcing_party.as_ref().map(|p| p.0),
+        &event.data,
+    );
+    let payload = json!({
+        "request_id": request.id,
+        "reference": request.reference,
+        "legal_basis": request.legal_basis,
+        "event_id": event.id,
+        "seq": event.seq,
+        "event_type": event.event_type,
+        "occurred_at": event.occurred_at,
+        "data": event.data,
+    });
+    for party in targets.into_iter().filter(|p| Some(*p) != actor) {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(DbUuid(Uuid::now_v7())),
+                notifications::party_id.eq(DbUuid(party)),
+                notifications::request_id.eq(Some(DbUuid(request.id))),
+                notifications::event_type.eq(&event.event_type),
+                notifications::summary.eq(summary(&event.event_type, &request.reference)),
+                notifications::data.eq(DbJson(payload.clone())),
+                notifications::created_at.eq(DbTime(now)),
+            ))
+            .execute(conn)?;
+        webhooks::enqueue_for_party(conn, party, &event.event_type, event.id, &payload, now)?;
+        if EMAIL_EVENTS.contains(&event.event_type.as_str()) {
+            let (emails, languages): (Value, Value) = parties::table
+                .filter(parties::id.eq(DbUuid(party)))
+                .select((parties::notification_emails, parties::languages))
+                .first::<(DbJson, DbJson)>(conn)
+                .map(|(e, l)| (e.0, l.0))?;
+            let to: Vec<String> = serde_json::from_value(emails).unwrap_or_default();
+            if to.is_empty() {
+                continue;
+            }
+            let languages: Vec<String> = serde_json::from_value(languages).unwrap_or_default();
+            let job = json!({"to": to, "languages": languages, "party": party, "notification": payload});
+            crate::jobs::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_reach_the_parties_they_concern() {
+        let (issuer, addressee, enforcing, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(
+            recipients("request.submitted", issuer, addressee, Some(enforcing), &json!({})),
+            [addressee, enforcing]
+        );
+        assert_eq!(recipients("request.responded", issuer, addressee, None, &json!({})), [issuer]);
+        assert_eq!(recipients("request.forwarded", issuer, addressee, None, &json!({"to": other})), [issuer, other]);
+        assert_eq!(
+            recipients("clock.missed", issuer, addressee, None, &json!({"party": addressee})),
+            [addressee, issuer]
+        );
+        assert_eq!(recipients("clock.approaching", issuer, addressee, None, &json!({"party": enforcing})), [enforcing]);
+        assert!(recipients("request.created", issuer, addressee, None, &json!({})).is_empty());
+        assert_eq!(summary("clock.missed", "FR-2026-000001"), "FR-2026-000001: deadline missed");
+    }
+}
