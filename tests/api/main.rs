@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod deadlines;
 mod default_deny;
+mod drills;
 mod errors;
 mod evidence;
 mod legal_bases;

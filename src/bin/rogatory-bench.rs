@@ -1,0 +1,518 @@
+//! `rogatory-bench`: measures Rogatory on this machine, each number beside a baseline taken in
+//! the same run (these machines are noisy). It starts the release server itself on SQLite and
+//! on PostgreSQL, drives it over loopback with its own HTTP client, and prints a table:
+//! create-and-submit throughput against the database's raw insert rate, reads at a fixed rate
+//! against /healthz, the deadline scan at 10 k / 100 k / 1 M stored requests, and memory.
+//!
+//! Build and run: `cargo build --release && target/release/rogatory-bench` (see --help).
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{Value, json};
+
+#[derive(Debug, Parser)]
+#[command(name = "rogatory-bench", about = "Benchmarks Rogatory against same-run baselines")]
+struct Args {
+    /// Backends to measure.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    backends: Vec<String>,
+    /// Seconds per load phase.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent clients for create-and-submit.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Fixed request rate of the read phases (requests per second).
+    #[arg(long, default_value_t = 500)]
+    read_rate: u64,
+    /// Stored-request counts for the deadline scan.
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    scan_sizes: Vec<i64>,
+    /// Clocks due at each scan.
+    #[arg(long, default_value_t = 20)]
+    due_clocks: i64,
+    /// PostgreSQL server where the bench creates (and drops) its database.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pg_url: String,
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn rss_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn server_binary() -> PathBuf {
+    let me = std::env::current_exe().expect("own path");
+    me.with_file_name("rogatory")
+}
+
+fn start_server(url: &str, data: &Path) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(server_binary())
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("ROGATORY_DATA_DIR", data)
+        .env("ROGATORY_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ROGATORY_BACKGROUND", "off")
+        .env("ROGATORY_DB_POOL_SIZE", "16")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start rogatory serve (build it with `cargo build --release`)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, port }
+}
+
+fn cli(url: &str, data: &Path, args: &[&str]) -> Value {
+    let out = Command::new(server_binary())
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("ROGATORY_DATA_DIR", data)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+struct Api {
+    client: awc::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.insert_header(("authorization", format!("Bearer {t}")));
+        }
+        let res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        match res {
+            Ok(mut r) => {
+                let status = r.status().as_u16();
+                let body = r.body().limit(10 << 20).await.unwrap_or_default();
+                (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+            }
+            Err(_) => (0, Value::Null),
+        }
+    }
+
+    async fn token(&self, id: &str, secret: &str) -> String {
+        let mut r = self
+            .client
+            .post(format!("{}/v1/oauth/token", self.base))
+            .send_form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret)])
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        v["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn preservation() -> Value {
+    json!({"legal_basis": "coe_budapest_29", "priority": "urgent", "addressee": {"country": "DE"}, "content": {
+        "issuing_authority": "OCLCTIC 24/7", "offences": ["Trafficking in human beings"], "facts_summary": "Recruitment through fake job offers.",
+        "targets": [{"type": "email", "value": "recruiter@example-mail.de"}], "data_categories": ["subscriber", "traffic"],
+        "custodian": "Example Mail GmbH", "preservation_necessity": "Logs kept 90 days.", "mla_intent": true}})
+}
+
+struct World {
+    fr: String,
+    de: String,
+    fr_party: String,
+    de_party: String,
+}
+
+async fn world(api: &Api, url: &str, data: &Path) -> World {
+    let boot = cli(url, data, &["admin", "bootstrap"]);
+    let admin = api.token(boot["client_id"].as_str().unwrap(), boot["client_secret"].as_str().unwrap()).await;
+    let mut out = vec![];
+    for (name, country) in [("FR 24/7", "FR"), ("DE 24/7", "DE")] {
+        let (_, party) = api
+            .call("POST", "/v1/parties", Some(&admin), Some(json!({"kind": "state_authority", "name": name, "country": country,
+                "designations": ["contact_point_24_7"], "accepted_legal_bases": ["coe_budapest_29"], "notification_emails": ["desk@example.org"]})))
+            .await;
+        let id = party["id"].as_str().unwrap().to_owned();
+        api.call("POST", &format!("/v1/parties/{id}/verify"), Some(&admin), None).await;
+        let (_, client) = api
+            .call(
+                "POST",
+                &format!("/v1/parties/{id}/clients"),
+                Some(&admin),
+                Some(json!({"name": "bench", "roles": ["operator", "responder"]})),
+            )
+            .await;
+        let token = api.token(client["client_id"].as_str().unwrap(), client["client_secret"].as_str().unwrap()).await;
+        out.push((id, token));
+    }
+    World { fr_party: out[0].0.clone(), fr: out[0].1.clone(), de_party: out[1].0.clone(), de: out[1].1.clone() }
+}
+
+/// Closed loop: `concurrency` clients create and submit requests for `duration`.
+async fn create_and_submit(
+    api: Rc<Api>,
+    token: Rc<String>,
+    concurrency: usize,
+    duration: Duration,
+    pid: u32,
+) -> (f64, Vec<Duration>, u64, u64) {
+    let latencies = Rc::new(RefCell::new(Vec::new()));
+    let errors = Rc::new(RefCell::new(0u64));
+    let peak = Rc::new(RefCell::new(0u64));
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..concurrency {
+        let (api, token, latencies, errors) = (api.clone(), token.clone(), latencies.clone(), errors.clone());
+        tasks.push(actix_web::rt::spawn(async move {
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let (s, created) = api.call("POST", "/v1/requests", Some(&token), Some(preservation())).await;
+                let ok = s == 201 && {
+                    let id = created["id"].as_str().unwrap_or_default();
+                    api.call("POST", &format!("/v1/requests/{id}/submit"), Some(&token), Some(json!({}))).await.0 == 200
+                };
+                if ok {
+                    latencies.borrow_mut().push(t.elapsed());
+                } else {
+                    *errors.borrow_mut() += 1;
+                }
+            }
+        }));
+    }
+    let sampler = {
+        let peak = peak.clone();
+        actix_web::rt::spawn(async move {
+            while Instant::now() < deadline {
+                let now = rss_kb(pid, "VmRSS:");
+                {
+                    let mut p = peak.borrow_mut();
+                    *p = (*p).max(now);
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    };
+    for t in tasks {
+        let _ = t.await;
+    }
+    let _ = sampler.await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut l = latencies.borrow().clone();
+    l.sort();
+    let rate = l.len() as f64 / elapsed;
+    let errors = *errors.borrow();
+    let peak = *peak.borrow();
+    (rate, l, errors, peak)
+}
+
+/// Open loop: one request every 1/rate seconds, whatever the answers take.
+async fn fixed_rate(
+    api: Rc<Api>,
+    token: Rc<String>,
+    path: String,
+    rate: u64,
+    duration: Duration,
+) -> (f64, Vec<Duration>, u64) {
+    let latencies = Rc::new(RefCell::new(Vec::new()));
+    let errors = Rc::new(RefCell::new(0u64));
+    let mut tick = actix_web::rt::time::interval(Duration::from_micros(1_000_000 / rate.max(1)));
+    let started = Instant::now();
+    let mut tasks = vec![];
+    while started.elapsed() < duration {
+        tick.tick().await;
+        let (api, token, path, latencies, errors) =
+            (api.clone(), token.clone(), path.clone(), latencies.clone(), errors.clone());
+        tasks.push(actix_web::rt::spawn(async move {
+            let t = Instant::now();
+            let (s, _) = api.call("GET", &path, Some(&token), None).await;
+            if s == 200 {
+                latencies.borrow_mut().push(t.elapsed());
+            } else {
+                *errors.borrow_mut() += 1;
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let achieved = latencies.borrow().len() as f64 / started.elapsed().as_secs_f64();
+    let mut l = latencies.borrow().clone();
+    l.sort();
+    let errors = *errors.borrow();
+    (achieved, l, errors)
+}
+
+/// The raw insert rate of the same database: single-row committed inserts of a row like a request.
+fn raw_insert_rate(backend: &str, url: &str, duration: Duration, concurrency: usize, scratch: &Path) -> f64 {
+    let table =
+        "CREATE TABLE IF NOT EXISTS bench_raw (id TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at TEXT NOT NULL)";
+    if backend == "postgres" {
+        let mut conn = diesel::PgConnection::establish(url).unwrap();
+        conn.batch_execute("CREATE TABLE IF NOT EXISTS bench_raw (id UUID PRIMARY KEY, payload JSONB NOT NULL, created_at TIMESTAMPTZ NOT NULL)").unwrap();
+        let script = scratch.join("insert.sql");
+        std::fs::write(&script, "INSERT INTO bench_raw (id, payload, created_at) VALUES (gen_random_uuid(), '{\"legal_basis\": \"coe_budapest_29\", \"content\": {\"facts\": \"x\"}}', now());\n").unwrap();
+        let out = Command::new("pgbench")
+            .args(["-n", "-c", &concurrency.to_string(), "-j", "2", "-T", &duration.as_secs().to_string(), "-f"])
+            .arg(&script)
+            .arg(url)
+            .output()
+            .expect("pgbench (Debian postgresql-client)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find(|l| l.starts_with("tps = "))
+            .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("pgbench: {text}{}", String::from_utf8_lossy(&out.stderr)))
+    } else {
+        let path = url.trim_start_matches("sqlite://").replace("rogatory.db", "raw.db");
+        let mut conn = diesel::SqliteConnection::establish(&path).unwrap();
+        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .unwrap();
+        conn.batch_execute(table).unwrap();
+        let started = Instant::now();
+        let mut n = 0u64;
+        while started.elapsed() < duration {
+            diesel::sql_query("INSERT INTO bench_raw (id, payload, created_at) VALUES (?, '{\"legal_basis\": \"coe_budapest_29\", \"content\": {\"facts\": \"x\"}}', ?)")
+                .bind::<diesel::sql_types::Text, _>(uuid::Uuid::now_v7().to_string())
+                .bind::<diesel::sql_types::Text, _>(chrono::Utc::now().to_rfc3339())
+                .execute(&mut conn)
+                .unwrap();
+            n += 1;
+        }
+        n as f64 / started.elapsed().as_secs_f64()
+    }
+}
+
+/// Seeds `n` stored requests with a running clock each, all but `due` of them due in a year.
+fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start: i64, n: i64, due: i64) {
+    let (issuer, addressee) = (&w.fr_party, &w.de_party);
+    let sql = if backend == "postgres" {
+        format!(
+            "INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, content, drafted_by, extensions_used, version, created_at, updated_at)
+             SELECT md5('r' || g)::uuid, 'ZZ-2026-' || g, 'coe_budapest_29', 'preservation', 'normal', 'submitted', '{issuer}', '{addressee}', '{{}}'::jsonb, '{issuer}', 0, 1, now(), now()
+             FROM generate_series({start}, {end}) g;
+             INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
+             SELECT md5('c' || g)::uuid, md5('r' || g)::uuid, '{addressee}', 'respond', 'addressee', 'running', now(), now() + interval '365 days', 31536000, false, false, false, 'bench', now() + interval '180 days', now(), now()
+             FROM generate_series({start}, {end}) g;",
+            end = start + n - 1
+        )
+    } else {
+        let fmt = "printf('%08x-0000-7000-8000-%012x', {p}, n)";
+        let (rid, cid) = (fmt.replace("{p}", "1"), fmt.replace("{p}", "2"));
+        format!(
+            "WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
+             INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, content, drafted_by, extensions_used, version, created_at, updated_at)
+             SELECT {rid}, 'ZZ-2026-' || n, 'coe_budapest_29', 'preservation', 'normal', 'submitted', '{issuer}', '{addressee}', '{{}}', '{issuer}', 0, 1,
+               '2026-11-30 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00' FROM s;
+             WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
+             INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
+             SELECT {cid}, {rid}, '{addressee}', 'respond', 'addressee', 'running', '2026-11-30 00:00:00.000000+00:00', '2027-11-30 00:00:00.000000+00:00',
+               31536000, 0, 0, 0, 'bench', '2027-06-01 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00' FROM s;",
+            end = start + n - 1
+        )
+    };
+    conn.batch_execute(&sql).expect("seed");
+    // `due` of them started 200 days ago: their half-way reminder is due now, and the scan sends it
+    // (an event in the chain, the feed, the outbox), as a real scan would.
+    let ago = if backend == "postgres" {
+        "now() - interval '200 days'".to_owned()
+    } else {
+        "'2026-05-14 00:00:00.000000+00:00'".to_owned()
+    };
+    let due_sql = format!(
+        "UPDATE clocks SET started_at = {ago}, next_reminder_at = {ago} WHERE id IN (SELECT id FROM clocks WHERE citation = 'bench' AND state = 'running' AND started_at > {ago} ORDER BY id LIMIT {due})"
+    );
+    conn.batch_execute(&due_sql).expect("mark due");
+    let _ = addressee;
+}
+
+#[derive(diesel::QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+/// The query plan of the scanner's selection, to show it uses the index.
+fn scan_plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str) -> String {
+    let q =
+        "SELECT id FROM clocks WHERE next_reminder_at <= '2026-12-01 00:00:00+00' ORDER BY next_reminder_at LIMIT 500";
+    if backend == "postgres" {
+        let out = Command::new("psql").args(["-Atc", &format!("EXPLAIN {q}"), url]).output();
+        out.map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::trim).collect::<Vec<_>>().join(" / "))
+            .unwrap_or_default()
+    } else {
+        let lines: Vec<PlanLine> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {q}")).load(conn).unwrap_or_default();
+        lines.into_iter().map(|l| l.detail).collect::<Vec<_>>().join(" / ")
+    }
+}
+
+struct Row(String, String, String);
+
+fn main() {
+    let args = Args::parse();
+    let mut rows: Vec<Row> = vec![];
+    for backend in &args.backends {
+        let scratch = tempdir();
+        let data = scratch.join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let (url, pg_db) = if backend == "postgres" {
+            let name = format!("rogatory_bench_{}", std::process::id());
+            let mut admin = diesel::PgConnection::establish(&args.pg_url).expect("PostgreSQL for the bench");
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+            let base = args.pg_url.rsplit_once('/').unwrap().0;
+            (format!("{base}/{name}"), Some(name))
+        } else {
+            (format!("sqlite://{}", data.join("rogatory.db").display()), None)
+        };
+        eprintln!("== {backend}");
+        let server = start_server(&url, &data);
+        let pid = server.child.id();
+        std::thread::sleep(Duration::from_millis(500));
+        let idle = rss_kb(pid, "VmRSS:");
+        let duration = Duration::from_secs(args.duration);
+        let results = actix_web::rt::System::new().block_on(async {
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .connector(awc::Connector::new().limit(256))
+                .finish();
+            let api = Rc::new(Api { client, base: format!("http://127.0.0.1:{}", server.port) });
+            let w = world(&api, &url, &data).await;
+            eprintln!("   raw inserts ({}s)", args.duration);
+            let raw = raw_insert_rate(backend, &url, duration, args.concurrency, &scratch);
+            eprintln!("   create+submit ({}s, {} clients)", args.duration, args.concurrency);
+            let (rate, lat, errors, peak) =
+                create_and_submit(api.clone(), Rc::new(w.fr.clone()), args.concurrency, duration, pid).await;
+            let (_, some) = api.call("GET", "/v1/requests?direction=outgoing&limit=1", Some(&w.fr), None).await;
+            let one = some["items"][0]["id"].as_str().unwrap_or_default().to_owned();
+            let mut reads = vec![];
+            for (label, token, path) in [
+                ("GET /healthz (baseline)", w.de.clone(), "/healthz".to_owned()),
+                ("GET /v1/requests/{id}", w.fr.clone(), format!("/v1/requests/{one}")),
+                ("GET /v1/requests?direction=incoming", w.de.clone(), "/v1/requests?direction=incoming".to_owned()),
+            ] {
+                eprintln!("   {label} at {}/s", args.read_rate);
+                let (achieved, l, e) = fixed_rate(api.clone(), Rc::new(token), path, args.read_rate, duration).await;
+                reads.push((label, achieved, percentile(&l, 0.5), percentile(&l, 0.99), e));
+            }
+            (w, raw, rate, lat, errors, peak, reads)
+        });
+        let (w, raw, rate, lat, errors, peak, reads) = results;
+        drop(server);
+        rows.push(Row(backend.clone(), "raw single-row committed inserts".into(), format!("{raw:.0} rows/s")));
+        rows.push(Row(
+            backend.clone(),
+            format!("create+submit ({} clients)", args.concurrency),
+            format!(
+                "{rate:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {errors} errors; {:.0}% of raw inserts",
+                percentile(&lat, 0.5),
+                percentile(&lat, 0.99),
+                100.0 * rate / raw
+            ),
+        ));
+        for (label, achieved, p50, p99, e) in reads {
+            rows.push(Row(
+                backend.clone(),
+                format!("{label} @ {}/s", args.read_rate),
+                format!("{achieved:.0}/s done, p50 {p50:.2} ms, p99 {p99:.2} ms, {e} errors"),
+            ));
+        }
+        rows.push(Row(
+            backend.clone(),
+            "resident memory".into(),
+            format!("idle {} MB, peak under load {} MB", idle / 1024, peak / 1024),
+        ));
+
+        // The deadline scan, in process, over growing numbers of stored requests.
+        let settings = rogatory::Settings::from_lookup(|k| match k {
+            "DATABASE_URL" => Some(url.clone()),
+            "ROGATORY_DATA_DIR" => Some(data.display().to_string()),
+            _ => None,
+        })
+        .unwrap();
+        let state = rogatory::AppState::init(settings).unwrap();
+        let mut conn = rogatory::db::DbUrl::parse(&url).unwrap().connect().unwrap();
+        let mut stored = 0i64;
+        for size in &args.scan_sizes {
+            let t = Instant::now();
+            seed(&mut conn, backend, &w, stored + 1, size - stored, args.due_clocks);
+            let seeding = t.elapsed();
+            stored = *size;
+            let plan = scan_plan(&mut conn, backend, &url);
+            let report = actix_web::rt::System::new().block_on(async {
+                let t = Instant::now();
+                let report = rogatory::deadlines::scanner::scan(&state, 1000).await.unwrap();
+                (t.elapsed(), report)
+            });
+            rows.push(Row(
+                backend.clone(),
+                format!("deadline scan, {size} stored requests"),
+                format!(
+                    "{:.1} ms for {} due clocks ({} reminders); seeded in {:.1} s; plan: {}",
+                    report.0.as_secs_f64() * 1000.0,
+                    report.1.examined,
+                    report.1.reminders,
+                    seeding.as_secs_f64(),
+                    plan.chars().take(90).collect::<String>()
+                ),
+            ));
+        }
+        drop(conn);
+        drop(state);
+        if let Some(name) = pg_db {
+            let mut admin = diesel::PgConnection::establish(&args.pg_url).unwrap();
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    println!("\n| backend | measure | result |\n| --- | --- | --- |");
+    for Row(b, m, r) in rows {
+        println!("| {b} | {m} | {r} |");
+    }
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rogatory-bench-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
