@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import sys
 import time
@@ -59,7 +60,7 @@ from rogatory_client.models import (
     TargetType,
     TokenRequest,
 )
-from rogatory_client.types import UNSET
+from rogatory_client.types import UNSET, File
 
 BASE_URL = os.environ["ROGATORY_URL"].rstrip("/")
 ADMIN_ID = os.environ["ROGATORY_ADMIN_CLIENT_ID"]
@@ -195,8 +196,10 @@ def preservation_request() -> NewRequest:
 
 
 def upload(client: AuthenticatedClient, request_id, data: bytes, file_name: str):
-    body = data
-    if not hasattr(upload_attachment, "File"):
+    if hasattr(upload_attachment, "File"):
+        # The typed way, once the document declares the body as binary.
+        body = File(payload=io.BytesIO(data), file_name=file_name, mime_type="application/octet-stream")
+    else:
         # The document declares the body as `{"type": "string"}` without `format: binary`, so
         # the generated function is typed `body: str` yet sends `body.payload`: it cannot be
         # called as typed. Send an object with `.payload` instead.

@@ -9,6 +9,7 @@ caller decides from Schemathesis's own exit status.
 
 import base64
 import json
+import re
 import shlex
 import sys
 
@@ -26,16 +27,20 @@ def body_text(blob):
 
 
 def problem_code(text):
-    """The `code` of a problem+json body (or `error` of an OAuth error), to tell causes apart."""
+    """The `code` of a problem+json body (or `error` of an OAuth error), and its field errors as
+    `pointer:code` with array indexes folded (`/languages/3` -> `/languages/*`)."""
     try:
         data = json.loads(text or "")
     except ValueError:
-        return None
-    if isinstance(data, dict):
-        code = data.get("code") or data.get("error")
-        fields = sorted({f"{e.get('pointer')}:{e.get('code')}" for e in data.get("errors") or [] if isinstance(e, dict)})
-        return f"{code} [{', '.join(fields)}]" if fields else code
-    return None
+        return None, set()
+    if not isinstance(data, dict):
+        return None, set()
+    fields = {
+        re.sub(r"/\d+", "/*", f"{e.get('pointer')}:{e.get('code')}")
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    }
+    return data.get("code") or data.get("error"), fields
 
 
 def shell_quote(text):
@@ -93,14 +98,16 @@ def main():
                 interaction = recorder.get("interactions", {}).get(case_id)
                 status = interaction["response"]["status_code"] if interaction and interaction.get("response") else None
                 resp = (interaction or {}).get("response") or {}
-                problem = problem_code(body_text(resp.get("content")))
+                problem, fields = problem_code(body_text(resp.get("content")))
                 key = (failure.get("operation") or recorder["label"], failure["code"], status, problem)
                 if key in seen:
                     seen[key]["count"] += 1
+                    seen[key]["fields"] |= fields
                     continue
                 ctype = ",".join(resp.get("headers", {}).get("content-type", []))
                 seen[key] = {
                     "count": 1,
+                    "fields": set(fields),
                     "title": failure["title"],
                     "message": " ".join(failure.get("message", "").split()),
                     "phase": finished.get("phase"),
@@ -113,6 +120,8 @@ def main():
         lines.append(
             f"## {operation} | {code} {info['title']} | HTTP {status} {problem or ''} | x{info['count']} ({info['phase']})"
         )
+        if info["fields"]:
+            lines.append(f"- field errors seen: {', '.join(sorted(info['fields']))}")
         if info["message"]:
             lines.append(f"- check says: {info['message']}")
         lines.append(f"- response ({info['content_type']}): {info['response']}")
