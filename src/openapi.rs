@@ -8,6 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
 use crate::error::{FieldError, Problem};
+use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,7 +72,61 @@ where
 {
     let (app, mut spec) = app.openapi(ApiDoc::openapi()).configure(crate::routes::configure).split_for_parts();
     spec.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    spec.webhooks = Some(webhooks());
+    let components = spec.components.get_or_insert_with(Default::default);
+    for (name, schema) in [
+        ("WebhookEvent", <WebhookEvent as utoipa::PartialSchema>::schema()),
+        ("WebhookEventData", <WebhookEventData as utoipa::PartialSchema>::schema()),
+    ] {
+        components.schemas.insert(name.to_owned(), schema);
+    }
     (app, spec)
+}
+
+/// The deliveries a subscriber receives, one entry per event type (OpenAPI 3.1 `webhooks`).
+fn webhooks() -> utoipa::openapi::Paths {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, PathsBuilder, Ref, Required, ResponseBuilder, Type};
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let mut paths = PathsBuilder::new();
+    for event in EVENT_TYPES {
+        let operation = OperationBuilder::new()
+            .operation_id(Some(format!("webhook_{}", event.replace('.', "_"))))
+            .summary(Some(format!("`{event}` delivered to a subscriber")))
+            .description(Some(
+                "POSTed to each subscription of the concerned party that names this event type, per the Standard \
+                 Webhooks specification. Verify `webhook-signature` (`v1,` + base64 HMAC-SHA256 of \
+                 `{webhook-id}.{webhook-timestamp}.{body}` with the subscription's secret, the part after `whsec_` \
+                 base64-decoded) before trusting the body. Answer 2xx; anything else is retried with exponential \
+                 backoff (30 s doubling to 1 h, 8 attempts), keeping the same `webhook-id`.",
+            ))
+            .tag("webhooks")
+            .parameter(header("webhook-id", "Message id; the same on every retry (deduplicate on it)"))
+            .parameter(header("webhook-timestamp", "Unix seconds when the attempt was signed; reject old ones"))
+            .parameter(header("webhook-signature", "`v1,<base64 HMAC-SHA256>`"))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("WebhookEvent"))).build(),
+                    )
+                    .build(),
+            ))
+            .response("200", ResponseBuilder::new().description("Received; any 2xx will do"))
+            .build();
+        paths = paths.path(event, PathItem::new(HttpMethod::Post, operation));
+    }
+    paths.build()
 }
 
 /// The document alone, without starting anything.

@@ -73,7 +73,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
     params(
         ("id" = Uuid, Path, description = "Request id"),
         UploadQuery,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters."),
     ),
     request_body(content = String, content_type = "application/octet-stream", description = "The file's bytes"),
     responses(

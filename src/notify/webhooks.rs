@@ -48,6 +48,39 @@ pub const EVENT_TYPES: [&str; 17] = [
     "ping",
 ];
 
+/// The body of every webhook delivery (Standard Webhooks: `type`, `timestamp`, `data`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "clock.approaching", "timestamp": "2026-12-05T09:00:00.000000Z",
+    "data": {"request_id": "0193a6f5-0000-7000-8000-000000000001", "reference": "FR-2026-000001", "legal_basis": "eu_epoc",
+        "event_id": "0193a700-0000-7000-8000-0000000000e1", "seq": 4, "event_type": "clock.approaching",
+        "occurred_at": "2026-12-05T09:00:00Z",
+        "data": {"kind": "respond", "due_at": "2026-12-10T08:00:00.000000Z", "reminder": "half", "citation": "Reg. (EU) 2023/1543 Art 10(2)"}}
+}))]
+pub struct WebhookEvent {
+    /// One of the subscribed event types, or `ping`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub timestamp: DateTime<Utc>,
+    pub data: WebhookEventData,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookEventData {
+    pub request_id: Uuid,
+    /// Human reference of the request.
+    pub reference: String,
+    pub legal_basis: String,
+    /// The request event (`GET /v1/requests/{id}/events`) this delivery reports.
+    pub event_id: Uuid,
+    pub seq: i32,
+    pub event_type: String,
+    pub occurred_at: DateTime<Utc>,
+    /// The event's own data (e.g. the clock and its due time).
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://lers.example.com/hooks/rogatory", "event_types": ["request.submitted", "clock.approaching", "clock.missed"],
@@ -471,7 +504,7 @@ pub async fn list_webhook_deliveries(
     operation_id = "test_webhook",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Webhook id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     responses(
         (status = 202, description = "The ping is queued", body = Object, example = json!({"message_id": "msg_0193a6fd-0000-7000-8000-0000000000cc"})),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),

@@ -79,7 +79,7 @@ async fn lifecycle_action<B: Serialize>(
 #[utoipa::path(
     operation_id = "create_request",
     tag = "requests",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = NewRequest,
     responses(
         (status = 201, description = "The draft", body = Request,
@@ -219,7 +219,7 @@ pub async fn update_request(
 #[utoipa::path(
     operation_id = "submit_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
@@ -249,7 +249,7 @@ pub async fn submit_request(
 #[utoipa::path(
     operation_id = "approve_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
@@ -278,7 +278,7 @@ pub async fn approve_request(
 #[utoipa::path(
     operation_id = "acknowledge_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
@@ -307,7 +307,7 @@ pub async fn acknowledge_request(
 #[utoipa::path(
     operation_id = "forward_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = Forward,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
@@ -341,7 +341,7 @@ pub async fn forward_request(
 #[utoipa::path(
     operation_id = "respond_to_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = NewResponse,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
@@ -375,7 +375,7 @@ pub async fn respond_to_request(
 #[utoipa::path(
     operation_id = "object_to_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = Objection,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
@@ -409,7 +409,7 @@ pub async fn object_to_request(
 #[utoipa::path(
     operation_id = "withdraw_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = Withdrawal,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
@@ -443,7 +443,7 @@ pub async fn withdraw_request(
 #[utoipa::path(
     operation_id = "extend_preservation",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = Extension,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
@@ -476,7 +476,7 @@ pub async fn extend_preservation(
 #[utoipa::path(
     operation_id = "release_preservation",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
@@ -506,7 +506,7 @@ pub async fn release_preservation(
 #[utoipa::path(
     operation_id = "create_clarification",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = NewClarification,
     responses(
         (status = 201, description = "The clarification request", body = Clarification),
@@ -573,7 +573,7 @@ pub async fn list_clarifications(
 #[utoipa::path(
     operation_id = "answer_clarification",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("cid" = Uuid, Path, description = "Clarification id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("cid" = Uuid, Path, description = "Clarification id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = ClarificationAnswer,
     responses(
         (status = 200, description = "The answered clarification", body = Clarification),
@@ -613,7 +613,7 @@ pub async fn answer_clarification(
 #[utoipa::path(
     operation_id = "create_message",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first answer for 24 hours (1 to 255 printable ASCII characters)")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
     request_body = NewMessage,
     responses(
         (status = 201, description = "The message", body = Message),
