@@ -19,6 +19,7 @@ use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
             emergency disclosure) between states' contact points and online platforms.\n\n\
             Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type` and `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
+        contact(name = "Rogatory", url = "https://rogatory.dev"),
     ),
     tags(
         (name = "operations", description = "Liveness and readiness"),
@@ -33,7 +34,8 @@ use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
         (name = "webhooks", description = "Subscriptions to events, delivered per Standard Webhooks"),
         (name = "admin", description = "Operating the exchange: the job queue"),
     ),
-    components(schemas(Problem, FieldError)),
+    servers((url = "/", description = "This exchange")),
+    components(schemas(Problem, FieldError, crate::requests::dto::Direction)),
     modifiers(&SecuritySchemes),
 )]
 struct ApiDoc;
@@ -50,6 +52,15 @@ impl Modify for SecuritySchemes {
             SecurityScheme::OAuth2(OAuth2::with_description(
                 [Flow::ClientCredentials(ClientCredentials::new("/v1/oauth/token", Scopes::new()))],
                 "Client credentials of an API client (RFC 6749 §4.4)",
+            )),
+        );
+        components.add_security_scheme(
+            "webhook_signature",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "webhook-signature",
+                    "Deliveries to subscribers are signed per Standard Webhooks with the subscription's secret",
+                ),
             )),
         );
         components.add_security_scheme(
@@ -80,7 +91,103 @@ where
     ] {
         components.schemas.insert(name.to_owned(), schema);
     }
-    (app, spec)
+    (app, refine(spec))
+}
+
+fn problem(description: &str) -> serde_json::Value {
+    serde_json::json!({"description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+/// Conventions every operation shares, applied in one place rather than repeated in each
+/// handler's annotation: the exact shape of the common headers and query parameters, binary
+/// bodies, and the error answers the shared extractors can give (400 for a malformed id, query
+/// or header; 413, 415, 422 for JSON bodies; 422 for a reused Idempotency-Key).
+fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use serde_json::{Value, json};
+    let Ok(mut doc) = serde_json::to_value(&spec) else { return spec };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return spec };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            let Some(op) = op.as_object_mut() else { continue };
+            let mut has_path = false;
+            let mut has_query = false;
+            let mut has_idempotency = false;
+            for param in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
+                let name = param["name"].as_str().unwrap_or_default().to_owned();
+                match (param["in"].as_str().unwrap_or_default(), name.as_str()) {
+                    ("header", "Idempotency-Key") => {
+                        has_idempotency = true;
+                        param["schema"] =
+                            json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"});
+                    }
+                    ("header", "If-Match") => {
+                        param["schema"] =
+                            json!({"type": "string", "pattern": "^(\\*|(W/)?\"[0-9]+\")$", "example": "\"3\""});
+                    }
+                    ("query", "limit") => {
+                        has_query = true;
+                        param["schema"] =
+                            json!({"type": "integer", "format": "int32", "minimum": 1, "maximum": 200, "default": 50});
+                    }
+                    ("query", "cursor") => {
+                        has_query = true;
+                        param["schema"] = json!({"type": "string", "pattern": "^([A-Za-z0-9_-]{22})?$",
+                            "description": "`next_cursor` of the previous page"});
+                    }
+                    ("query", _) => has_query = true,
+                    ("path", _) => {
+                        has_path = true;
+                        // JSON Schema treats `format` as an annotation; the pattern makes a uuid a uuid.
+                        if param["schema"]["format"] == "uuid" {
+                            param["schema"]["pattern"] =
+                                json!("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let json_body = op.get("requestBody").and_then(|b| b["content"].get("application/json")).is_some();
+            let binary_body =
+                op.get("requestBody").and_then(|b| b["content"].get("application/octet-stream")).is_some();
+            if binary_body {
+                op["requestBody"]["content"]["application/octet-stream"]["schema"] =
+                    json!({"type": "string", "format": "binary"});
+            }
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            for response in responses.values_mut() {
+                if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut("application/octet-stream")) {
+                    content["schema"] = json!({"type": "string", "format": "binary"});
+                }
+            }
+            let mut ensure = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+            };
+            if has_path || has_query || has_idempotency {
+                ensure("400", "A path parameter, query parameter or header is not valid");
+            }
+            if json_body {
+                ensure("400", "The body is not valid JSON");
+                ensure("413", "The body is too large");
+                ensure("415", "The body is not application/json");
+                ensure("422", "The body does not have the expected shape, or its fields are not valid");
+            }
+            if has_idempotency {
+                ensure("422", "The Idempotency-Key was used with another request");
+            }
+        }
+    }
+    // Where a created resource is used next, say so (OpenAPI links), for generated clients and
+    // stateful testing: a client's `id` (not its `client_id`) is what revocation takes.
+    doc["paths"]["/v1/parties/{id}/clients"]["post"]["responses"]["201"]["links"] = json!({
+        "revoke_client": {"operationId": "revoke_client", "parameters": {"id": "$response.body#/client/id"}}
+    });
+    doc["paths"]["/v1/requests"]["post"]["responses"]["201"]["links"] = json!({
+        "get_request": {"operationId": "get_request", "parameters": {"id": "$response.body#/id"}},
+        "submit_request": {"operationId": "submit_request", "parameters": {"id": "$response.body#/id"}}
+    });
+    serde_json::from_value(doc).unwrap_or(spec)
 }
 
 /// The deliveries a subscriber receives, one entry per event type (OpenAPI 3.1 `webhooks`).
@@ -110,6 +217,7 @@ fn webhooks() -> utoipa::openapi::Paths {
                  backoff (30 s doubling to 1 h, 8 attempts), keeping the same `webhook-id`.",
             ))
             .tag("webhooks")
+            .security(utoipa::openapi::security::SecurityRequirement::new("webhook_signature", Vec::<String>::new()))
             .parameter(header("webhook-id", "Message id; the same on every retry (deduplicate on it)"))
             .parameter(header("webhook-timestamp", "Unix seconds when the attempt was signed; reject old ones"))
             .parameter(header("webhook-signature", "`v1,<base64 HMAC-SHA256>`"))

@@ -170,6 +170,8 @@ pub async fn set_clock_target(
     state
         .db
         .write(move |conn| -> Result<(), ApiError> {
+            crate::parties::service::get_party(conn, party)?
+                .ok_or_else(|| ApiError::not_found(format!("no party {party}")))?;
             let basis = legal_bases::repo::find(conn, &basis_code)?.ok_or_else(|| {
                 ApiError::validation(vec![FieldError::new(
                     "code",

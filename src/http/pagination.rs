@@ -24,7 +24,8 @@ impl Page {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::new(ProblemType::InvalidQuery, format!("limit must be between 1 and {MAX_LIMIT}")));
         }
-        let after = match cursor {
+        // An empty `cursor=` is the first page, as if absent.
+        let after = match cursor.filter(|c| !c.is_empty()) {
             None => None,
             Some(text) => Some(decode_cursor(text).ok_or_else(|| {
                 ApiError::new(ProblemType::InvalidQuery, "cursor is not a cursor returned by this list")
@@ -51,7 +52,17 @@ pub fn encode_cursor(id: Uuid) -> String {
 }
 
 fn decode_cursor(text: &str) -> Option<Uuid> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
+    // Lenient about the unused low bits of the last character: any 22 characters of the
+    // alphabet name a position (the schema's pattern), and the list starts after it.
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_encode_padding(false)
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+    );
+    let bytes = LENIENT.decode(text).ok()?;
     Uuid::from_slice(&bytes).ok()
 }
 

@@ -11,9 +11,16 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// The version named by `If-Match`.
+/// The version named by `If-Match`; `None` for `*` (any current version, RFC 9110 §13.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub i64);
+pub struct IfMatch(pub Option<i64>);
+
+impl IfMatch {
+    /// Whether a resource at `current` satisfies the precondition.
+    pub fn matches(self, current: i64) -> bool {
+        self.0.is_none_or(|v| v == current)
+    }
+}
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
@@ -28,8 +35,11 @@ fn parse(value: Option<&str>) -> Result<IfMatch, ApiError> {
     let value = value.ok_or_else(|| {
         ApiError::new(ProblemType::PreconditionRequired, "send If-Match with the ETag of the version you read")
     })?;
+    if value.trim() == "*" {
+        return Ok(IfMatch(None));
+    }
     let version = value.trim().trim_start_matches("W/").trim_matches('"');
-    version.parse().map(IfMatch).map_err(|_| {
+    version.parse().map(|v| IfMatch(Some(v))).map_err(|_| {
         ApiError::new(
             ProblemType::PreconditionFailed,
             format!("If-Match {value:?} does not name a version of this resource"),
@@ -43,10 +53,12 @@ mod tests {
 
     #[test]
     fn parses_etags() {
-        assert_eq!(parse(Some("\"3\"")).unwrap(), IfMatch(3));
-        assert_eq!(parse(Some("W/\"12\"")).unwrap(), IfMatch(12));
+        assert_eq!(parse(Some("\"3\"")).unwrap(), IfMatch(Some(3)));
+        assert_eq!(parse(Some("W/\"12\"")).unwrap(), IfMatch(Some(12)));
         assert_eq!(parse(None).unwrap_err().kind(), ProblemType::PreconditionRequired);
-        assert_eq!(parse(Some("*")).unwrap_err().kind(), ProblemType::PreconditionFailed);
+        assert_eq!(parse(Some("x")).unwrap_err().kind(), ProblemType::PreconditionFailed);
+        assert!(parse(Some("*")).unwrap().matches(7));
+        assert!(!parse(Some("\"6\"")).unwrap().matches(7));
         assert_eq!(etag(7), "\"7\"");
     }
 }

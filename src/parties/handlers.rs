@@ -175,10 +175,8 @@ pub async fn update_party(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let party = state
-        .db
-        .write(move |conn| service::update_party(conn, &caller, id, if_match.0, patch.into_inner(), now))
-        .await?;
+    let party =
+        state.db.write(move |conn| service::update_party(conn, &caller, id, if_match, patch.into_inner(), now)).await?;
     Ok(party_response(HttpResponse::Ok(), &party))
 }
 

@@ -153,7 +153,7 @@ pub fn update_party(
     conn: &mut AnyConnection,
     caller: &Caller,
     id: Uuid,
-    expected_version: i64,
+    expected: crate::http::preconditions::IfMatch,
     patch: PartyPatch,
     now: DateTime<Utc>,
 ) -> Result<Party, ApiError> {
@@ -166,7 +166,7 @@ pub fn update_party(
             caller.require(&[Role::PartyAdmin])?;
             rules::patch_allowed_for_party_admin(&patch).map_err(|m| ApiError::new(ProblemType::Forbidden, m))?;
         }
-        if current.version != expected_version {
+        if !expected.matches(current.version) {
             return Err(stale(current.version));
         }
         let changed: Vec<&str> = [
@@ -189,8 +189,8 @@ pub fn update_party(
             return Err(duplicate_name(&content.name));
         }
         let row = row_from(id, &content, current.status, current.version + 1, current.created_at, now);
-        if !repo::update_party(conn, &row, expected_version)? {
-            return Err(stale(expected_version));
+        if !repo::update_party(conn, &row, current.version)? {
+            return Err(stale(current.version));
         }
         audit::record(
             conn,

@@ -206,10 +206,8 @@ pub async fn update_request(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let request = state
-        .db
-        .write(move |conn| service::update_draft(conn, &caller, id, if_match.0, patch.into_inner(), now))
-        .await?;
+    let request =
+        state.db.write(move |conn| service::update_draft(conn, &caller, id, if_match, patch.into_inner(), now)).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(request.version))).json(request))
 }
 

@@ -325,14 +325,14 @@ pub fn update_draft(
     conn: &mut AnyConnection,
     caller: &Caller,
     id: Uuid,
-    expected_version: i64,
+    expected: crate::http::preconditions::IfMatch,
     patch: RequestPatch,
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
     let (mut row, side) = load(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     authorize(caller, side, Action::Edit, &row, facts)?;
-    if row.version != expected_version {
+    if !expected.matches(row.version) {
         return Err(ApiError::new(
             ProblemType::PreconditionFailed,
             format!("the request is at version {}; read it again", row.version),

@@ -50,6 +50,8 @@ const expected = [];
 for (const [path, item] of Object.entries(spec.paths ?? {})) {
   for (const method of METHODS) if (item[method]) expected.push({ method, path });
 }
+// OpenAPI 3.1 webhooks render as operations too (Swagger UI's "Webhooks" section).
+const webhookCount = Object.values(spec.webhooks ?? {}).reduce((n, item) => n + METHODS.filter((m) => item[m]).length, 0);
 
 const userDataDir = mkdtempSync(join(tmpdir(), "rogatory-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -92,8 +94,8 @@ try {
   const seen = new Set(rendered.map((o) => `${o.method} ${o.path}`));
   const missing = expected.filter((o) => !seen.has(`${o.method} ${o.path}`));
   check(
-    missing.length === 0 && rendered.length === expected.length,
-    `all ${expected.length} operations of /openapi.json render (${rendered.length} on the page${
+    missing.length === 0 && rendered.length === expected.length + webhookCount,
+    `all ${expected.length} operations and ${webhookCount} webhooks of /openapi.json render (${rendered.length} on the page${
       missing.length ? `; missing: ${missing.map((o) => `${o.method.toUpperCase()} ${o.path}`).join(", ")}` : ""
     })`,
   );

@@ -214,18 +214,70 @@ def upload(client: AuthenticatedClient, request_id, data: bytes, file_name: str)
     return expect_status(response, HTTPStatus.CREATED, "upload attachment")
 
 
-def verify_webhooks_todo() -> None:
-    """TODO(issue 7, webhooks): not written yet, the server has no webhooks in this build.
+class Receiver:
+    """A webhook receiver on 127.0.0.1: records each delivery's raw body and headers."""
 
-    Once webhooks land: register an endpoint for the French party (a local HTTP listener on
-    127.0.0.1), replay this scenario, and check each delivery with the `standardwebhooks`
-    package (pinned in tests/clients/requirements.txt): Webhook(secret).verify(raw_body, headers)
-    must accept the delivery, reject it with one body byte changed, and reject a timestamp
-    outside the tolerance; webhook-id must be stable across retries.
-    This is a stub: it reports SKIPPED, never a pass.
-    """
-    print("SKIP webhooks: TODO(issue 7) - standardwebhooks verification not implemented yet")
-    skipped.append("webhooks (TODO)")
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.deliveries: list[tuple[bytes, dict[str, str]]] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                outer.deliveries.append((body, {k.lower(): v for k, v in self.headers.items()}))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, event_type: str, timeout: float = 20.0):
+        import json
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for body, headers in self.deliveries:
+                if json.loads(body).get("type") == event_type:
+                    return body, headers
+            time.sleep(0.2)
+        raise AssertionError(f"no {event_type} delivery within {timeout} s (got {len(self.deliveries)})")
+
+
+def subscribe(client: AuthenticatedClient, url: str) -> str:
+    from rogatory_client.api.webhooks import create_webhook
+    from rogatory_client.models import NewWebhook
+
+    body = NewWebhook(url=url, event_types=["request.acknowledged", "request.responded"], description="integrator scenario")
+    created = expect_status(create_webhook.sync_detailed(client=client, body=body), HTTPStatus.CREATED, "create webhook")
+    expect(created.secret.startswith("whsec_"), "the signing secret is shown once")
+    return created.secret
+
+
+def verify_delivery(receiver: Receiver, secret: str, event_type: str, request_id) -> None:
+    """Checks one delivery with the standardwebhooks library, and that a changed byte fails."""
+    import json
+
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    body, headers = receiver.wait_for(event_type)
+    payload = Webhook(secret).verify(body, headers)
+    expect(payload["type"] == event_type, f"payload type {payload['type']}")
+    expect(payload["data"]["request_id"] == str(request_id), "the delivery names the request")
+    tampered = body.replace(b'"type"', b'"typf"', 1)
+    try:
+        Webhook(secret).verify(tampered, headers)
+    except WebhookVerificationError:
+        pass
+    else:
+        raise AssertionError("a changed byte must fail verification")
+    print(f"     verified {event_type} delivery {headers.get('webhook-id')} ({len(json.loads(body))} top-level fields)")
 
 
 def main() -> int:
@@ -244,6 +296,8 @@ def main() -> int:
         fr_creds = step("client for France", lambda: new_client(state["admin"], fr, "OCLCTIC"))
         de_creds = step("client for Germany", lambda: new_client(state["admin"], de, "BKA"))
         france = bearer_client(step("France's token (HTTP Basic)", lambda: token_with_basic(fr_creds.client_id, fr_creds.client_secret)))
+        receiver = Receiver()
+        secret = step("France subscribes a webhook (acknowledged, responded)", lambda: subscribe(france, receiver.url))
         germany = bearer_client(step("Germany's token (form fields)", lambda: token_with_form(de_creds.client_id, de_creds.client_secret)))
 
         def draft():
@@ -331,9 +385,10 @@ def main() -> int:
             expect(content == payload, "the bytes downloaded are the bytes uploaded")
 
         step("France downloads the file: SHA-256 = response event = Repr-Digest", download)
+        step("webhook request.acknowledged verified with standardwebhooks", lambda: verify_delivery(receiver, secret, "request.acknowledged", request.id))
+        step("webhook request.responded verified with standardwebhooks", lambda: verify_delivery(receiver, secret, "request.responded", request.id))
     except StepFailed:
         pass  # already reported; later steps depend on this one
-    verify_webhooks_todo()
     print(f"python scenario: {len(passed)} passed, {len(failed)} failed, {len(skipped)} skipped")
     for failure in failed:
         print(f"  - {failure}")

@@ -12,7 +12,9 @@
 //   ROGATORY_ADMIN_CLIENT_ID/SECRET  exchange_admin credentials from `rogatory admin bootstrap`
 // Exit status 0 only when every step passed.
 
+import { createServer } from "node:http";
 import createClient, { type Client } from "openapi-fetch";
+import { Webhook } from "standardwebhooks";
 import type { components, paths } from "./schema";
 
 // Node globals, declared here so the check needs no @types/node.
@@ -169,18 +171,56 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<{ hex: string; ba
   return { hex, base64: btoa(String.fromCharCode(...digest)) };
 }
 
-/**
- * TODO(issue 7, webhooks): not written yet, the server has no webhooks in this build.
- *
- * Once webhooks land: register an endpoint for the French party (a local listener on
- * 127.0.0.1), replay this scenario, and verify each delivery with the `standardwebhooks` npm
- * package (pin it in tests/clients/package.json): `new Webhook(secret).verify(rawBody, headers)`
- * must accept it, and reject one changed body byte and a timestamp outside the tolerance.
- * This is a stub: it reports SKIPPED, never a pass.
- */
-function verifyWebhooksTodo(): void {
-  console.log("SKIP webhooks: TODO(issue 7) - standardwebhooks verification not implemented yet");
-  skipped.push("webhooks (TODO)");
+/** A webhook receiver on 127.0.0.1 that records each delivery's raw body and headers. */
+class Receiver {
+  deliveries: { body: string; headers: Record<string, string> }[] = [];
+  url = "";
+  private server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+      this.deliveries.push({ body: Buffer.concat(chunks).toString("utf8"), headers });
+      res.writeHead(204).end();
+    });
+  });
+
+  async start(): Promise<void> {
+    await new Promise<void>((ok) => this.server.listen(0, "127.0.0.1", ok));
+    const address = this.server.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    this.url = `http://127.0.0.1:${address.port}/hook`;
+  }
+
+  stop(): void {
+    this.server.close();
+  }
+
+  async waitFor(type: string, timeoutMs = 20_000): Promise<{ body: string; headers: Record<string, string> }> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.deliveries.find((d) => (JSON.parse(d.body) as { type: string }).type === type);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`no ${type} delivery within ${timeoutMs} ms (got ${this.deliveries.length})`);
+  }
+}
+
+/** Checks a delivery with the standardwebhooks library, and that one changed byte fails. */
+async function verifyDelivery(receiver: Receiver, secret: string, type: string, requestId: string): Promise<void> {
+  const { body, headers } = await receiver.waitFor(type);
+  const payload = new Webhook(secret).verify(body, headers) as { type: string; data: { request_id: string } };
+  expect(payload.type === type, `payload type ${payload.type}`);
+  expect(payload.data.request_id === requestId, "the delivery names the request");
+  let rejected = false;
+  try {
+    new Webhook(secret).verify(body.replace('"type"', '"typf"'), headers);
+  } catch {
+    rejected = true;
+  }
+  expect(rejected, "a changed byte must fail verification");
 }
 
 async function main(): Promise<number> {
@@ -196,6 +236,17 @@ async function main(): Promise<number> {
     const frCreds = await step("client for France", () => newClient(admin, fr, "OCLCTIC"));
     const deCreds = await step("client for Germany", () => newClient(admin, de, "BKA"));
     const france = bearer(await step("France's token (HTTP Basic)", () => tokenWithBasic(frCreds.client_id, frCreds.client_secret ?? "")));
+    const receiver = new Receiver();
+    await receiver.start();
+    const secret = await step("France subscribes a webhook (acknowledged, responded)", async () => {
+      const created = ok(
+        await france.POST("/v1/webhooks", { body: { url: receiver.url, event_types: ["request.acknowledged", "request.responded"], description: "integrator scenario" } }),
+        201,
+        "create webhook",
+      );
+      expect(created.secret.startsWith("whsec_"), "the signing secret is shown once");
+      return created.secret;
+    });
     const germany = bearer(await step("Germany's token (form fields)", () => tokenWithForm(deCreds.client_id, deCreds.client_secret ?? "")));
 
     const request = await step("France drafts a Budapest Art 29 preservation to DE", async () => {
@@ -292,10 +343,12 @@ async function main(): Promise<number> {
       expect(header === `sha-256=:${digest.base64}:`, `Repr-Digest ${header}`);
       expect(new TextDecoder().decode(content) === text, "the bytes downloaded are the bytes uploaded");
     });
+    await step("webhook request.acknowledged verified with standardwebhooks", () => verifyDelivery(receiver, secret, "request.acknowledged", request.id));
+    await step("webhook request.responded verified with standardwebhooks", () => verifyDelivery(receiver, secret, "request.responded", request.id));
+    receiver.stop();
   } catch (error) {
     if (!(error instanceof StepFailed)) throw error; // already reported; later steps depend on it
   }
-  verifyWebhooksTodo();
   console.log(`typescript scenario: ${passed.length} passed, ${failed.length} failed, ${skipped.length} skipped`);
   for (const failure of failed) console.log(`  - ${failure}`);
   return failed.length === 0 ? 0 : 1;
