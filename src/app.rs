@@ -77,6 +77,33 @@ impl AppState {
     }
 }
 
+/// `rogatory serve`: the HTTP API and, unless `ROGATORY_BACKGROUND=off`, the deadline scanner
+/// and job workers, until the process is told to stop.
+pub fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(?settings, "starting");
+    let listen = settings.listen;
+    let workers = settings.workers;
+    let state = AppState::init(settings)?;
+    tracing::info!(backend = %state.db.backend(), "database ready");
+    actix_web::rt::System::new().block_on(async move {
+        if state.settings.background {
+            let background = state.clone();
+            actix_web::rt::spawn(async move {
+                let (scan, poll) = (background.settings.scan_interval, background.settings.job_poll_interval);
+                crate::jobs::worker::run_forever(background, scan, poll).await;
+            });
+        }
+        let mut server = actix_web::HttpServer::new(move || build_app(state.clone()));
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        let server = server.bind(listen).map_err(|e| anyhow::anyhow!("ROGATORY_LISTEN: cannot bind {listen}: {e}"))?;
+        tracing::info!(%listen, docs = %format!("http://{listen}/docs/"), "listening");
+        server.run().await?;
+        Ok(())
+    })
+}
+
 /// Builds the application exactly as `serve` runs it.
 pub fn build_app(
     state: AppState,

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 
 use rogatory::auth::roles::Role;
@@ -133,29 +132,7 @@ fn load_settings() -> anyhow::Result<Settings> {
 }
 
 fn serve() -> anyhow::Result<()> {
-    let settings = load_settings()?;
-    tracing::info!(?settings, "starting");
-    let listen = settings.listen;
-    let workers = settings.workers;
-    let state = AppState::init(settings)?;
-    tracing::info!(backend = %state.db.backend(), "database ready");
-    actix_web::rt::System::new().block_on(async move {
-        if state.settings.background {
-            let background = state.clone();
-            actix_web::rt::spawn(async move {
-                let (scan, poll) = (background.settings.scan_interval, background.settings.job_poll_interval);
-                rogatory::jobs::worker::run_forever(background, scan, poll).await;
-            });
-        }
-        let mut server = HttpServer::new(move || build_app(state.clone()));
-        if let Some(workers) = workers {
-            server = server.workers(workers);
-        }
-        let server = server.bind(listen).map_err(|e| anyhow::anyhow!("ROGATORY_LISTEN: cannot bind {listen}: {e}"))?;
-        tracing::info!(%listen, docs = %format!("http://{listen}/docs/"), "listening");
-        server.run().await?;
-        Ok(())
-    })
+    rogatory::app::serve(load_settings()?)
 }
 
 fn worker() -> anyhow::Result<()> {

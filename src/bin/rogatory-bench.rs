@@ -4,7 +4,7 @@
 //! create-and-submit throughput against the database's raw insert rate, reads at a fixed rate
 //! against /healthz, the deadline scan at 10 k / 100 k / 1 M stored requests, and memory.
 //!
-//! Build and run: `cargo build --release && target/release/rogatory-bench` (see --help).
+//! Run: `cargo run --release --bin rogatory-bench` (see `-- --help`).
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -72,9 +72,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+/// The bench runs the server as a second process of its own binary (`rogatory-bench serve`,
+/// the same code as `rogatory serve`), so `cargo run --release --bin rogatory-bench` is enough.
 fn server_binary() -> PathBuf {
-    let me = std::env::current_exe().expect("own path");
-    me.with_file_name("rogatory")
+    std::env::current_exe().expect("own path")
 }
 
 fn start_server(url: &str, data: &Path) -> Server {
@@ -90,7 +91,7 @@ fn start_server(url: &str, data: &Path) -> Server {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("start rogatory serve (build it with `cargo build --release`)");
+        .expect("start the server");
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
@@ -389,6 +390,23 @@ fn scan_plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str) -
 struct Row(String, String, String);
 
 fn main() {
+    // `rogatory-bench serve` / `rogatory-bench admin …`: act as the server binary.
+    let first = std::env::args().nth(1);
+    if first.as_deref() == Some("serve") {
+        let settings = rogatory::Settings::from_env().expect("settings");
+        rogatory::telemetry::init(settings.log_format, &settings.log_filter);
+        if let Err(e) = rogatory::app::serve(settings) {
+            eprintln!("rogatory-bench serve: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if first.as_deref() == Some("admin") {
+        let settings = rogatory::Settings::from_env().expect("settings");
+        let credentials = rogatory::admin::bootstrap(&settings, "Rogatory exchange", None).expect("bootstrap");
+        println!("{}", json!({"client_id": credentials.client_id, "client_secret": credentials.client_secret}));
+        return;
+    }
     let args = Args::parse();
     let mut rows: Vec<Row> = vec![];
     for backend in &args.backends {

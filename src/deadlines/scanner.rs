@@ -41,18 +41,34 @@ pub fn due_clocks(conn: &mut AnyConnection, now: DateTime<Utc>, limit: i64) -> R
     Ok(ids.into_iter().map(|i| i.0).collect())
 }
 
+/// One scan: the due clocks, each in its own savepoint of one transaction (one durable commit
+/// per scan, not per clock; a clock that fails is rolled back alone and looked at next time).
 pub async fn scan(state: &AppState, limit: i64) -> Result<ScanReport, ApiError> {
     let now = state.clock.now();
     let ids = state.db.run(move |conn| due_clocks(conn, now, limit)).await?;
-    let mut report = ScanReport::default();
-    for id in ids {
-        let step = state.db.write(move |conn| process(conn, id, now)).await?;
-        report.examined += 1;
-        report.reminders += usize::from(step.0);
-        report.missed += usize::from(step.1);
-        report.lapsed += usize::from(step.2);
+    if ids.is_empty() {
+        return Ok(ScanReport::default());
     }
-    Ok(report)
+    state
+        .db
+        .write(move |conn| -> Result<ScanReport, ApiError> {
+            let mut report = ScanReport::default();
+            for id in ids {
+                match diesel::Connection::transaction(conn, |conn| process(conn, id, now)) {
+                    Ok((reminded, missed, lapsed)) => {
+                        report.examined += 1;
+                        report.reminders += usize::from(reminded);
+                        report.missed += usize::from(missed);
+                        report.lapsed += usize::from(lapsed);
+                    }
+                    Err(error) => {
+                        tracing::warn!(clock = %id, error = %error, "clock scan failed; retried at the next scan")
+                    }
+                }
+            }
+            Ok(report)
+        })
+        .await
 }
 
 /// Moves a clock from one state to another only if it is still in the first: of two
