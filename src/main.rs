@@ -7,7 +7,7 @@ use rogatory::auth::roles::Role;
 use rogatory::db::migrations;
 use rogatory::parties::dto::{LegalEntity, NewParty, PartyKind};
 use rogatory::vocab::Designation;
-use rogatory::{AppState, Settings, build_app, openapi, telemetry};
+use rogatory::{AppState, Settings, openapi, telemetry};
 
 /// Rogatory: cross-border evidence requests between states and platforms.
 #[derive(Debug, Parser)]
