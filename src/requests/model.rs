@@ -119,6 +119,18 @@ pub struct MessageRow {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<MessageRow> for super::dto::Message {
+    fn from(m: MessageRow) -> Self {
+        super::dto::Message {
+            id: m.id,
+            request_id: m.request_id,
+            author_party: m.author_party,
+            body: m.body,
+            created_at: m.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = request_responses)]
 pub struct ResponseRow {

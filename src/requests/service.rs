@@ -785,13 +785,7 @@ pub fn post_message(
     };
     repo::insert_message(conn, message.clone())?;
     event(conn, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
-    Ok(Message {
-        id: message.id,
-        request_id: id,
-        author_party: message.author_party,
-        body: message.body,
-        created_at: now,
-    })
+    Ok(message.into())
 }
 
 fn clarification_dto(row: ClarificationRow) -> Clarification {
@@ -818,16 +812,7 @@ pub fn clarifications(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Re
 
 pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Message>, ApiError> {
     load(conn, caller, id)?;
-    Ok(repo::messages(conn, id)?
-        .into_iter()
-        .map(|m| Message {
-            id: m.id,
-            request_id: m.request_id,
-            author_party: m.author_party,
-            body: m.body,
-            created_at: m.created_at,
-        })
-        .collect())
+    Ok(repo::messages(conn, id)?.into_iter().map(Message::from).collect())
 }
 
 pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
