@@ -23,9 +23,10 @@ use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
 use crate::db::schema::{webhook_deliveries, webhooks};
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbTime, DbUuid, PJsonb, PTimestamptz, PUuid};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
+use diesel::sql_types::{Nullable, Text};
 
 /// The event types a subscription may name.
 pub const EVENT_TYPES: [&str; 17] = [
@@ -186,10 +187,13 @@ fn to_webhook(row: WebhookRow) -> Webhook {
     }
 }
 
-fn find(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<WebhookRow, ApiError> {
+/// The SQL types of a `WebhookRow`.
+type WebhookColumns = (PUuid, PUuid, Text, PJsonb, Nullable<Text>, PTimestamptz);
+
+/// The live subscriptions of a party, as `WebhookRow`s.
+fn of_party(party: Uuid) -> webhooks::BoxedQuery<'static, crate::db::MultiBackend, WebhookColumns> {
     webhooks::table
-        .filter(webhooks::id.eq(DbUuid(id)))
-        .filter(webhooks::party_id.eq(DbUuid(caller.party)))
+        .filter(webhooks::party_id.eq(DbUuid(party)))
         .filter(webhooks::deleted_at.is_null())
         .select((
             webhooks::id,
@@ -199,6 +203,12 @@ fn find(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<WebhookRo
             webhooks::description,
             webhooks::created_at,
         ))
+        .into_boxed()
+}
+
+fn find(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<WebhookRow, ApiError> {
+    of_party(caller.party)
+        .filter(webhooks::id.eq(DbUuid(id)))
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no webhook {id}")))
@@ -371,24 +381,8 @@ pub async fn create_webhook(
 #[get("/webhooks")]
 pub async fn list_webhooks(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<WebhookList>, ApiError> {
     caller.require(&[Role::PartyAdmin])?;
-    let rows: Vec<WebhookRow> = state
-        .db
-        .run(move |conn| {
-            Ok(webhooks::table
-                .filter(webhooks::party_id.eq(DbUuid(caller.party)))
-                .filter(webhooks::deleted_at.is_null())
-                .select((
-                    webhooks::id,
-                    webhooks::party_id,
-                    webhooks::url,
-                    webhooks::event_types,
-                    webhooks::description,
-                    webhooks::created_at,
-                ))
-                .order(webhooks::id.asc())
-                .load(conn)?)
-        })
-        .await?;
+    let rows: Vec<WebhookRow> =
+        state.db.run(move |conn| Ok(of_party(caller.party).order(webhooks::id.asc()).load(conn)?)).await?;
     Ok(web::Json(WebhookList { items: rows.into_iter().map(to_webhook).collect() }))
 }
 
