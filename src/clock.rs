@@ -33,10 +33,6 @@ impl ManualClock {
         let mut now = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;
     }
-
-    pub fn set(&self, to: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = to_db_precision(to);
-    }
 }
 
 impl Clock for ManualClock {

@@ -364,7 +364,6 @@ fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start:
         "UPDATE clocks SET started_at = {ago}, next_reminder_at = {ago} WHERE id IN (SELECT id FROM clocks WHERE citation = 'bench' AND state = 'running' AND started_at > {ago} ORDER BY id LIMIT {due})"
     );
     conn.batch_execute(&due_sql).expect("mark due");
-    let _ = addressee;
 }
 
 #[derive(diesel::QueryableByName)]

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
 use crate::error::ApiError;
@@ -199,7 +199,6 @@ impl ManageConnection for AnyConnectionManager {
 }
 
 pub type DbPool = Pool<AnyConnectionManager>;
-pub type DbConn = PooledConnection<AnyConnectionManager>;
 
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -241,10 +240,6 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.url.backend()
-    }
-
-    pub fn url(&self) -> &DbUrl {
-        &self.url
     }
 
     /// Runs blocking diesel work on actix's blocking thread pool with a pooled connection.
