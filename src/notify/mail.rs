@@ -5,20 +5,26 @@
 use std::path::Path;
 use std::time::Duration;
 
+use std::sync::OnceLock;
+
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::templates::Mail;
 
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The URL is checked at start-up (a bad one stops it), but the transport is built on the
+    /// first send: lettre's connection pool spawns a task on the Tokio runtime that builds it,
+    /// and `AppState::init` runs before any runtime exists (`rogatory serve`, `worker`).
+    Smtp(AsyncSmtpTransportBuilder, OnceLock<AsyncSmtpTransport<Tokio1Executor>>),
     Files(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Mailer::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Mailer::Smtp(..) => f.write_str("Mailer::Smtp"),
             Mailer::Files(_, dir) => write!(f, "Mailer::Files({})", dir.display()),
         }
     }
@@ -30,7 +36,7 @@ impl Mailer {
     pub fn new(smtp_url: Option<&str>, data_dir: &Path) -> Result<Mailer, String> {
         match smtp_url {
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .map(|b| Mailer::Smtp(b.timeout(Some(Duration::from_secs(10))).build()))
+                .map(|b| Mailer::Smtp(b.timeout(Some(Duration::from_secs(10))), OnceLock::new()))
                 .map_err(|e| format!("not an SMTP URL: {e}")),
             None => {
                 let dir = data_dir.join("mail");
@@ -49,7 +55,10 @@ impl Mailer {
         let message =
             builder.multipart(MultiPart::alternative_plain_html(mail.text, mail.html)).map_err(|e| e.to_string())?;
         match self {
-            Mailer::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            Mailer::Smtp(builder, transport) => {
+                let transport = transport.get_or_init(|| builder.clone().build());
+                transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+            }
             Mailer::Files(transport, _) => {
                 transport.send(message).await.map(|_| ()).map_err(|e| format!("mail file: {e}"))
             }
