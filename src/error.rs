@@ -110,7 +110,7 @@ impl ProblemType {
                 (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", "The database is unavailable")
             }
             InsufficientStorage => {
-                (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", "No space left to store the upload")
+                (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage", "No space left to store the change")
             }
         }
     }
@@ -338,9 +338,48 @@ impl From<diesel::result::Error> for ApiError {
                 info,
             ) => ApiError::database_unavailable(info.message()),
             Error::BrokenTransactionManager => ApiError::database_unavailable("broken transaction manager"),
+            // A unique key taken by a concurrent writer (or a serialisation failure) is a race
+            // the caller lost, never a server fault: a 409 it can retry after reading again.
+            Error::DatabaseError(
+                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
+                info,
+            ) => ApiError::new(
+                ProblemType::Conflict,
+                "a concurrent change to the same resource came first; read it again and retry",
+            )
+            .with_source(anyhow::anyhow!("{}", info.message())),
+            Error::DatabaseError(_, ref info) => match storage_fault(info.message()) {
+                Some(fault) => fault.with_source(anyhow::anyhow!("{}", info.message())),
+                None => ApiError::internal(error),
+            },
             other => ApiError::internal(other),
         }
     }
+}
+
+/// A database that cannot take a write for want of space (507) or because it is read-only
+/// (503), told apart by the backend's message: SQLite reports `SQLITE_FULL` and
+/// `SQLITE_READONLY` with no kind of their own in diesel, PostgreSQL `disk_full` (53100) and
+/// `read_only_sql_transaction` (25006, a standby after a failover) likewise.
+pub fn storage_fault(message: &str) -> Option<ApiError> {
+    let message = message.to_ascii_lowercase();
+    if message.contains("database or disk is full") || message.contains("no space left on device") {
+        return Some(ApiError::new(
+            ProblemType::InsufficientStorage,
+            "the database has no space left; nothing was recorded",
+        ));
+    }
+    if message.contains("readonly database")
+        || message.contains("read-only transaction")
+        || message.contains("read-only file system")
+        || message.contains("disk i/o error")
+    {
+        return Some(
+            ApiError::new(ProblemType::ServiceUnavailable, "the database does not accept writes; nothing was recorded")
+                .with_header(header::RETRY_AFTER, "30"),
+        );
+    }
+    None
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ pub fn record(
     file_name: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Attachment, ApiError> {
+    // Locked first: the status checked here is the one the event is appended under.
+    crate::requests::repo::lock(conn, request)?;
     check_upload(conn, caller, request)?;
     let row = AttachmentRow {
         id: Uuid::now_v7(),
@@ -65,6 +67,16 @@ pub fn record(
         now,
     )?;
     Ok(row.into())
+}
+
+/// Whether any attachment record refers to this content.
+pub fn is_referenced(conn: &mut AnyConnection, sha256: &str) -> Result<bool, ApiError> {
+    let found = attachments::table
+        .filter(attachments::sha256.eq(sha256))
+        .select(attachments::id)
+        .first::<DbUuid>(conn)
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// An attachment, if the caller's party may see its request.

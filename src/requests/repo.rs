@@ -142,6 +142,14 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
         .filter(request_participants::party_id.eq(DbUuid(f.party)))
         .select(request_participants::request_id);
     let mut query = requests::table.filter(requests::id.eq_any(visible)).select(RequestRow::as_select()).into_boxed();
+    // A request that has not left its issuer (drafted, awaiting approval) is the issuer's
+    // alone. Filtered here, before the page is cut, so that a page is short only when it is
+    // the last and a cursor never names another party's draft.
+    query = query.filter(
+        requests::issuer_party
+            .eq(DbUuid(f.party))
+            .or(requests::status.ne_all(super::service::NOT_LEFT.map(|s| crate::db::codec::encode_text(&s)))),
+    );
     match f.outgoing {
         Some(true) => query = query.filter(requests::issuer_party.eq(DbUuid(f.party))),
         Some(false) => query = query.filter(requests::issuer_party.ne(DbUuid(f.party))),
@@ -194,9 +202,18 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
     Ok(query.order(requests::id.desc()).limit(page.limit + 1).load(conn)?)
 }
 
+/// Locks the request's row for the rest of the transaction (see `dialect::lock_request`);
+/// `false` when there is no such request.
+pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<bool, ApiError> {
+    Ok(crate::db::dialect::lock_request(conn, id)?)
+}
+
 /// Appends an event to its request's hash chain: the next number, the previous event's hash,
-/// and its own hash (see `audit::chain`).
+/// and its own hash (see `audit::chain`). The request's row is locked first, so concurrent
+/// appends (messages, uploads, the scanner) take their numbers one after the other and the
+/// chain stays contiguous.
 pub fn append_event(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
+    lock(conn, row.request_id)?;
     let last: Option<(i32, String)> = request_events::table
         .filter(request_events::request_id.eq(DbUuid(row.request_id)))
         .select((request_events::seq, request_events::hash))

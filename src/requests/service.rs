@@ -29,8 +29,11 @@ use crate::parties::dto::{LegalEntity, Party, PartyKind, PartyStatus};
 use crate::parties::{repo as party_repo, service as party_service};
 use crate::vocab::{ClockKind, RequestKind};
 
+/// The statuses of a request that has not left its issuer: nobody else sees it, nor hears of it.
+pub const NOT_LEFT: [RequestStatus; 2] = [RequestStatus::Draft, RequestStatus::PendingApproval];
+
 fn has_left(status: &str) -> bool {
-    status != encode_text(&RequestStatus::Draft) && status != encode_text(&RequestStatus::PendingApproval)
+    NOT_LEFT.iter().all(|s| status != encode_text(s))
 }
 
 fn not_found(id: Uuid) -> ApiError {
@@ -154,6 +157,7 @@ pub fn event(
 
 /// A preservation whose time ran out (the deadline scanner): `preserved` → `lapsed`.
 pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    repo::lock(conn, id)?;
     let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
     if row.status == encode_text(&RequestStatus::Preserved) {
         save(conn, row, RequestStatus::Lapsed, now)?;
@@ -264,6 +268,17 @@ pub(crate) fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Resul
     Ok((row, side))
 }
 
+/// As `load`, for a change: the request's row is locked first (until the transaction ends),
+/// so that of two concurrent changes the second sees what the first made of the request.
+pub(crate) fn load_for_update(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(RequestRow, Side), ApiError> {
+    repo::lock(conn, id)?;
+    load(conn, caller, id)
+}
+
 /// Who may act, then whether the status allows it: 403 for the wrong side or role, 409 with
 /// the current status otherwise.
 pub(crate) fn authorize(
@@ -301,23 +316,37 @@ pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts,
     })
 }
 
-fn save(
+/// Writes the request with its new status if nobody changed it since it was read; `None`
+/// when somebody did (its version moved).
+fn try_save(
     conn: &mut AnyConnection,
     mut row: RequestRow,
     status: RequestStatus,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
+) -> Result<Option<RequestRow>, ApiError> {
     let expected = row.version;
     row.status = encode_text(&status);
     row.version += 1;
     row.updated_at = now;
-    if !repo::save(conn, &row, expected)? {
-        return Err(ApiError::conflict_in_status(
-            &row.status,
-            "the request changed meanwhile; read it again and retry",
-        ));
+    Ok(repo::save(conn, &row, expected)?.then_some(row))
+}
+
+/// As `try_save`; a lost race is a 409 that names the status the request really has now, not
+/// the one this change wanted.
+fn save(
+    conn: &mut AnyConnection,
+    row: RequestRow,
+    status: RequestStatus,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    let id = row.id;
+    match try_save(conn, row, status, now)? {
+        Some(saved) => Ok(saved),
+        None => {
+            let current = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            Err(ApiError::conflict_in_status(&current.status, "the request changed meanwhile; read it again and retry"))
+        }
     }
-    Ok(row)
 }
 
 /// Edits a draft if it is still at `expected_version` (412 otherwise).
@@ -329,7 +358,7 @@ pub fn update_draft(
     patch: RequestPatch,
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
-    let (mut row, side) = load(conn, caller, id)?;
+    let (mut row, side) = load_for_update(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     authorize(caller, side, Action::Edit, &row, facts)?;
     if !expected.matches(row.version) {
@@ -369,7 +398,11 @@ pub fn update_draft(
     row.priority = encode_text(&priority);
     row.content = encode(&content);
     changed.push("content");
-    save(conn, row, RequestStatus::Draft, now)?;
+    // Two edits with the same ETag: the second finds the version moved, a 412 as if its
+    // If-Match had been checked after the first.
+    if try_save(conn, row, RequestStatus::Draft, now)?.is_none() {
+        return Err(ApiError::new(ProblemType::PreconditionFailed, "the request changed meanwhile; read it again"));
+    }
     event(conn, id, Some(caller), "request.updated", json!({"fields": changed}), now)?;
     view(conn, id)
 }
@@ -395,7 +428,7 @@ pub fn act(
     act: Act,
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
-    let (mut row, side) = load(conn, caller, id)?;
+    let (mut row, side) = load_for_update(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     let action = match &act {
         Act::Submit => Action::Submit,
@@ -705,7 +738,7 @@ pub fn ask_clarification(
     question: &str,
     now: DateTime<Utc>,
 ) -> Result<Clarification, ApiError> {
-    let (row, side) = load(conn, caller, id)?;
+    let (row, side) = load_for_update(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     let status = authorize(caller, side, Action::AskClarification, &row, facts)?;
     let question = required_text(question, "/question")?;
@@ -740,7 +773,7 @@ pub fn answer_clarification(
     answer: &str,
     now: DateTime<Utc>,
 ) -> Result<Clarification, ApiError> {
-    let (row, side) = load(conn, caller, id)?;
+    let (row, side) = load_for_update(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     let found = repo::find_clarification(conn, id, clarification)?
         .ok_or_else(|| ApiError::not_found(format!("no clarification {clarification} on request {id}")))?;
@@ -771,7 +804,7 @@ pub fn post_message(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<Message, ApiError> {
-    let (row, side) = load(conn, caller, id)?;
+    let (row, side) = load_for_update(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     authorize(caller, side, Action::PostMessage, &row, facts)?;
     let body = required_text(body, "/body")?;
@@ -855,10 +888,8 @@ pub fn list(
     };
     let rows = repo::list(conn, &filter, page)?;
     let (rows, next) = page.finish(rows, |r| r.id);
-    // Requests that have not left stay with their issuer.
     let items = rows
         .into_iter()
-        .filter(|r| has_left(&r.status) || r.issuer_party == caller.party)
         .map(|r| {
             Ok(RequestSummary {
                 id: r.id,
