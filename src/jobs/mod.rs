@@ -71,8 +71,39 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn complete(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
-    diesel::update(jobs::table.filter(jobs::id.eq(DbUuid(id))))
+/// The lease a worker holds on a job it claimed: the job and the token written into
+/// `locked_by` by that one claim. Every later write of the worker names the token, so a worker
+/// whose lease ran out and was taken over (the job claimed again, by another worker or
+/// instance) changes nothing: the fencing token no longer matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub job: Uuid,
+    pub token: String,
+}
+
+/// Extends the lease to `until` just before the job runs, so its time is counted from its own
+/// start; `false` when the lease was lost (the job must not run).
+pub fn renew(
+    conn: &mut AnyConnection,
+    lease: &Lease,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let updated = diesel::update(jobs::table)
+        .filter(jobs::id.eq(DbUuid(lease.job)))
+        .filter(jobs::locked_by.eq(&lease.token))
+        .filter(jobs::state.eq("running"))
+        .set((jobs::locked_until.eq(Some(DbTime(until))), jobs::updated_at.eq(DbTime(now))))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Marks the job done if the lease is still held; `false` when it was not (nothing changed).
+pub fn complete(conn: &mut AnyConnection, lease: &Lease, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    let updated = diesel::update(jobs::table)
+        .filter(jobs::id.eq(DbUuid(lease.job)))
+        .filter(jobs::locked_by.eq(&lease.token))
+        .filter(jobs::state.eq("running"))
         .set((
             jobs::state.eq("done"),
             jobs::locked_by.eq(None::<String>),
@@ -80,21 +111,25 @@ pub fn complete(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Resul
             jobs::updated_at.eq(DbTime(now)),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(updated == 1)
 }
 
 /// Records a failed attempt: back to the queue after the backoff, or `dead` after the last one.
+/// `None` when the lease was no longer held (nothing changed).
 pub fn fail(
     conn: &mut AnyConnection,
-    id: Uuid,
+    lease: &Lease,
     attempts: i32,
     max_attempts: i32,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<JobState, ApiError> {
+) -> Result<Option<JobState>, ApiError> {
     let state = if attempts >= max_attempts { JobState::Dead } else { JobState::Queued };
     let error: String = error.chars().take(2000).collect();
-    diesel::update(jobs::table.filter(jobs::id.eq(DbUuid(id))))
+    let updated = diesel::update(jobs::table)
+        .filter(jobs::id.eq(DbUuid(lease.job)))
+        .filter(jobs::locked_by.eq(&lease.token))
+        .filter(jobs::state.eq("running"))
         .set((
             jobs::state.eq(crate::db::codec::encode_text(&state)),
             jobs::run_at.eq(DbTime(now + backoff(attempts))),
@@ -104,7 +139,31 @@ pub fn fail(
             jobs::updated_at.eq(DbTime(now)),
         ))
         .execute(conn)?;
-    Ok(state)
+    Ok((updated == 1).then_some(state))
+}
+
+/// Gives a claimed job back to the queue without counting the attempt (its receiver already
+/// has as many deliveries in flight as it may), to be claimed again at `run_at`.
+pub fn release(
+    conn: &mut AnyConnection,
+    lease: &Lease,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let updated = diesel::update(jobs::table)
+        .filter(jobs::id.eq(DbUuid(lease.job)))
+        .filter(jobs::locked_by.eq(&lease.token))
+        .filter(jobs::state.eq("running"))
+        .set((
+            jobs::state.eq("queued"),
+            jobs::attempts.eq(jobs::attempts - 1),
+            jobs::run_at.eq(DbTime(run_at)),
+            jobs::locked_by.eq(None::<String>),
+            jobs::locked_until.eq(None::<DbTime>),
+            jobs::updated_at.eq(DbTime(now)),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
 }
 
 #[cfg(test)]
