@@ -45,6 +45,10 @@ impl AppState {
     pub fn init_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| anyhow::anyhow!("ROGATORY_DATA_DIR: cannot create {}: {e}", settings.data_dir.display()))?;
+        let swept = crate::attachments::storage::Store::new(&settings.data_dir).sweep_stale_temp_files();
+        if swept > 0 {
+            tracing::info!(files = swept, "removed temporary files of uploads cut off by an earlier stop");
+        }
         let t = &settings.tokens;
         let default_key = settings.data_dir.join("jwt-signing-key.pem");
         let (keys, generated) = KeyRing::load(t.signing_key_file.as_deref(), &default_key, &t.previous_key_files)
@@ -86,6 +90,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = AppState::init(settings)?;
     tracing::info!(backend = %state.db.backend(), "database ready");
     actix_web::rt::System::new().block_on(async move {
+        if let Err(error) = crate::ops::check_writable(&state).await {
+            tracing::error!(error = %error, "the database does not accept writes; /readyz answers 503 until it does");
+        }
         if state.settings.background {
             let background = state.clone();
             actix_web::rt::spawn(async move {

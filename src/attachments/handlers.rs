@@ -112,12 +112,18 @@ pub async fn upload_attachment(
     let stored = store.save(payload, declared, state.settings.max_attachment_bytes).await?;
     let now = state.clock.now();
     let print = idempotency::fingerprint(&req, &(&stored.sha256, &media_type, &file_name));
-    idempotency::run(&state.db, caller.client, key, print, now, move |conn| {
-        let attachment = service::record(conn, &caller, request, &stored, media_type, file_name, now)?;
+    let record = stored.clone();
+    let answer = idempotency::run(&state.db, caller.client, key, print, now, move |conn| {
+        let attachment = service::record(conn, &caller, request, &record, media_type, file_name, now)?;
         Ok(Replayable::json(StatusCode::CREATED, &attachment)
             .header(header::HeaderName::from_static("repr-digest"), attachment.repr_digest.clone()))
     })
-    .await
+    .await;
+    if answer.is_err() {
+        // Refused after the body was stored: content nobody refers to does not stay.
+        store.discard_if_unreferenced(&state.db, &stored).await;
+    }
+    answer
 }
 
 /// List a request's attachments

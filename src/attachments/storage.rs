@@ -22,7 +22,39 @@ pub struct Store {
 pub struct Stored {
     pub sha256: String,
     pub size: u64,
+    /// This upload put the content in the store (it was not there already): if the upload is
+    /// then refused, the content is this upload's to take away again.
+    pub created: bool,
 }
+
+/// A file under `attachments/tmp` that is removed when dropped, unless it was moved to its
+/// place: an upload whose client went away (the handler's future is dropped mid-stream) or
+/// that failed leaves nothing behind.
+struct TempFile(Option<PathBuf>);
+
+impl TempFile {
+    fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or(Path::new(""))
+    }
+
+    /// The file was renamed or removed on purpose: nothing to clean up.
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            // Synchronous on purpose: Drop cannot wait, and unlinking one file is quick.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Temporary files older than this at start-up belong to no running upload (an upload that
+/// is still writing keeps its file's modification time fresh).
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn io_error(error: std::io::Error) -> ApiError {
     match error.kind() {
@@ -59,9 +91,9 @@ impl Store {
         }
         let tmp_dir = self.root.join("tmp");
         tokio::fs::create_dir_all(&tmp_dir).await.map_err(io_error)?;
-        let tmp = tmp_dir.join(uuid::Uuid::now_v7().to_string());
+        let mut tmp = TempFile(Some(tmp_dir.join(uuid::Uuid::now_v7().to_string())));
         let result = async {
-            let mut file = tokio::fs::File::create(&tmp).await.map_err(io_error)?;
+            let mut file = tokio::fs::File::create(tmp.path()).await.map_err(io_error)?;
             let mut hasher = Sha256::new();
             let mut size: u64 = 0;
             while let Some(chunk) = payload.next().await {
@@ -76,33 +108,52 @@ impl Store {
             }
             file.flush().await.map_err(io_error)?;
             file.sync_all().await.map_err(io_error)?;
-            Ok(Stored { sha256: crate::audit::chain::hex(&hasher.finalize()), size })
+            Ok(Stored { sha256: crate::audit::chain::hex(&hasher.finalize()), size, created: false })
         }
         .await;
-        let stored = match result {
-            Ok(stored) => stored,
-            Err(error) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(error);
-            }
-        };
+        // On an error `tmp` is removed when dropped.
+        let mut stored = result?;
         let target = self.path_of(&stored.sha256);
-        let placed = async {
-            if let Some(parent) = target.parent() {
-                tokio::fs::create_dir_all(parent).await?;
-            }
-            if tokio::fs::try_exists(&target).await? {
-                tokio::fs::remove_file(&tmp).await
-            } else {
-                tokio::fs::rename(&tmp, &target).await
-            }
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io_error)?;
         }
-        .await;
-        if let Err(error) = placed {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(io_error(error));
+        if !tokio::fs::try_exists(&target).await.map_err(io_error)? {
+            tokio::fs::rename(tmp.path(), &target).await.map_err(io_error)?;
+            tmp.disarm();
+            stored.created = true;
         }
         Ok(stored)
+    }
+
+    /// Takes back content this upload created when the upload was then refused (a reused
+    /// Idempotency-Key, a request that closed meanwhile), unless an attachment record
+    /// refers to it.
+    pub async fn discard_if_unreferenced(&self, db: &crate::db::Db, stored: &Stored) {
+        if !stored.created {
+            return;
+        }
+        let sha256 = stored.sha256.clone();
+        let referenced = db.run(move |conn| super::service::is_referenced(conn, &sha256)).await;
+        if let Ok(false) = referenced {
+            let _ = tokio::fs::remove_file(self.path_of(&stored.sha256)).await;
+        }
+    }
+
+    /// Removes temporary files left by uploads that were cut off by a crash; called at
+    /// start-up. Returns how many were removed.
+    pub fn sweep_stale_temp_files(&self) -> usize {
+        let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) else { return 0 };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > STALE_TEMP_AGE));
+            if stale && std::fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
     }
 
     pub async fn open(&self, sha256: &str) -> Result<tokio::fs::File, ApiError> {
