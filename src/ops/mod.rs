@@ -28,6 +28,33 @@ pub struct Readiness {
     pub migrations: String,
 }
 
+/// The instance's name in the heartbeat table.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    format!("{host}:{}", std::process::id())
+}
+
+/// Whether the database takes a write (a one-row heartbeat): a read-only database file or
+/// file system, a full disk or a read-only standby all read as ready to a `SELECT 1`, while
+/// every change would fail. A 503 that says which.
+pub async fn check_writable(state: &AppState) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let written = state
+        .db
+        .write(move |conn| {
+            Ok::<_, ApiError>(crate::db::dialect::beat(conn, &instance_name(), now).map_err(|e| e.to_string()))
+        })
+        .await;
+    let cause = match written {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(cause)) => cause,
+        Err(error) if error.kind() == ProblemType::DatabaseUnavailable => return Err(error),
+        Err(error) => error.to_string(),
+    };
+    Err(ApiError::new(ProblemType::ServiceUnavailable, format!("the database does not accept writes: {cause}"))
+        .with_header(actix_web::http::header::RETRY_AFTER, "30"))
+}
+
 /// Liveness
 ///
 /// Answers 200 while the process is up; touches nothing else.
@@ -44,33 +71,38 @@ pub async fn get_health() -> web::Json<Health> {
 
 /// Readiness
 ///
-/// Answers 200 when the database answers and every embedded migration is applied; otherwise a
-/// 503 problem (`database_unavailable` or `service_unavailable`) so a load balancer stops
+/// Answers 200 when the database answers, every embedded migration is applied and the
+/// database takes a write; otherwise a 503 problem (`database_unavailable`, or
+/// `service_unavailable` whose `detail` says why: migrations pending, or the database does
+/// not accept writes: read-only file, full disk, read-only standby) so a load balancer stops
 /// sending traffic.
 #[utoipa::path(
     operation_id = "get_readiness",
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),
-        (status = 503, description = "Not ready: database unreachable or migrations pending", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Not ready: database unreachable, migrations pending, or the database does not accept writes", body = Problem, content_type = "application/problem+json"),
     ),
     security(()),
 )]
 #[get("/readyz")]
 pub async fn get_readiness(state: web::Data<AppState>) -> Result<web::Json<Readiness>, ApiError> {
     let backend = state.db.backend();
-    let pending = state
-        .db
-        .run(|conn| {
-            conn.batch_execute("SELECT 1").map_err(ApiError::database_unavailable)?;
-            migrations::has_pending(conn).map_err(ApiError::database_unavailable)
-        })
-        .await?;
-    if pending {
-        return Err(ApiError::new(
-            ProblemType::ServiceUnavailable,
-            "database migrations are pending; run `rogatory migrate`",
-        ));
+    state.db.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::database_unavailable)).await?;
+    let pending = state.db.run(|conn| migrations::has_pending(conn).map_err(ApiError::database_unavailable)).await;
+    match pending {
+        Ok(true) => {
+            return Err(ApiError::new(
+                ProblemType::ServiceUnavailable,
+                "database migrations are pending; run `rogatory migrate`",
+            ));
+        }
+        Ok(false) => check_writable(&state).await?,
+        Err(error) => {
+            // The migrations check itself writes (diesel creates its table): say why it failed.
+            check_writable(&state).await?;
+            return Err(error);
+        }
     }
     Ok(web::Json(Readiness { status: "ready".into(), database: backend, migrations: "applied".into() }))
 }
