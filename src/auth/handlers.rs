@@ -34,7 +34,9 @@ pub struct TokenResponse {
     /// A JWT signed with the exchange's Ed25519 key (`EdDSA`); keys at `/.well-known/jwks.json`.
     pub access_token: String,
     pub token_type: String,
-    /// Seconds until the token expires.
+    /// Seconds until the token expires. The exchange accepts a token for up to 30 seconds
+    /// past its `exp` (and 30 seconds before its `nbf`), to tolerate clock skew between the
+    /// client's and the exchange's clocks; request a new token before `expires_in` runs out.
     pub expires_in: i64,
 }
 

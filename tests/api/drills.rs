@@ -275,3 +275,66 @@ async fn drill_full_disk_for_attachments() {
         201,
     );
 }
+
+/// The disk under the SQLite database fills up: every write answers a 507 problem (never a
+/// 500), nothing is half-written, and the service recovers by itself once space is freed.
+#[actix_web::test]
+#[ignore = "fault drill: mounts a tmpfs (needs root); run by .ci/run"]
+async fn drill_full_disk_for_the_sqlite_database() {
+    use std::io::Write;
+    let Some(database) = TestDatabase::create(TestBackend::Sqlite) else { return };
+    let dir = database.path().to_path_buf();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"]).arg(&dir).status().unwrap();
+    assert!(mounted.success(), "cannot mount a tmpfs at {} (root needed)", dir.display());
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(dir.clone());
+    let app = TestApp::on(database, &[]).await;
+    let w = world(&app).await;
+    let port = free_port();
+    let _server = crate::support::process::spawn(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off")]);
+    let http = crate::support::process::Http::new(port);
+    // Fill what is left of the disk.
+    let filler = dir.join("filler");
+    {
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+    }
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    let mut created = vec![];
+    for _ in 0..60 {
+        let answer = http.call("POST", "/v1/requests", &w.fr_24_7.token, Some(&preservation_request()), &[]).await;
+        *statuses.entry(answer.status).or_default() += 1;
+        match answer.status {
+            201 => created.push(answer.body["id"].as_str().unwrap().to_owned()),
+            507 => assert_eq!(answer.body["code"], "insufficient_storage", "{:?}", answer.body),
+            other => panic!("a full disk answers 201 or 507, not {other}: {:?}", answer.body),
+        }
+    }
+    assert!(statuses.get(&507).is_some_and(|n| *n > 0), "the disk was full: {statuses:?}");
+    // Space comes back: writes work again, without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let answer = http.call("POST", "/v1/requests", &w.fr_24_7.token, Some(&preservation_request()), &[]).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    created.push(answer.body["id"].as_str().unwrap().to_owned());
+    assert_eq!(http.call("GET", "/readyz", "-", None, &[]).await.status, 200);
+    // Nothing half-written: every acknowledged request is whole and its chain intact.
+    for id in &created {
+        let audit = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(audit["status"], "intact", "{audit}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM requests r WHERE NOT EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = r.id)"
+        ),
+        0
+    );
+    eprintln!("sqlite full disk: {statuses:?}, then recovered");
+}

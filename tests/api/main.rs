@@ -15,5 +15,6 @@ mod notifications;
 mod openapi_spec;
 mod ops;
 mod parties;
+mod races;
 mod requests;
 mod upload_memory;
