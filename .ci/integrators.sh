@@ -141,6 +141,8 @@ start_server() {
     ROGATORY_LISTEN="127.0.0.1:$port" ROGATORY_PUBLIC_URL="$URL"
     ROGATORY_LOG_FORMAT=json RUST_LOG=info ROGATORY_WORKERS=2
     ROGATORY_TOKEN_TTL_SECS=3600
+    # The scenarios' webhook receivers listen on 127.0.0.1 (closed network: see README, Security).
+    ROGATORY_WEBHOOK_ALLOW_PRIVATE=1
   )
   env "${env[@]}" "$ROGATORY_BIN" admin bootstrap --email ops@exchange.example.org > "$dir/bootstrap.json" 2> "$dir/bootstrap.log" \
     || { say "bootstrap failed:"; cat "$dir/bootstrap.log"; return 1; }

@@ -41,6 +41,9 @@ pub struct Settings {
     pub background: bool,
     pub scan_interval: Duration,
     pub job_poll_interval: Duration,
+    /// Webhooks may target private and loopback addresses, and plain `http`
+    /// (`ROGATORY_WEBHOOK_ALLOW_PRIVATE=1`): for tests and closed networks only.
+    pub webhook_allow_private: bool,
 }
 
 /// A value that must never reach a log: `Debug` shows only that it is set.
@@ -193,6 +196,17 @@ impl Settings {
                 });
             }
         };
+        let webhook_allow_private = match get("ROGATORY_WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None | Some("0" | "false" | "off") => false,
+            Some("1" | "true" | "on") => true,
+            Some(other) => {
+                return Err(ConfigError {
+                    key: "ROGATORY_WEBHOOK_ALLOW_PRIVATE",
+                    expected: "`1` or `0`".into(),
+                    got: Some(other.into()),
+                });
+            }
+        };
         let smtp_url = get("ROGATORY_SMTP_URL");
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
@@ -219,6 +233,7 @@ impl Settings {
             smtp_url: smtp_url.map(Secret),
             mail_from,
             background,
+            webhook_allow_private,
             scan_interval: Duration::from_secs(scan_secs.max(1)),
             job_poll_interval: Duration::from_millis(poll_ms.max(50)),
             tokens,

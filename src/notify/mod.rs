@@ -3,6 +3,7 @@
 //! need a person's attention, to their notification addresses. Deliveries are jobs of the
 //! outbox (`jobs`), so they happen exactly when the change commits.
 
+pub mod egress;
 pub mod feed;
 pub mod mail;
 pub mod templates;

@@ -153,12 +153,14 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
     Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }
 
-fn validate(input: &NewWebhook) -> Result<(), ApiError> {
+async fn validate(input: &NewWebhook, allow_private: bool) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    match url::Url::parse(&input.url) {
-        Ok(u) if u.scheme() == "https" && u.host_str().is_some() => {}
-        Ok(u) if u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")) => {}
-        _ => errors.push(FieldError::new("/url", "invalid_url", "an https URL (http only for localhost)")),
+    match super::egress::check_subscription(&input.url, allow_private).await {
+        Ok(()) => {}
+        Err(refusal @ super::egress::Refusal::Address(_)) => {
+            errors.push(FieldError::new("/url", "internal_address", refusal.to_string()))
+        }
+        Err(refusal) => errors.push(FieldError::new("/url", "invalid_url", refusal.to_string())),
     }
     if input.event_types.is_empty() {
         errors.push(FieldError::new("/event_types", "required", "name at least one event type"));
@@ -263,9 +265,23 @@ pub async fn deliver(state: &AppState, job: Uuid, attempt: i32, payload: &Value)
     let timestamp = now.timestamp();
     let signature = sign(&secret, &message_id, timestamp, &body)?;
     let started = Instant::now();
-    let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
+    // Checked again at every delivery, and the connection goes to the checked address: a name
+    // that now resolves inside (DNS rebinding) is refused as a failed attempt.
+    let address = match super::egress::delivery_address(&url, state.settings.webhook_allow_private).await {
+        Ok(address) => address,
+        Err(refusal) => {
+            let error = format!("refused: {refusal}");
+            record_attempt(state, webhook, job, message_id, event_type, attempt, None, Some(error.clone()), 0, now)
+                .await?;
+            return Err(error);
+        }
+    };
+    // Never follow a redirect: a 307 would re-send the signed POST elsewhere, a 302 turn it
+    // into a GET. A 3xx is a failed attempt with its status.
+    let client = awc::Client::builder().timeout(Duration::from_secs(10)).disable_redirects().finish();
     let result = client
         .post(url.as_str())
+        .address(address)
         .insert_header(("content-type", "application/json"))
         .insert_header(("user-agent", concat!("Rogatory/", env!("CARGO_PKG_VERSION"))))
         .insert_header(("webhook-id", message_id.as_str()))
@@ -281,7 +297,25 @@ pub async fn deliver(state: &AppState, job: Uuid, attempt: i32, payload: &Value)
         }
         Err(e) => (None, Some(format!("no answer: {e}"))),
     };
-    let record = error.clone();
+    record_attempt(state, webhook, job, message_id, event_type, attempt, status, error.clone(), duration_ms, now)
+        .await?;
+    error.map_or(Ok(()), Err)
+}
+
+/// Writes one attempt to the delivery log.
+#[allow(clippy::too_many_arguments)]
+async fn record_attempt(
+    state: &AppState,
+    webhook: Uuid,
+    job: Uuid,
+    message_id: String,
+    event_type: String,
+    attempt: i32,
+    status: Option<i32>,
+    error: Option<String>,
+    duration_ms: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
     state
         .db
         .write(move |conn| -> Result<(), ApiError> {
@@ -294,7 +328,7 @@ pub async fn deliver(state: &AppState, job: Uuid, attempt: i32, payload: &Value)
                     webhook_deliveries::event_type.eq(event_type),
                     webhook_deliveries::attempt.eq(attempt),
                     webhook_deliveries::status_code.eq(status),
-                    webhook_deliveries::error.eq(record),
+                    webhook_deliveries::error.eq(error),
                     webhook_deliveries::duration_ms.eq(duration_ms),
                     webhook_deliveries::created_at.eq(DbTime(now)),
                 ))
@@ -302,8 +336,7 @@ pub async fn deliver(state: &AppState, job: Uuid, attempt: i32, payload: &Value)
             Ok(())
         })
         .await
-        .map_err(|e| e.to_string())?;
-    error.map_or(Ok(()), Err)
+        .map_err(|e| e.to_string())
 }
 
 /// Subscribe to events
@@ -333,7 +366,7 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::PartyAdmin])?;
     let input = input.into_inner();
-    validate(&input)?;
+    validate(&input, state.settings.webhook_allow_private).await?;
     let now = state.clock.now();
     let secret = new_secret();
     let stored = secret.clone();

@@ -2,6 +2,7 @@
 //! database of either backend, and `backend_test!` to write a test once and run it on both.
 
 pub mod database;
+pub mod process;
 pub mod receiver;
 pub mod schema;
 pub mod smtp;
@@ -279,6 +280,8 @@ pub fn settings_for(url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)
         "DATABASE_URL" => Some(url.to_owned()),
         "ROGATORY_DATA_DIR" => Some(data_dir.clone()),
         "ROGATORY_DB_POOL_SIZE" if !extra.iter().any(|(k, _)| *k == key) => Some("4".into()),
+        // The tests' webhook receivers listen on 127.0.0.1; the SSRF tests set it to 0.
+        "ROGATORY_WEBHOOK_ALLOW_PRIVATE" if !extra.iter().any(|(k, _)| *k == key) => Some("1".into()),
         _ => extra.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned()),
     })
     .expect("test settings are valid")
