@@ -104,21 +104,20 @@ pub fn insert_job(
 }
 
 /// Locks a request's row until the end of the caller's transaction, so that changes to one
-/// request (its status, its event chain) are made one after the other. PostgreSQL takes the
-/// row lock (`FOR UPDATE`); SQLite has one writer per database, and a no-op update makes this
-/// transaction that writer before it reads anything (a transaction that read first and then
-/// tried to write would fail with `SQLITE_BUSY` when another process wrote in between).
-/// Returns `false` when there is no such request.
+/// request (its status, its event chain) are made one after the other: PostgreSQL takes the
+/// row lock (`FOR UPDATE`). SQLite has one writer per database and every write transaction
+/// begins `IMMEDIATE` (`db::immediate_transaction`), so it is serialised already.
+/// Returns `false` when there is no such request (PostgreSQL only; SQLite answers `true`).
 pub fn lock_request(conn: &mut AnyConnection, id: Uuid) -> Result<bool, diesel::result::Error> {
-    let locked = match conn {
-        AnyConnection::Postgresql(_) => diesel::sql_query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
-            .bind::<PUuid, _>(DbUuid(id))
-            .execute(conn)?,
-        AnyConnection::Sqlite(_) => diesel::sql_query("UPDATE requests SET version = version WHERE id = $1")
-            .bind::<PUuid, _>(DbUuid(id))
-            .execute(conn)?,
-    };
-    Ok(locked == 1)
+    match conn {
+        AnyConnection::Postgresql(_) => {
+            let locked = diesel::sql_query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
+                .bind::<PUuid, _>(DbUuid(id))
+                .execute(conn)?;
+            Ok(locked == 1)
+        }
+        AnyConnection::Sqlite(_) => Ok(true),
+    }
 }
 
 /// Records that `instance` could write at `now` (the readiness probe's write).

@@ -269,10 +269,38 @@ impl Db {
         actix_web::web::block(move || {
             let _guard = lock.as_ref().map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
             let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
-            diesel::Connection::transaction(&mut *conn, work)
+            immediate_transaction(&mut conn, work)
         })
         .await
         .map_err(|e| E::from(ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))))?
+    }
+}
+
+/// One write transaction. On SQLite it begins `IMMEDIATE`: the write lock is taken first,
+/// waiting up to `busy_timeout` for another process's writer (`rogatory worker` beside
+/// `serve`, the admin CLI). A deferred transaction that read first would fail at its first
+/// write with `SQLITE_BUSY` whenever another process committed in between, which no timeout
+/// helps. PostgreSQL takes its row locks as it goes (see `dialect::lock_request`).
+pub fn immediate_transaction<F, R, E>(conn: &mut AnyConnection, work: F) -> Result<R, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<R, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let AnyConnection::Sqlite(inner) = conn else {
+        return diesel::Connection::transaction(conn, work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    // As diesel's own `transaction`, with the begin above: commit on success, roll back on error.
+    match work(conn) {
+        Ok(value) => {
+            <AnyConnection as diesel::Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match <AnyConnection as diesel::Connection>::TransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 
