@@ -140,6 +140,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .app_data(web::Data::new(routes))
         .default_service(web::to(fallback::not_matched))
+        .wrap(from_fn(http::text_guard::refuse_nul))
         .wrap(ErrorHandlers::new().default_handler(http::problem_safety_net))
         .wrap(from_fn(http::request_context))
 }

@@ -6,6 +6,7 @@ pub mod fallback;
 pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
+pub mod text_guard;
 
 use std::time::Instant;
 
