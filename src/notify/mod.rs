@@ -120,13 +120,18 @@ pub fn fan_out(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let actor = event.actor_party.as_ref().map(|p| p.0);
-    let targets = recipients(
+    let mut targets = recipients(
         &event.event_type,
         request.issuer_party,
         request.addressee_party,
         request.enforcing_party.as_ref().map(|p| p.0),
         &event.data,
     );
+    // A request belongs to its issuer until it is sent: nothing about a draft (its withdrawal
+    // and reason, its attachments' names and digests) reaches another party.
+    if request.submitted_at.is_none() {
+        targets.retain(|p| *p == request.issuer_party);
+    }
     let payload = json!({
         "request_id": request.id,
         "reference": request.reference,
