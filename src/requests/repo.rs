@@ -228,6 +228,18 @@ pub fn append_event(conn: &mut AnyConnection, mut row: EventRow) -> Result<Event
     Ok(row)
 }
 
+/// Whether `client` recorded an event of one of these types on the request.
+pub fn client_did(conn: &mut AnyConnection, request: Uuid, client: Uuid, types: &[&str]) -> Result<bool, ApiError> {
+    let found = request_events::table
+        .filter(request_events::request_id.eq(DbUuid(request)))
+        .filter(request_events::actor_client.eq(DbUuid(client)))
+        .filter(request_events::event_type.eq_any(types.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>()))
+        .select(request_events::seq)
+        .first::<i32>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 pub fn events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<EventRow>, ApiError> {
     Ok(request_events::table
         .filter(request_events::request_id.eq(DbUuid(request)))

@@ -459,10 +459,18 @@ pub fn act(
             }
         }
         Act::Approve => {
-            if caller.client == row.drafted_by {
+            // Four eyes: whoever drafted, edited or submitted the request cannot approve it.
+            let took_part = caller.client == row.drafted_by
+                || repo::client_did(
+                    conn,
+                    id,
+                    caller.client,
+                    &["request.created", "request.updated", "request.approval_requested"],
+                )?;
+            if took_part {
                 return Err(ApiError::new(
                     ProblemType::Forbidden,
-                    "four eyes: the approver cannot be the client that drafted the request",
+                    "four eyes: the approver cannot be a client that drafted, edited or submitted the request",
                 ));
             }
             row.submitted_at = Some(DbTime(now));
