@@ -9,6 +9,7 @@ mod default_deny;
 mod drills;
 mod errors;
 mod evidence;
+mod hostile;
 mod legal_bases;
 mod migrations;
 mod notifications;

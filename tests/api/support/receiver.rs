@@ -18,6 +18,7 @@ pub struct Delivery {
 struct Shared {
     deliveries: Arc<Mutex<Vec<Delivery>>>,
     status: Arc<AtomicU16>,
+    location: Arc<Mutex<Option<String>>>,
 }
 
 pub struct Receiver {
@@ -34,7 +35,12 @@ async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) 
         signature: header("webhook-signature"),
         body: String::from_utf8_lossy(&body).into_owned(),
     });
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(shared.status.load(Ordering::SeqCst)).unwrap()).finish()
+    let mut response =
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(shared.status.load(Ordering::SeqCst)).unwrap());
+    if let Some(location) = shared.location.lock().unwrap().clone() {
+        response.insert_header(("location", location));
+    }
+    response.finish()
 }
 
 impl Receiver {
@@ -57,6 +63,12 @@ impl Receiver {
 
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers every delivery with a redirect to `location`.
+    pub fn redirect(&self, status: u16, location: &str) {
+        *self.shared.location.lock().unwrap() = Some(location.to_owned());
+        self.answer(status);
     }
 
     pub fn deliveries(&self) -> Vec<Delivery> {
