@@ -81,6 +81,16 @@ pub struct Lease {
     pub token: String,
 }
 
+/// The job, still running under this lease: the filter of every fenced write.
+type Held = diesel::dsl::And<
+    diesel::dsl::And<diesel::dsl::Eq<jobs::id, DbUuid>, diesel::dsl::Eq<jobs::locked_by, String>>,
+    diesel::dsl::Eq<jobs::state, &'static str>,
+>;
+
+fn held(lease: &Lease) -> Held {
+    jobs::id.eq(DbUuid(lease.job)).and(jobs::locked_by.eq(lease.token.clone())).and(jobs::state.eq("running"))
+}
+
 /// Extends the lease to `until` just before the job runs, so its time is counted from its own
 /// start; `false` when the lease was lost (the job must not run).
 pub fn renew(
@@ -89,10 +99,7 @@ pub fn renew(
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
-    let updated = diesel::update(jobs::table)
-        .filter(jobs::id.eq(DbUuid(lease.job)))
-        .filter(jobs::locked_by.eq(&lease.token))
-        .filter(jobs::state.eq("running"))
+    let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((jobs::locked_until.eq(Some(DbTime(until))), jobs::updated_at.eq(DbTime(now))))
         .execute(conn)?;
     Ok(updated == 1)
@@ -100,10 +107,7 @@ pub fn renew(
 
 /// Marks the job done if the lease is still held; `false` when it was not (nothing changed).
 pub fn complete(conn: &mut AnyConnection, lease: &Lease, now: DateTime<Utc>) -> Result<bool, ApiError> {
-    let updated = diesel::update(jobs::table)
-        .filter(jobs::id.eq(DbUuid(lease.job)))
-        .filter(jobs::locked_by.eq(&lease.token))
-        .filter(jobs::state.eq("running"))
+    let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
             jobs::state.eq("done"),
             jobs::locked_by.eq(None::<String>),
@@ -126,10 +130,7 @@ pub fn fail(
 ) -> Result<Option<JobState>, ApiError> {
     let state = if attempts >= max_attempts { JobState::Dead } else { JobState::Queued };
     let error: String = error.chars().take(2000).collect();
-    let updated = diesel::update(jobs::table)
-        .filter(jobs::id.eq(DbUuid(lease.job)))
-        .filter(jobs::locked_by.eq(&lease.token))
-        .filter(jobs::state.eq("running"))
+    let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
             jobs::state.eq(crate::db::codec::encode_text(&state)),
             jobs::run_at.eq(DbTime(now + backoff(attempts))),
@@ -150,10 +151,7 @@ pub fn release(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
-    let updated = diesel::update(jobs::table)
-        .filter(jobs::id.eq(DbUuid(lease.job)))
-        .filter(jobs::locked_by.eq(&lease.token))
-        .filter(jobs::state.eq("running"))
+    let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
             jobs::state.eq("queued"),
             jobs::attempts.eq(jobs::attempts - 1),

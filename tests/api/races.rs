@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::process::{Http, free_port, spawn};
 use crate::support::receiver::Receiver;
@@ -405,19 +405,7 @@ async fn readiness_says_when_the_database_is_read_only() {
     assert_eq!(http.call("GET", "/readyz", "-", None, &[]).await.status, 200);
     let name = app.database.url.rsplit('/').next().unwrap().to_owned();
     let mut conn = app.database.connect();
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = on")),
-        &mut conn,
-    )
-    .unwrap();
-    // The setting applies to new sessions: end the server's.
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-        )),
-        &mut conn,
-    )
-    .unwrap();
+    set_read_only(&mut conn, &name, true);
     let started = Instant::now();
     let ready = loop {
         let ready = http.call("GET", "/readyz", "-", None, &[]).await;
@@ -430,22 +418,24 @@ async fn readiness_says_when_the_database_is_read_only() {
     assert!(ready.body["detail"].as_str().unwrap().contains("does not accept writes"), "{:?}", ready.body);
     let write = http.call("POST", "/v1/requests", &w.fr_24_7.token, Some(&preservation_request()), &[]).await;
     assert_eq!(write.status, 503, "{:?}", write.body);
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!("ALTER DATABASE \"{name}\" SET default_transaction_read_only = off")),
-        &mut conn,
-    )
-    .unwrap();
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
-        )),
-        &mut conn,
-    )
-    .unwrap();
+    set_read_only(&mut conn, &name, false);
     let started = Instant::now();
     while http.call("GET", "/readyz", "-", None, &[]).await.status != 200 {
         assert!(started.elapsed() < Duration::from_secs(10), "recovers without a restart");
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = Value::Null;
+}
+
+/// Turns a PostgreSQL database read-only (or back) for new sessions, and ends the open ones.
+fn set_read_only(conn: &mut rogatory::db::AnyConnection, database: &str, on: bool) {
+    use diesel::RunQueryDsl;
+    let value = if on { "on" } else { "off" };
+    diesel::sql_query(format!("ALTER DATABASE \"{database}\" SET default_transaction_read_only = {value}"))
+        .execute(conn)
+        .unwrap();
+    diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(conn)
+    .unwrap();
 }
