@@ -338,3 +338,53 @@ async fn drill_full_disk_for_the_sqlite_database() {
     );
     eprintln!("sqlite full disk: {statuses:?}, then recovered");
 }
+
+/// The SQLite database stops taking writes under a running server (its write-ahead log made
+/// immutable, as a read-only or failing disk would): `/readyz` answers 503 and says why,
+/// writes answer 503 problems (never 500), and both recover without a restart.
+#[actix_web::test]
+#[ignore = "fault drill: chattr +i on the database's files (needs root); run by .ci/run"]
+async fn drill_sqlite_database_that_cannot_be_written() {
+    let Some(database) = TestDatabase::create(TestBackend::Sqlite) else { return };
+    let app = TestApp::on(database, &[]).await;
+    let w = world(&app).await;
+    let port = free_port();
+    let mut server = crate::support::process::spawn(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off")]);
+    let http = crate::support::process::Http::new(port);
+    assert_eq!(http.call("GET", "/readyz", "-", None, &[]).await.status, 200);
+    let wal = app.database.path().join("rogatory.db-wal");
+    assert!(wal.exists(), "the database runs in WAL mode");
+    let chattr = |flag: &str| {
+        let ok = Command::new("chattr").arg(flag).arg(&wal).status().unwrap().success();
+        assert!(ok, "chattr {flag} {} (root needed)", wal.display());
+    };
+    struct Mutable(std::path::PathBuf);
+    impl Drop for Mutable {
+        fn drop(&mut self) {
+            let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+        }
+    }
+    let _mutable = Mutable(wal.clone());
+    chattr("+i");
+    let ready = http.call("GET", "/readyz", "-", None, &[]).await;
+    assert_eq!(ready.status, 503, "{:?}", ready.body);
+    assert_eq!(ready.body["code"], "service_unavailable", "{:?}", ready.body);
+    assert!(ready.body["detail"].as_str().unwrap().contains("does not accept writes"), "{:?}", ready.body);
+    for _ in 0..5 {
+        let write = http.call("POST", "/v1/requests", &w.fr_24_7.token, Some(&preservation_request()), &[]).await;
+        assert!(matches!(write.status, 503 | 507), "a problem, not a 500: {} {:?}", write.status, write.body);
+    }
+    chattr("-i");
+    let started = Instant::now();
+    while http.call("GET", "/readyz", "-", None, &[]).await.status != 200 {
+        assert!(started.elapsed() < Duration::from_secs(10), "recovers without a restart");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    let created = http.call("POST", "/v1/requests", &w.fr_24_7.token, Some(&preservation_request()), &[]).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let audit =
+        ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{}/audit", created.body["id"].as_str().unwrap())).await, 200);
+    assert_eq!(audit["status"], "intact");
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+}
