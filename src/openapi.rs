@@ -149,6 +149,8 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 }
             }
             let json_body = op.get("requestBody").and_then(|b| b["content"].get("application/json")).is_some();
+            let form_body =
+                op.get("requestBody").and_then(|b| b["content"].get("application/x-www-form-urlencoded")).is_some();
             let binary_body =
                 op.get("requestBody").and_then(|b| b["content"].get("application/octet-stream")).is_some();
             if binary_body {
@@ -175,6 +177,10 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             }
             if has_idempotency {
                 ensure("422", "The Idempotency-Key was used with another request");
+            }
+            // `http::text_guard`: a NUL character in a query parameter or form field.
+            if has_query || form_body {
+                ensure("422", "A query parameter or form field holds a NUL character (U+0000)");
             }
         }
     }

@@ -54,6 +54,10 @@ pub async fn refuse_nul(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.path().to_ascii_lowercase().contains("%00") {
+        let error = ApiError::new(ProblemType::InvalidPath, "a path parameter may not contain the NUL character");
+        return Ok(req.error_response(error));
+    }
     if let Some(name) = nul_in_form(req.query_string().as_bytes()) {
         return Ok(req.error_response(nul_error(name)));
     }

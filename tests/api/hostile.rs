@@ -199,6 +199,7 @@ backend_test! {
         post(&app, &w.fr_24_7, "/v1/webhooks", json!({"url": "https://hooks.example.org/\u{0}", "event_types": ["request.submitted"]}))
             .await.assert_problem(422, "validation_failed");
         // Query parameters and the (unauthenticated) token endpoint's form.
+        get(&app, &w.fr_24_7, "/v1/legal-bases/coe%00x").await.assert_problem(400, "invalid_path_parameter");
         let body = get(&app, &w.fr_24_7, "/v1/requests?legal_basis=coe%00").await.assert_problem(422, "validation_failed");
         assert_eq!(body["errors"][0]["pointer"], "legal_basis", "{body}");
         let r = app.send(TestRequest::post().uri("/v1/oauth/token")
