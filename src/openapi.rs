@@ -32,6 +32,7 @@ use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
         (name = "deadlines", description = "Legal clocks of requests and party targets"),
         (name = "notifications", description = "The in-app feed of a party"),
         (name = "webhooks", description = "Subscriptions to events, delivered per Standard Webhooks"),
+        (name = "webhook-events", description = "What a subscriber receives: one delivery per event type (OpenAPI `webhooks`), a tag of its own so that generators do not merge them with the subscription operations"),
         (name = "admin", description = "Operating the exchange: the job queue"),
     ),
     servers((url = "/", description = "This exchange")),
@@ -184,6 +185,7 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             }
         }
     }
+    document_shared_headers_and_problems(&mut doc);
     // Where a created resource is used next, say so (OpenAPI links), for generated clients and
     // stateful testing: a client's `id` (not its `client_id`) is what revocation takes.
     doc["paths"]["/v1/parties/{id}/clients"]["post"]["responses"]["201"]["links"] = json!({
@@ -194,6 +196,105 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         "submit_request": {"operationId": "submit_request", "parameters": {"id": "$response.body#/id"}}
     });
     serde_json::from_value(doc).unwrap_or(spec)
+}
+
+/// The example problem of an error response: the kind its status stands for in this operation.
+fn problem_example(status: u16, json_body: bool, has_path: bool, description: &str) -> serde_json::Value {
+    use crate::error::ProblemType as P;
+    let kind = match status {
+        400 if json_body => P::MalformedJson,
+        400 if has_path => P::InvalidPath,
+        400 => P::InvalidQuery,
+        401 => P::Unauthorized,
+        403 => P::Forbidden,
+        404 => P::NotFound,
+        409 => P::Conflict,
+        412 => P::PreconditionFailed,
+        413 => P::PayloadTooLarge,
+        415 => P::UnsupportedMediaType,
+        422 => P::ValidationFailed,
+        428 => P::PreconditionRequired,
+        429 => P::TooManyRequests,
+        503 => P::DatabaseUnavailable,
+        507 => P::InsufficientStorage,
+        other => P::for_status(actix_web::http::StatusCode::from_u16(other).unwrap_or_default()),
+    };
+    let mut problem = crate::error::ApiError::new(kind, description).problem();
+    problem.status = status;
+    if kind == P::ValidationFailed {
+        problem.errors = vec![FieldError::new("/content/targets/0/value", "invalid_email", "not an e-mail address")];
+    }
+    if kind == P::Conflict {
+        problem.current_status = Some("withdrawn".into());
+    }
+    serde_json::to_value(problem).unwrap_or_default()
+}
+
+/// Headers every answer carries (`x-request-id`), or every answer of a kind (`WWW-Authenticate`
+/// on a 401, `Idempotent-Replayed` on a replayed answer, `Retry-After` on a 503), the list of
+/// problem codes, and an example for every problem answer.
+fn document_shared_headers_and_problems(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let string = json!({"type": "string"});
+    doc["components"]["headers"] = json!({
+        "RequestId": {"description": "The request's id: the caller's `x-request-id` when it is short printable ASCII, otherwise one the exchange made; quote it when reporting a problem", "schema": string},
+        "IdempotentReplayed": {"description": "`true` when this is the stored first answer to an earlier request with the same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}},
+        "WwwAuthenticate": {"description": "`Bearer` (RFC 6750) with the error, for a missing, invalid or expired token", "schema": string},
+        "RetryAfter": {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 0}},
+        "ETag": {"description": "The resource's version, for `If-Match`", "schema": string}
+    });
+    let codes: Vec<Value> = crate::error::ProblemType::ALL.iter().map(|k| json!(k.code())).collect();
+    let listing: Vec<String> = crate::error::ProblemType::ALL
+        .iter()
+        .map(|k| format!("- `{}` ({}): {}", k.code(), k.status().as_u16(), k.spec().2))
+        .collect();
+    doc["components"]["schemas"]["ProblemCode"] = json!({
+        "type": "string",
+        "enum": codes,
+        "description": format!("Stable machine-readable problem codes, the last segment of the problem `type`:\n{}", listing.join("\n"))
+    });
+    doc["components"]["schemas"]["Problem"]["properties"]["code"] = json!({"$ref": "#/components/schemas/ProblemCode", "description": "Stable machine-readable code, the last segment of `type`."});
+    let etag_after = ["verify_party", "suspend_party", "reinstate_party"];
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            let idempotent = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key"));
+            let has_path = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "path"));
+            let json_body = op.get("requestBody").and_then(|b| b["content"].get("application/json")).is_some();
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            for (status, response) in responses.iter_mut() {
+                let code: u16 = status.parse().unwrap_or(0);
+                let headers = response.as_object_mut().map(|r| r.entry("headers").or_insert_with(|| json!({})));
+                let Some(headers) = headers.and_then(Value::as_object_mut) else { continue };
+                headers.insert("x-request-id".into(), json!({"$ref": "#/components/headers/RequestId"}));
+                if code == 401 && !headers.contains_key("WWW-Authenticate") {
+                    headers.insert("WWW-Authenticate".into(), json!({"$ref": "#/components/headers/WwwAuthenticate"}));
+                }
+                if code == 503 {
+                    headers.insert("Retry-After".into(), json!({"$ref": "#/components/headers/RetryAfter"}));
+                }
+                if idempotent && (200..300).contains(&code) {
+                    headers.insert(
+                        "Idempotent-Replayed".into(),
+                        json!({"$ref": "#/components/headers/IdempotentReplayed"}),
+                    );
+                }
+                if code == 200 && etag_after.contains(&id.as_str()) && !headers.contains_key("ETag") {
+                    headers.insert("ETag".into(), json!({"$ref": "#/components/headers/ETag"}));
+                }
+                let description = response["description"].as_str().unwrap_or_default().to_owned();
+                if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut("application/problem+json")) {
+                    if content.get("example").is_none() {
+                        content["example"] = problem_example(code, json_body, has_path, &description);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The deliveries a subscriber receives, one entry per event type (OpenAPI 3.1 `webhooks`).
@@ -222,7 +323,7 @@ fn webhooks() -> utoipa::openapi::Paths {
                  base64-decoded) before trusting the body. Answer 2xx; anything else is retried with exponential \
                  backoff (30 s doubling to 1 h, 8 attempts), keeping the same `webhook-id`.",
             ))
-            .tag("webhooks")
+            .tag("webhook-events")
             .security(utoipa::openapi::security::SecurityRequirement::new("webhook_signature", Vec::<String>::new()))
             .parameter(header("webhook-id", "Message id; the same on every retry (deduplicate on it)"))
             .parameter(header("webhook-timestamp", "Unix seconds when the attempt was signed; reject old ones"))

@@ -161,8 +161,10 @@ pub struct PartyQuery {
     pub cursor: Option<String>,
 }
 
-/// An API client of a party.
+/// An API client of a party. Named `Client` in the spec: `ApiClient` collides with the HTTP
+/// class of every client generator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = Client)]
 #[schema(example = json!({
     "id": "0193a6f3-0a00-7c1d-8e2f-3a4b5c6d7e8f",
     "party_id": "0193a6f2-5c1e-7a3b-9c4d-2e8f1a6b7c90",

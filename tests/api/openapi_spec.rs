@@ -94,7 +94,7 @@ fn schemas_carry_examples() {
         "Party",
         "NewParty",
         "PartyPatch",
-        "ApiClient",
+        "Client",
         "NewClient",
         "ClientCredentials",
         "TokenResponse",
@@ -103,6 +103,51 @@ fn schemas_carry_examples() {
     ] {
         let schema = &spec["components"]["schemas"][name];
         assert!(schema.get("example").is_some() || schema.get("examples").is_some(), "{name} has no example: {schema}");
+    }
+}
+
+/// What integrators asked for (issue 15): every problem answer has an example whose code is one
+/// of the listed codes, every answer documents `x-request-id`, every 401 `WWW-Authenticate`,
+/// no schema is named like a generator's HTTP class, webhook payloads have a tag of their own.
+#[test]
+fn responses_document_problems_and_headers() {
+    let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+    let codes: Vec<String> = spec["components"]["schemas"]["ProblemCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), rogatory::error::ProblemType::ALL.len());
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let at = format!("{method} {path} {status}");
+                assert!(response["headers"].get("x-request-id").is_some(), "{at}: no x-request-id");
+                if status == "401" {
+                    assert!(response["headers"].get("WWW-Authenticate").is_some(), "{at}: no WWW-Authenticate");
+                }
+                if let Some(problem) = response["content"].get("application/problem+json") {
+                    let example = &problem["example"];
+                    assert_eq!(
+                        example["status"].as_u64().map(|s| s.to_string()),
+                        Some(status.clone()),
+                        "{at}: {example}"
+                    );
+                    assert!(
+                        codes.contains(&example["code"].as_str().unwrap_or_default().to_owned()),
+                        "{at}: {example}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "{checked} problem answers checked");
+    assert!(spec["components"]["schemas"].get("ApiClient").is_none());
+    for (_, item) in spec["webhooks"].as_object().unwrap() {
+        assert_eq!(item["post"]["tags"], serde_json::json!(["webhook-events"]));
     }
 }
 
