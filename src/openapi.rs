@@ -287,10 +287,10 @@ fn document_shared_headers_and_problems(doc: &mut serde_json::Value) {
                     headers.insert("ETag".into(), json!({"$ref": "#/components/headers/ETag"}));
                 }
                 let description = response["description"].as_str().unwrap_or_default().to_owned();
-                if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut("application/problem+json")) {
-                    if content.get("example").is_none() {
-                        content["example"] = problem_example(code, json_body, has_path, &description);
-                    }
+                if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut("application/problem+json"))
+                    && content.get("example").is_none()
+                {
+                    content["example"] = problem_example(code, json_body, has_path, &description);
                 }
             }
         }
