@@ -257,6 +257,8 @@ pub async fn suspend_party(
     id: web::Path<Uuid>,
     body: web::Json<SuspendParty>,
 ) -> Result<HttpResponse, ApiError> {
+    // Who may, before what they sent: a non-administrator is told 403, not how to fix the body.
+    caller.require(&[Role::ExchangeAdmin])?;
     let reason = body.into_inner().reason.trim().to_owned();
     if reason.is_empty() {
         return Err(ApiError::validation(vec![crate::error::FieldError::new(

@@ -166,9 +166,7 @@ pub fn update_party(
             caller.require(&[Role::PartyAdmin])?;
             rules::patch_allowed_for_party_admin(&patch).map_err(|m| ApiError::new(ProblemType::Forbidden, m))?;
         }
-        if !expected.matches(current.version) {
-            return Err(stale(current.version));
-        }
+        expected.check(current.version)?;
         let changed: Vec<&str> = [
             ("name", patch.name.is_some()),
             ("country", patch.country.is_some()),

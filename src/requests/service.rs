@@ -361,12 +361,7 @@ pub fn update_draft(
     let (mut row, side) = load_for_update(conn, caller, id)?;
     let facts = facts(conn, &row)?;
     authorize(caller, side, Action::Edit, &row, facts)?;
-    if !expected.matches(row.version) {
-        return Err(ApiError::new(
-            ProblemType::PreconditionFailed,
-            format!("the request is at version {}; read it again", row.version),
-        ));
-    }
+    expected.check(row.version)?;
     let basis = basis(conn, &row.legal_basis)?;
     let priority: Priority = match patch.priority {
         Some(p) => p,

@@ -1,0 +1,48 @@
+//! What integrators trip over (issue 15): the order of checks and If-Match, on both backends.
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::backend_test;
+use crate::support::world::*;
+
+backend_test! {
+    async fn if_match_is_checked_after_the_resource_and_strongly(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        let patch = |path: String, if_match: Option<&'static str>| {
+            let mut request = TestRequest::patch().uri(&path).insert_header(("authorization", format!("Bearer {}", w.fr_24_7.token)));
+            if let Some(value) = if_match {
+                request = request.insert_header(("if-match", value));
+            }
+            request.set_json(json!({"priority": "normal"}))
+        };
+        let path = format!("/v1/requests/{id}");
+        // A weak tag never satisfies If-Match (RFC 9110 strong comparison).
+        app.send(patch(path.clone(), Some("W/\"1\""))).await.assert_problem(412, "precondition_failed");
+        // Not an entity tag: 400.
+        app.send(patch(path.clone(), Some("1"))).await.assert_problem(400, "invalid_header");
+        // A missing resource is a 404 whatever the header says, and another party's too.
+        let missing = format!("/v1/requests/{}", uuid::Uuid::now_v7());
+        app.send(patch(missing.clone(), None)).await.assert_problem(404, "not_found");
+        app.send(patch(missing, Some("garbage"))).await.assert_problem(404, "not_found");
+        let r = app.send(TestRequest::patch().uri(&path).insert_header(("authorization", format!("Bearer {}", w.stranger.token)))
+            .set_json(json!({"priority": "normal"}))).await;
+        r.assert_problem(404, "not_found");
+        // The strong tag works.
+        assert_eq!(ok(&app.send(patch(path, Some("\"1\""))).await, 200)["priority"], "normal");
+        // Parties alike.
+        let party = format!("/v1/parties/{}", w.fr_24_7.id);
+        let r = app.send(TestRequest::patch().uri(&party).insert_header(("authorization", format!("Bearer {}", w.fr_24_7.token)))
+            .insert_header(("if-match", "W/\"2\"")).set_json(json!({"languages": ["fr"]}))).await;
+        r.assert_problem(412, "precondition_failed");
+    }
+}
+
+backend_test! {
+    async fn a_caller_without_the_role_is_told_403_before_body_problems(app) {
+        let w = world(&app).await;
+        let r = post(&app, &w.fr_24_7, &format!("/v1/parties/{}/suspend", w.de_24_7.id), json!({"reason": "  "})).await;
+        r.assert_problem(403, "forbidden");
+    }
+}
