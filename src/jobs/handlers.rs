@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use crate::db::codec::{decode_text, encode_text};
 use crate::db::schema::jobs;
 use crate::db::types::{DbTime, DbUuid};
 use crate::error::{ApiError, Problem};
+use crate::http::pagination::{Page, next_link};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6fe-0000-7000-8000-0000000000dd", "kind": "email", "state": "dead", "attempts": 8,
@@ -33,6 +34,8 @@ pub struct Job {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JobList {
     pub items: Vec<Job>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -41,6 +44,9 @@ pub struct JobList {
 pub struct JobQuery {
     /// `dead` for the jobs that exhausted their attempts.
     pub state: Option<JobState>,
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 fn to_job(row: JobRow) -> Result<Job, ApiError> {
@@ -59,7 +65,7 @@ fn to_job(row: JobRow) -> Result<Job, ApiError> {
 
 /// List background jobs
 ///
-/// Jobs of the queue (e-mails, webhook deliveries), newest first, at most 200; `state=dead`
+/// Jobs of the queue (e-mails, webhook deliveries), newest first, cursor-paginated; `state=dead`
 /// shows the ones that exhausted their attempts. Exchange administrators only. Payloads are
 /// not shown.
 #[utoipa::path(
@@ -67,7 +73,8 @@ fn to_job(row: JobRow) -> Result<Job, ApiError> {
     tag = "admin",
     params(JobQuery),
     responses(
-        (status = 200, description = "The jobs", body = JobList),
+        (status = 200, description = "A page of jobs", body = JobList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
@@ -80,9 +87,12 @@ pub async fn list_jobs(
     caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<JobQuery>,
-) -> Result<web::Json<JobList>, ApiError> {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::ExchangeAdmin])?;
-    let wanted = query.into_inner().state;
+    let query = query.into_inner();
+    let page = Page::parse(query.limit, query.cursor.as_deref())?;
+    let wanted = query.state;
     let rows: Vec<JobRow> = state
         .db
         .run(move |conn| {
@@ -90,10 +100,19 @@ pub async fn list_jobs(
             if let Some(s) = wanted {
                 q = q.filter(jobs::state.eq(encode_text(&s)));
             }
-            Ok(q.order(jobs::id.desc()).limit(200).load(conn)?)
+            if let Some(after) = page.after {
+                q = q.filter(jobs::id.lt(DbUuid(after)));
+            }
+            Ok(q.order(jobs::id.desc()).limit(page.limit + 1).load(conn)?)
         })
         .await?;
-    Ok(web::Json(JobList { items: rows.into_iter().map(to_job).collect::<Result<_, _>>()? }))
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let items = rows.into_iter().map(to_job).collect::<Result<_, _>>()?;
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = &next_cursor {
+        response.insert_header((actix_web::http::header::LINK, next_link(&req, next)));
+    }
+    Ok(response.json(JobList { items, next_cursor }))
 }
 
 /// Retry a dead job

@@ -136,6 +136,18 @@ pub struct Delivery {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryList {
     pub items: Vec<Delivery>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of delivery attempts.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 fn new_secret() -> String {
@@ -461,14 +473,15 @@ pub async fn delete_webhook(
 
 /// List delivery attempts
 ///
-/// Every attempt to deliver to the subscription, newest first (at most 200), with the
+/// Every attempt to deliver to the subscription, newest first, cursor-paginated, with the
 /// receiver's status or the error.
 #[utoipa::path(
     operation_id = "list_webhook_deliveries",
     tag = "webhooks",
-    params(("id" = Uuid, Path, description = "Webhook id")),
+    params(("id" = Uuid, Path, description = "Webhook id"), DeliveryQuery),
     responses(
-        (status = 200, description = "The attempts", body = DeliveryList),
+        (status = 200, description = "A page of attempts", body = DeliveryList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
@@ -482,31 +495,38 @@ pub async fn list_webhook_deliveries(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<DeliveryList>, ApiError> {
+    query: web::Query<DeliveryQuery>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::PartyAdmin])?;
     let id = id.into_inner();
+    let query = query.into_inner();
+    let page = crate::http::pagination::Page::parse(query.limit, query.cursor.as_deref())?;
     type D = (DbUuid, String, String, i32, Option<i32>, Option<String>, i64, DbTime);
     let rows: Vec<D> = state
         .db
         .run(move |conn| {
             find(conn, &caller, id)?;
-            Ok(webhook_deliveries::table
-                .filter(webhook_deliveries::webhook_id.eq(DbUuid(id)))
-                .select((
-                    webhook_deliveries::id,
-                    webhook_deliveries::message_id,
-                    webhook_deliveries::event_type,
-                    webhook_deliveries::attempt,
-                    webhook_deliveries::status_code,
-                    webhook_deliveries::error,
-                    webhook_deliveries::duration_ms,
-                    webhook_deliveries::created_at,
-                ))
-                .order(webhook_deliveries::id.desc())
-                .limit(200)
-                .load(conn)?)
+            let mut q = webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(DbUuid(id))).into_boxed();
+            if let Some(after) = page.after {
+                q = q.filter(webhook_deliveries::id.lt(DbUuid(after)));
+            }
+            Ok(q.select((
+                webhook_deliveries::id,
+                webhook_deliveries::message_id,
+                webhook_deliveries::event_type,
+                webhook_deliveries::attempt,
+                webhook_deliveries::status_code,
+                webhook_deliveries::error,
+                webhook_deliveries::duration_ms,
+                webhook_deliveries::created_at,
+            ))
+            .order(webhook_deliveries::id.desc())
+            .limit(page.limit + 1)
+            .load(conn)?)
         })
         .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.0.0);
     let items = rows
         .into_iter()
         .map(|(id, message_id, event_type, attempt, status_code, error, duration_ms, created)| Delivery {
@@ -520,7 +540,11 @@ pub async fn list_webhook_deliveries(
             created_at: created.0,
         })
         .collect();
-    Ok(web::Json(DeliveryList { items }))
+    let mut response = HttpResponse::Ok();
+    if let Some(next) = &next_cursor {
+        response.insert_header((actix_web::http::header::LINK, crate::http::pagination::next_link(&req, next)));
+    }
+    Ok(response.json(DeliveryList { items, next_cursor }))
 }
 
 /// Send a test event

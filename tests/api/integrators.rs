@@ -46,3 +46,44 @@ backend_test! {
         r.assert_problem(403, "forbidden");
     }
 }
+
+backend_test! {
+    async fn job_and_delivery_lists_are_paginated(app) {
+        let w = world(&app).await;
+        let receiver = crate::support::receiver::Receiver::start().await;
+        let hook = ok(&post(&app, &w.platform, "/v1/webhooks", json!({"url": receiver.url, "event_types": ["request.submitted"]})).await, 201);
+        let hook_id = hook["id"].as_str().unwrap().to_owned();
+        for _ in 0..3 {
+            let mut order = production_order();
+            order["addressee"] = json!({"party_id": w.platform.id});
+            let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
+            ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        }
+        rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+        let first = get(&app, &w.platform, &format!("/v1/webhooks/{hook_id}/deliveries?limit=2")).await;
+        assert!(first.header("link").is_some_and(|l| l.contains("rel=\"next\"")));
+        let first = ok(&first, 200);
+        assert_eq!(first["items"].as_array().unwrap().len(), 2);
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let second = ok(&get(&app, &w.platform, &format!("/v1/webhooks/{hook_id}/deliveries?limit=2&cursor={cursor}")).await, 200);
+        assert_eq!(second["items"].as_array().unwrap().len(), 1);
+        assert!(second["next_cursor"].is_null());
+
+        let admin = app.admin_token_again().await;
+        let jobs = app.call(actix_web::http::Method::GET, "/v1/admin/jobs?limit=2", Some(&admin), None).await;
+        let jobs = ok(&jobs, 200);
+        assert_eq!(jobs["items"].as_array().unwrap().len(), 2);
+        let mut seen = 2;
+        let mut cursor = jobs["next_cursor"].as_str().unwrap().to_owned();
+        loop {
+            let page = ok(&app.call(actix_web::http::Method::GET, &format!("/v1/admin/jobs?limit=2&cursor={cursor}"), Some(&admin), None).await, 200);
+            seen += page["items"].as_array().unwrap().len();
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = next.to_owned(),
+                None => break,
+            }
+        }
+        let total = ok(&app.call(actix_web::http::Method::GET, "/v1/admin/jobs?limit=200", Some(&admin), None).await, 200);
+        assert_eq!(seen, total["items"].as_array().unwrap().len());
+    }
+}
