@@ -8,7 +8,8 @@ use super::export::{self, AuditBundle, SignedDocument};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::requests::{repo, service};
+use crate::requests::repo::{self, DocumentKind};
+use crate::requests::service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_request_audit).service(get_request_document).service(export_request_audit);
@@ -82,7 +83,7 @@ pub async fn get_request_document(
         .db
         .run(move |conn| {
             service::get(conn, &caller, id)?;
-            repo::documents(conn, id)
+            repo::documents(conn, id, DocumentKind::Request)
         })
         .await?;
     let (event_seq, kid, jws) = documents
@@ -124,7 +125,7 @@ pub async fn export_request_audit(
         .run(move |conn| {
             let request = service::get(conn, &caller, id)?;
             let events = service::events(conn, &caller, id)?;
-            let documents = repo::documents(conn, id)?;
+            let documents = repo::documents(conn, id, DocumentKind::Request)?;
             Ok((request, events, documents))
         })
         .await?;
