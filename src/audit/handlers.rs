@@ -4,9 +4,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::chain::Verdict;
-use super::export::{self, AuditBundle, SignedDocument};
+use super::export::{self, AuditBundle, Checkpoint, SignedDocument};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::db::dialect;
 use crate::error::{ApiError, Problem};
 use crate::requests::repo::{self, DocumentKind};
 use crate::requests::service;
@@ -96,9 +97,9 @@ pub async fn get_request_document(
 
 /// Export a request's audit bundle
 ///
-/// The request, its events with their hashes, every signed document and the exchange's public
-/// keys in one JSON bundle that can be verified offline (`rogatory verify-export`). The
-/// request's parties only.
+/// The request, its events with their hashes, the exchange's signed checkpoint of each event,
+/// every signed request and response document and the exchange's public keys in one JSON
+/// bundle that can be verified offline (`rogatory verify-export`). The request's parties only.
 #[utoipa::path(
     operation_id = "export_request_audit",
     tag = "audit",
@@ -120,22 +121,33 @@ pub async fn export_request_audit(
 ) -> Result<web::Json<AuditBundle>, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let (request, events, documents) = state
+    // One snapshot, so that the request section is the request as of the last event exported.
+    let (request, events, checkpoints, documents, responses) = state
         .db
         .run(move |conn| {
-            let request = service::get(conn, &caller, id)?;
-            let events = service::events(conn, &caller, id)?;
-            let documents = repo::documents(conn, id, DocumentKind::Request)?;
-            Ok((request, events, documents))
+            diesel::Connection::transaction(conn, |conn| {
+                dialect::repeatable_read(conn)?;
+                let request = service::get(conn, &caller, id)?;
+                let events = service::events(conn, &caller, id)?;
+                let checkpoints = repo::checkpoints(conn, id)?;
+                let documents = repo::documents(conn, id, DocumentKind::Request)?;
+                let responses = repo::documents(conn, id, DocumentKind::Response)?;
+                Ok::<_, ApiError>((request, events, checkpoints, documents, responses))
+            })
         })
         .await?;
     let verdict = super::chain::verify(&export::links(id, &events));
+    let signed = |rows: Vec<(i32, String, String)>| {
+        rows.into_iter().map(|(event_seq, kid, jws)| SignedDocument { event_seq, kid, jws }).collect()
+    };
     Ok(web::Json(AuditBundle {
         format: export::FORMAT.into(),
         exported_at: now,
         request,
         events,
-        documents: documents.into_iter().map(|(event_seq, kid, jws)| SignedDocument { event_seq, kid, jws }).collect(),
+        checkpoints: checkpoints.into_iter().map(|(event_seq, kid, jws)| Checkpoint { event_seq, kid, jws }).collect(),
+        documents: signed(documents),
+        responses: signed(responses),
         jwks: state.tokens.keys.jwks(),
         verdict,
     }))
