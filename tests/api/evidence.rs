@@ -535,3 +535,57 @@ backend_test! {
         assert!(report["reasons"].to_string().contains("has no valid signed request document"), "{report}");
     }
 }
+
+backend_test! {
+    async fn a_history_rewritten_in_the_database_is_found_by_its_checkpoints(app) {
+        let w = world(&app).await;
+        let (id, responded) = answered_order(&app, &w).await;
+        let history = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/events")).await, 200);
+
+        // Someone with database access rewrites the answer and recomputes every later hash.
+        let mut rewritten = json!({"request": {"id": id}, "events": history["items"]});
+        rewritten["events"][responded]["data"]["text"] = json!("No records exist for this account.");
+        rehash(&mut rewritten);
+        let cast = if app.database.backend == TestBackend::Postgres { "::jsonb" } else { "" };
+        let mut conn = app.database.connect();
+        for event in &rewritten["events"].as_array().unwrap()[responded..] {
+            conn.batch_execute(&format!(
+                "UPDATE request_events SET data = '{}'{cast}, prev_hash = '{}', hash = '{}' WHERE id = '{}'",
+                event["data"], event["prev_hash"].as_str().unwrap(), event["hash"].as_str().unwrap(),
+                event["id"].as_str().unwrap()
+            )).unwrap();
+        }
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "broken", "the chain recomputes, its checkpoints do not: {verdict}");
+        assert_eq!(verdict["first_broken_seq"], responded + 1, "{verdict}");
+        assert!(verdict["reason"].as_str().unwrap().contains("checkpoint"), "{verdict}");
+
+        // Removing the checkpoints that no longer match does not hide it.
+        conn.batch_execute(&format!("DELETE FROM event_checkpoints WHERE request_id = '{id}' AND seq > {responded}")).unwrap();
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "broken", "{verdict}");
+        assert_eq!(verdict["first_broken_seq"], responded + 1, "{verdict}");
+        assert!(verdict["reason"].as_str().unwrap().contains("no signed checkpoint"), "{verdict}");
+
+        // Nor does an export of it verify.
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        assert_eq!(bundle["verdict"]["status"], "broken", "{}", bundle["verdict"]);
+        let (valid, report, _) = verify_export(&app, "rewritten", &bundle).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("has no valid signed checkpoint"), "{report}");
+    }
+}
+
+backend_test! {
+    async fn a_request_row_changed_in_the_database_is_found_by_its_checkpoint(app) {
+        let w = world(&app).await;
+        let (id, _) = answered_order(&app, &w).await;
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "intact", "{verdict}");
+        app.database.connect().batch_execute(&format!("UPDATE requests SET outcome = 'refused' WHERE id = '{id}'")).unwrap();
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "broken", "{verdict}");
+        assert_eq!(verdict["first_broken_seq"], 5, "named at the last event, whose checkpoint covers the request: {verdict}");
+        assert!(verdict["reason"].as_str().unwrap().contains("request"), "{verdict}");
+    }
+}
