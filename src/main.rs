@@ -35,7 +35,9 @@ enum Command {
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Check an audit bundle (GET /v1/requests/{id}/audit/export) offline: recompute the event
-    /// hash chain and verify the signed documents. Exits non-zero when anything fails.
+    /// hash chain, require the exchange's signed checkpoint of the last event, verify the signed
+    /// request and response documents and compare the request section with what was signed.
+    /// Exits non-zero when anything fails.
     VerifyExport {
         /// The bundle (JSON).
         file: PathBuf,
@@ -179,11 +181,17 @@ fn verify_export(file: PathBuf, jwks: Option<PathBuf>) -> anyhow::Result<()> {
         Some(path) => {
             serde_json::from_str(&read(path)?).map_err(|e| anyhow::anyhow!("{}: not a JWKS: {e}", path.display()))?
         }
-        None => bundle.jwks.clone(),
+        None => {
+            eprintln!(
+                "rogatory: warning: checking against the keys the bundle carries; whoever made the bundle chose \
+                 them. Pass --jwks with the exchange's /.well-known/jwks.json fetched yourself."
+            );
+            bundle.jwks.clone()
+        }
     };
     let report = rogatory::audit::export::verify(&bundle, &keys);
     println!("{}", serde_json::to_string_pretty(&report)?);
-    if report.valid { Ok(()) } else { anyhow::bail!("the bundle does not verify") }
+    if report.valid { Ok(()) } else { anyhow::bail!("the bundle does not verify:\n  {}", report.reasons.join("\n  ")) }
 }
 
 fn admin(command: AdminCommand) -> anyhow::Result<()> {

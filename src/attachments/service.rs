@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::storage::Stored;
 use super::{Attachment, AttachmentRef, AttachmentRow};
 use crate::auth::Caller;
+use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
 use crate::db::codec::decode_text;
@@ -33,9 +34,11 @@ pub fn check_upload(conn: &mut AnyConnection, caller: &Caller, request: Uuid) ->
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn record(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     request: Uuid,
     stored: &Stored,
     media_type: String,
@@ -59,6 +62,7 @@ pub fn record(
     diesel::insert_into(attachments::table).values(row.clone()).execute(conn)?;
     requests::event(
         conn,
+        keys,
         request,
         Some(caller),
         "attachment.added",

@@ -53,7 +53,9 @@ pub fn hash(link: &Link) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Verdict {
-    /// Every event's hash matches its content and links to the one before.
+    /// Every event's hash matches its content and links to the one before; from the API, each
+    /// event also has the exchange's signed checkpoint of its hash (events recorded before
+    /// checkpoints existed excepted) and the request is the one the last checkpoint covers.
     Intact {
         events: usize,
         /// Hash of the last event: a receipt for the whole history.
@@ -61,7 +63,8 @@ pub enum Verdict {
     },
     Broken {
         events: usize,
-        /// The first event whose stored hashes do not match.
+        /// The first event whose stored hashes do not match, or whose signed checkpoint does
+        /// not (or the last event, when the request is not the one its checkpoint covers).
         first_broken_seq: i32,
         first_broken_event: Uuid,
         reason: String,

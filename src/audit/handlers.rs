@@ -4,11 +4,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::chain::Verdict;
-use super::export::{self, AuditBundle, SignedDocument};
+use super::export::{self, AuditBundle, Checkpoint, SignedDocument};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::db::dialect;
 use crate::error::{ApiError, Problem};
-use crate::requests::{repo, service};
+use crate::requests::dto::{Event, Request};
+use crate::requests::repo::{self, DocumentKind};
+use crate::requests::service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_request_audit).service(get_request_document).service(export_request_audit);
@@ -16,8 +19,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// Verify a request's audit trail
 ///
-/// Recomputes the hash chain of the request's events and reports `intact` (with the head
-/// hash) or the first broken event. The request's parties only.
+/// Recomputes the hash chain of the request's events and holds it against the exchange's
+/// signed checkpoints (one per event), then reports `intact` (with the head hash) or the first
+/// broken event: one whose content does not match its hash, whose hash is not the one the
+/// exchange signed, or that lacks its checkpoint; or the last event when the request is not
+/// as the exchange signed it then. The request's parties only.
 #[utoipa::path(
     operation_id = "get_request_audit",
     tag = "audit",
@@ -39,8 +45,35 @@ pub async fn get_request_audit(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<Verdict>, ApiError> {
     let id = id.into_inner();
-    let events = state.db.run(move |conn| service::events(conn, &caller, id)).await?;
-    Ok(web::Json(super::chain::verify(&export::links(id, &events))))
+    let (request, events, checkpoints) = state
+        .db
+        .run(move |conn| {
+            diesel::Connection::transaction(conn, |conn| {
+                dialect::repeatable_read(conn)?;
+                let request = service::get(conn, &caller, id)?;
+                let events = service::events(conn, &caller, id)?;
+                Ok::<_, ApiError>((request, events, repo::checkpoints(conn, id)?))
+            })
+        })
+        .await?;
+    Ok(web::Json(verdict(&state, &request, &events, &checkpoints)))
+}
+
+/// The chain recomputed, then held against the exchange's signed checkpoints: a history
+/// rewritten with every later hash recomputed, or a request changed without an event, is
+/// found by them.
+fn verdict(state: &AppState, request: &Request, events: &[Event], checkpoints: &[(i32, String, String)]) -> Verdict {
+    let verdict = super::chain::verify(&export::links(request.id, events));
+    if !matches!(verdict, Verdict::Intact { .. }) {
+        return verdict;
+    }
+    let stored: Vec<(i32, String)> = checkpoints.iter().map(|(seq, _, jws)| (*seq, jws.clone())).collect();
+    match super::checkpoints::first_broken(request, events, &stored, &state.tokens.keys.jwks()) {
+        None => verdict,
+        Some((first_broken_event, first_broken_seq, reason)) => {
+            Verdict::Broken { events: events.len(), first_broken_seq, first_broken_event, reason }
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -82,7 +115,7 @@ pub async fn get_request_document(
         .db
         .run(move |conn| {
             service::get(conn, &caller, id)?;
-            repo::documents(conn, id)
+            repo::documents(conn, id, DocumentKind::Request)
         })
         .await?;
     let (event_seq, kid, jws) = documents
@@ -95,9 +128,9 @@ pub async fn get_request_document(
 
 /// Export a request's audit bundle
 ///
-/// The request, its events with their hashes, every signed document and the exchange's public
-/// keys in one JSON bundle that can be verified offline (`rogatory verify-export`). The
-/// request's parties only.
+/// The request, its events with their hashes, the exchange's signed checkpoint of each event,
+/// every signed request and response document and the exchange's public keys in one JSON
+/// bundle that can be verified offline (`rogatory verify-export`). The request's parties only.
 #[utoipa::path(
     operation_id = "export_request_audit",
     tag = "audit",
@@ -119,22 +152,33 @@ pub async fn export_request_audit(
 ) -> Result<web::Json<AuditBundle>, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let (request, events, documents) = state
+    // One snapshot, so that the request section is the request as of the last event exported.
+    let (request, events, checkpoints, documents, responses) = state
         .db
         .run(move |conn| {
-            let request = service::get(conn, &caller, id)?;
-            let events = service::events(conn, &caller, id)?;
-            let documents = repo::documents(conn, id)?;
-            Ok((request, events, documents))
+            diesel::Connection::transaction(conn, |conn| {
+                dialect::repeatable_read(conn)?;
+                let request = service::get(conn, &caller, id)?;
+                let events = service::events(conn, &caller, id)?;
+                let checkpoints = repo::checkpoints(conn, id)?;
+                let documents = repo::documents(conn, id, DocumentKind::Request)?;
+                let responses = repo::documents(conn, id, DocumentKind::Response)?;
+                Ok::<_, ApiError>((request, events, checkpoints, documents, responses))
+            })
         })
         .await?;
-    let verdict = super::chain::verify(&export::links(id, &events));
+    let verdict = verdict(&state, &request, &events, &checkpoints);
+    let signed = |rows: Vec<(i32, String, String)>| {
+        rows.into_iter().map(|(event_seq, kid, jws)| SignedDocument { event_seq, kid, jws }).collect()
+    };
     Ok(web::Json(AuditBundle {
         format: export::FORMAT.into(),
         exported_at: now,
         request,
         events,
-        documents: documents.into_iter().map(|(event_seq, kid, jws)| SignedDocument { event_seq, kid, jws }).collect(),
+        checkpoints: checkpoints.into_iter().map(|(event_seq, kid, jws)| Checkpoint { event_seq, kid, jws }).collect(),
+        documents: signed(documents),
+        responses: signed(responses),
         jwks: state.tokens.keys.jwks(),
         verdict,
     }))

@@ -2,6 +2,7 @@
 //! same transaction as the change it records, with who did it.
 
 pub mod chain;
+pub mod checkpoints;
 pub mod documents;
 pub mod export;
 pub mod handlers;

@@ -103,6 +103,16 @@ pub fn insert_job(
     Ok(inserted == 1)
 }
 
+/// Makes the caller's transaction read one snapshot (call it first in the transaction): on
+/// PostgreSQL `REPEATABLE READ`, as each statement of `READ COMMITTED` sees a new one; a SQLite
+/// transaction reads one snapshot from its first read on (WAL).
+pub fn repeatable_read(conn: &mut AnyConnection) -> Result<(), diesel::result::Error> {
+    if let AnyConnection::Postgresql(_) = conn {
+        diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Locks a request's row until the end of the caller's transaction, so that changes to one
 /// request (its status, its event chain) are made one after the other: PostgreSQL takes the
 /// row lock (`FOR UPDATE`). SQLite has one writer per database and every write transaction

@@ -240,6 +240,20 @@ diesel::table! {
         kid -> Text,
         jws -> Text,
         created_at -> PTimestamptz,
+        /// `request` (the request as it left) or `response` (an answer).
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PUuid;
+
+    event_checkpoints (request_id, seq) {
+        request_id -> PUuid,
+        seq -> Integer,
+        kid -> Text,
+        jws -> Text,
     }
 }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::rules::{self, ClockState};
 use super::service::ClockRow;
 use crate::app::AppState;
+use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
 use crate::db::codec::encode_text;
 use crate::db::dialect;
@@ -49,12 +50,13 @@ pub async fn scan(state: &AppState, limit: i64) -> Result<ScanReport, ApiError> 
     if ids.is_empty() {
         return Ok(ScanReport::default());
     }
+    let tokens = state.tokens.clone();
     state
         .db
         .write(move |conn| -> Result<ScanReport, ApiError> {
             let mut report = ScanReport::default();
             for id in ids {
-                match diesel::Connection::transaction(conn, |conn| process(conn, id, now)) {
+                match diesel::Connection::transaction(conn, |conn| process(conn, &tokens.keys, id, now)) {
                     Ok((reminded, missed, lapsed)) => {
                         report.examined += 1;
                         report.reminders += usize::from(reminded);
@@ -113,7 +115,12 @@ fn open_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiEr
 }
 
 /// Handles one clock; returns (reminder sent, became missed, lapsed).
-fn process(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(bool, bool, bool), ApiError> {
+fn process(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(bool, bool, bool), ApiError> {
     let Some(clock): Option<ClockRow> =
         clocks::table.filter(clocks::id.eq(DbUuid(id))).select(ClockRow::as_select()).first(conn).optional()?
     else {
@@ -137,7 +144,7 @@ fn process(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(bo
         }
         set_next(conn, id, None)?;
         request_service::lapse(conn, clock.request_id, now)?;
-        request_service::event(conn, clock.request_id, None, "preservation.lapsed", data(None), now)?;
+        request_service::event(conn, keys, clock.request_id, None, "preservation.lapsed", data(None), now)?;
         return Ok((false, false, true));
     }
     if step.becomes_missed {
@@ -145,7 +152,7 @@ fn process(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(bo
             return Ok((false, false, false));
         }
         set_next(conn, id, step.next_look)?;
-        request_service::event(conn, clock.request_id, None, "clock.missed", data(Some("due")), now)?;
+        request_service::event(conn, keys, clock.request_id, None, "clock.missed", data(Some("due")), now)?;
         return Ok((false, true, false));
     }
     set_next(conn, id, step.next_look)?;
@@ -158,6 +165,6 @@ fn process(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(bo
         (false, ClockKind::Preservation) => "preservation.expiring",
         (false, _) => "clock.approaching",
     };
-    request_service::event(conn, clock.request_id, None, event_type, data(Some(&reminder.label)), now)?;
+    request_service::event(conn, keys, clock.request_id, None, event_type, data(Some(&reminder.label)), now)?;
     Ok((true, false, false))
 }

@@ -13,6 +13,7 @@ use super::dto::{
 use super::service::{self, Act};
 use crate::app::AppState;
 use crate::auth::Caller;
+use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
@@ -39,14 +40,16 @@ async fn change<B, F>(
 ) -> Result<HttpResponse, ApiError>
 where
     B: Serialize,
-    F: FnOnce(&mut AnyConnection, &Caller, chrono::DateTime<chrono::Utc>) -> Result<Replayable, ApiError>
+    F: FnOnce(&mut AnyConnection, &Caller, &KeyRing, chrono::DateTime<chrono::Utc>) -> Result<Replayable, ApiError>
         + Send
         + 'static,
 {
     let now = state.clock.now();
     let print = idempotency::fingerprint(req, body);
     let client = caller.client;
-    idempotency::run(&state.db, client, key, print, now, move |conn| work(conn, &caller, now)).await
+    // The exchange's keys sign each event's checkpoint (and documents) in the same transaction.
+    let tokens = state.tokens.clone();
+    idempotency::run(&state.db, client, key, print, now, move |conn| work(conn, &caller, &tokens.keys, now)).await
 }
 
 async fn lifecycle_action<B: Serialize>(
@@ -58,9 +61,8 @@ async fn lifecycle_action<B: Serialize>(
     body: &B,
     act: Act,
 ) -> Result<HttpResponse, ApiError> {
-    let keys = state.tokens.keys.clone();
-    change(&state, caller, &req, key, body, move |conn, caller, now| {
-        service::act(conn, caller, &keys, id, act, now).map(|r| request_reply(&r, StatusCode::OK))
+    change(&state, caller, &req, key, body, move |conn, caller, keys, now| {
+        service::act(conn, caller, keys, id, act, now).map(|r| request_reply(&r, StatusCode::OK))
     })
     .await
 }
@@ -102,8 +104,8 @@ pub async fn create_request(
 ) -> Result<HttpResponse, ApiError> {
     let input = input.into_inner();
     let body = input.clone();
-    change(&state, caller, &req, key, &body, move |conn, caller, now| {
-        service::create(conn, caller, input, now).map(|r| request_reply(&r, StatusCode::CREATED))
+    change(&state, caller, &req, key, &body, move |conn, caller, keys, now| {
+        service::create(conn, caller, keys, input, now).map(|r| request_reply(&r, StatusCode::CREATED))
     })
     .await
 }
@@ -206,8 +208,11 @@ pub async fn update_request(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let request =
-        state.db.write(move |conn| service::update_draft(conn, &caller, id, if_match, patch.into_inner(), now)).await?;
+    let tokens = state.tokens.clone();
+    let request = state
+        .db
+        .write(move |conn| service::update_draft(conn, &caller, &tokens.keys, id, if_match, patch.into_inner(), now))
+        .await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(request.version))).json(request))
 }
 
@@ -530,8 +535,8 @@ pub async fn create_clarification(
     let id = id.into_inner();
     let body = body.into_inner();
     let print = body.clone();
-    change(&state, caller, &req, key, &print, move |conn, caller, now| {
-        service::ask_clarification(conn, caller, id, &body.question, now)
+    change(&state, caller, &req, key, &print, move |conn, caller, keys, now| {
+        service::ask_clarification(conn, caller, keys, id, &body.question, now)
             .map(|c| Replayable::json(StatusCode::CREATED, &c))
     })
     .await
@@ -597,8 +602,8 @@ pub async fn answer_clarification(
     let (id, cid) = path.into_inner();
     let body = body.into_inner();
     let print = body.clone();
-    change(&state, caller, &req, key, &print, move |conn, caller, now| {
-        service::answer_clarification(conn, caller, id, cid, &body.answer, now)
+    change(&state, caller, &req, key, &print, move |conn, caller, keys, now| {
+        service::answer_clarification(conn, caller, keys, id, cid, &body.answer, now)
             .map(|c| Replayable::json(StatusCode::OK, &c))
     })
     .await
@@ -637,8 +642,9 @@ pub async fn create_message(
     let id = id.into_inner();
     let body = body.into_inner();
     let print = body.clone();
-    change(&state, caller, &req, key, &print, move |conn, caller, now| {
-        service::post_message(conn, caller, id, &body.body, now).map(|m| Replayable::json(StatusCode::CREATED, &m))
+    change(&state, caller, &req, key, &print, move |conn, caller, keys, now| {
+        service::post_message(conn, caller, keys, id, &body.body, now)
+            .map(|m| Replayable::json(StatusCode::CREATED, &m))
     })
     .await
 }

@@ -106,7 +106,13 @@ pub fn participants(
         .inner_join(parties::table.on(parties::id.eq(request_participants::party_id)))
         .filter(request_participants::request_id.eq(DbUuid(request)))
         .select((ParticipantRow::as_select(), parties::name, parties::country))
-        .order((request_participants::added_at.asc(), request_participants::role.asc()))
+        // The party last: the order is total, so the request reads the same every time (its
+        // digest is signed in each checkpoint).
+        .order((
+            request_participants::added_at.asc(),
+            request_participants::role.asc(),
+            request_participants::party_id.asc(),
+        ))
         .load(conn)?;
     Ok(rows)
 }
@@ -301,9 +307,26 @@ pub fn messages(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<MessageRo
         .load(conn)?)
 }
 
+/// What a signed document is of: the request as it left, or a response to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Request,
+    Response,
+}
+
+impl DocumentKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Request => "request",
+            DocumentKind::Response => "response",
+        }
+    }
+}
+
 pub fn insert_document(
     conn: &mut AnyConnection,
     request: Uuid,
+    kind: DocumentKind,
     event_seq: i32,
     kid: &str,
     jws: &str,
@@ -314,6 +337,7 @@ pub fn insert_document(
         .values((
             request_documents::id.eq(DbUuid(Uuid::now_v7())),
             request_documents::request_id.eq(DbUuid(request)),
+            request_documents::kind.eq(kind.as_str()),
             request_documents::event_seq.eq(event_seq),
             request_documents::kid.eq(kid),
             request_documents::jws.eq(jws),
@@ -323,13 +347,49 @@ pub fn insert_document(
     Ok(())
 }
 
-/// Signed documents of a request, oldest first: `(event_seq, kid, jws)`.
-pub fn documents(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(i32, String, String)>, ApiError> {
+/// Signed documents of one kind of a request, oldest first: `(event_seq, kid, jws)`.
+pub fn documents(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    kind: DocumentKind,
+) -> Result<Vec<(i32, String, String)>, ApiError> {
     use crate::db::schema::request_documents;
     Ok(request_documents::table
         .filter(request_documents::request_id.eq(DbUuid(request)))
+        .filter(request_documents::kind.eq(kind.as_str()))
         .select((request_documents::event_seq, request_documents::kid, request_documents::jws))
         .order(request_documents::event_seq.asc())
+        .load(conn)?)
+}
+
+/// Stores the signed checkpoint of event `seq`, in the transaction that appended the event.
+pub fn insert_checkpoint(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    seq: i32,
+    kid: &str,
+    jws: &str,
+) -> Result<(), ApiError> {
+    use crate::db::schema::event_checkpoints;
+    diesel::insert_into(event_checkpoints::table)
+        .values((
+            event_checkpoints::request_id.eq(DbUuid(request)),
+            event_checkpoints::seq.eq(seq),
+            event_checkpoints::kid.eq(kid),
+            event_checkpoints::jws.eq(jws),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Signed checkpoints of a request's events, in event order: `(seq, kid, jws)`. Events
+/// recorded before checkpoints existed have none.
+pub fn checkpoints(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(i32, String, String)>, ApiError> {
+    use crate::db::schema::event_checkpoints;
+    Ok(event_checkpoints::table
+        .filter(event_checkpoints::request_id.eq(DbUuid(request)))
+        .select((event_checkpoints::seq, event_checkpoints::kid, event_checkpoints::jws))
+        .order(event_checkpoints::seq.asc())
         .load(conn)?)
 }
 

@@ -13,7 +13,7 @@ use super::dto::{
 };
 use super::lifecycle::{self, Action, Facts, Side};
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
-use super::repo::{self, ListFilter};
+use super::repo::{self, DocumentKind, ListFilter};
 use super::routing;
 use crate::attachments;
 use crate::auth::Caller;
@@ -123,9 +123,12 @@ fn route(
     Ok(Route { addressee, entity, enforcing })
 }
 
-/// Appends an event to the request's hash chain, in the caller's transaction.
+/// Appends an event to the request's hash chain and signs the new head (a checkpoint over the
+/// event's hash and the request as it now stands), in the caller's transaction: call it after
+/// the change the event records.
 pub fn event(
     conn: &mut AnyConnection,
+    keys: &KeyRing,
     request: Uuid,
     caller: Option<&Caller>,
     event_type: &str,
@@ -151,6 +154,9 @@ pub fn event(
         // The outbox: notifications and deliveries are written with the change itself.
         let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
         crate::notify::fan_out(conn, &row, &recorded, now)?;
+        let jws = crate::audit::checkpoints::sign(keys, &view(conn, request)?, recorded.seq, &recorded.hash)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
+        repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
         Ok(recorded)
     })
 }
@@ -182,6 +188,7 @@ fn participant(
 pub fn create(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     input: NewRequest,
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
@@ -237,6 +244,7 @@ pub fn create(
     }
     event(
         conn,
+        keys,
         id,
         Some(caller),
         "request.created",
@@ -353,6 +361,7 @@ fn save(
 pub fn update_draft(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     id: Uuid,
     expected: crate::http::preconditions::IfMatch,
     patch: RequestPatch,
@@ -398,7 +407,7 @@ pub fn update_draft(
     if try_save(conn, row, RequestStatus::Draft, now)?.is_none() {
         return Err(ApiError::new(ProblemType::PreconditionFailed, "the request changed meanwhile; read it again"));
     }
-    event(conn, id, Some(caller), "request.updated", json!({"fields": changed}), now)?;
+    event(conn, keys, id, Some(caller), "request.updated", json!({"fields": changed}), now)?;
     view(conn, id)
 }
 
@@ -613,10 +622,13 @@ pub fn act(
     };
     let saved = save(conn, row, status, now)?;
     update_clocks(conn, &saved, &basis, action, now)?;
-    let recorded = event(conn, id, Some(caller), event_type, data, now)?;
+    let recorded = event(conn, keys, id, Some(caller), event_type, data, now)?;
     let request = view(conn, id)?;
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
+    }
+    if crate::audit::documents::RESPONSE_EVENTS.contains(&event_type) {
+        sign_response(conn, keys, &request, &recorded, now)?;
     }
     Ok(request)
 }
@@ -686,28 +698,22 @@ fn update_clocks(
     Ok(())
 }
 
+/// The name the exchange signs documents with: its own party's.
+fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
+    let filter =
+        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
+    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
+    Ok(exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into()))
+}
+
+fn bound(event: &EventRow) -> crate::audit::documents::BoundEvent<'_> {
+    crate::audit::documents::BoundEvent { seq: event.seq, event_type: &event.event_type, hash: &event.hash }
+}
+
 /// The legal content of a request as the exchange signs it, bound to the event that made it
 /// leave (its sequence number and hash in the audit chain).
 pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
-    json!({
-        "type": "rogatory.request",
-        "exchange": exchange,
-        "request": {
-            "id": request.id,
-            "reference": request.reference,
-            "legal_basis": request.legal_basis,
-            "kind": request.kind,
-            "priority": request.priority,
-            "issuer": request.issuer,
-            "addressee": request.addressee,
-            "addressee_entity": request.addressee_entity,
-            "enforcing_authority": request.enforcing_authority,
-            "content": request.content,
-            "follow_up_of": request.follow_up_of,
-            "submitted_at": request.submitted_at.map(crate::audit::chain::time_text),
-        },
-        "event": {"seq": event.seq, "type": event.event_type, "hash": event.hash},
-    })
+    crate::audit::documents::request_document(request, exchange, &bound(event))
 }
 
 fn sign_document(
@@ -717,13 +723,27 @@ fn sign_document(
     event: &EventRow,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let filter =
-        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
-    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
-    let exchange = exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into());
+    let exchange = exchange_name(conn)?;
     let jws = crate::audit::documents::sign(keys, &document(request, &exchange, event))
         .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    repo::insert_document(conn, request.id, event.seq, &keys.signing.kid, &jws, now)
+    repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
+}
+
+/// Signs an answer (a response or an objection) as its event records it: the text, the
+/// outcome and the digests of the attachments it cites.
+fn sign_response(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    request: &Request,
+    event: &EventRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use crate::audit::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
+    let exchange = exchange_name(conn)?;
+    let party = event.actor_party.as_ref().map(|p| p.0);
+    let document = response_document(request, &exchange, party, &event.data, &bound(event));
+    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
 }
 
 fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
@@ -737,6 +757,7 @@ fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
 pub fn ask_clarification(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     id: Uuid,
     question: &str,
     now: DateTime<Utc>,
@@ -759,6 +780,7 @@ pub fn ask_clarification(
     crate::deadlines::service::pause_for_clarification(conn, id, now)?;
     event(
         conn,
+        keys,
         id,
         Some(caller),
         "request.clarification_requested",
@@ -771,6 +793,7 @@ pub fn ask_clarification(
 pub fn answer_clarification(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     id: Uuid,
     clarification: Uuid,
     answer: &str,
@@ -790,6 +813,7 @@ pub fn answer_clarification(
     crate::deadlines::service::resume_after_clarification(conn, id, now)?;
     event(
         conn,
+        keys,
         id,
         Some(caller),
         "request.clarification_answered",
@@ -803,6 +827,7 @@ pub fn answer_clarification(
 pub fn post_message(
     conn: &mut AnyConnection,
     caller: &Caller,
+    keys: &KeyRing,
     id: Uuid,
     body: &str,
     now: DateTime<Utc>,
@@ -820,7 +845,7 @@ pub fn post_message(
         created_at: now,
     };
     repo::insert_message(conn, message.clone())?;
-    event(conn, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
+    event(conn, keys, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
     Ok(message.into())
 }
 

@@ -251,7 +251,7 @@ backend_test! {
         let id = submitted_order(&app, &w).await;
         ok(&upload(&app, &w.platform, &id, b"%PDF-1.7 records".to_vec(), "records.pdf").await, 201);
         let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
-        assert_eq!(bundle["format"], "rogatory-audit-export/1");
+        assert_eq!(bundle["format"], "rogatory-audit-export/2");
         assert_eq!(bundle["verdict"]["status"], "intact");
         assert_eq!(bundle["documents"].as_array().unwrap().len(), 1);
         get(&app, &w.stranger, &format!("/v1/requests/{id}/audit/export")).await.assert_problem(404, "not_found");
@@ -278,5 +278,314 @@ backend_test! {
         assert!(!out.status.success());
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["chain"]["first_broken_seq"], 3, "{report}");
+    }
+}
+
+/// Recomputes every event's `prev_hash` and `hash` in a bundle, as a forger who edited an event
+/// would, so that the hash chain alone no longer shows the edit.
+fn rehash(bundle: &mut Value) {
+    let request: uuid::Uuid = bundle["request"]["id"].as_str().unwrap().parse().unwrap();
+    let events: Vec<rogatory::requests::dto::Event> = serde_json::from_value(bundle["events"].clone()).unwrap();
+    let mut previous = rogatory::audit::chain::GENESIS.to_owned();
+    for (i, (_, mut link, _)) in rogatory::audit::export::links(request, &events).into_iter().enumerate() {
+        link.prev_hash = previous.clone();
+        let hash = rogatory::audit::chain::hash(&link);
+        bundle["events"][i]["prev_hash"] = json!(previous);
+        bundle["events"][i]["hash"] = json!(hash);
+        previous = hash;
+    }
+    let chain = rogatory::audit::chain::verify(&rogatory::audit::export::links(request, &events_of(bundle)));
+    assert_eq!(chain, rogatory::audit::chain::Verdict::Intact { events: events.len(), head: previous });
+}
+
+fn events_of(bundle: &Value) -> Vec<rogatory::requests::dto::Event> {
+    serde_json::from_value(bundle["events"].clone()).unwrap()
+}
+
+/// `rogatory verify-export` as a process, with the JWKS fetched from the server: (exit 0, the
+/// report on stdout, stderr).
+async fn verify_export(app: &TestApp, name: &str, bundle: &Value) -> (bool, Value, String) {
+    let dir = app.database.path();
+    let jwks = dir.join("jwks.json");
+    std::fs::write(&jwks, app.get("/.well-known/jwks.json").await.text()).unwrap();
+    let file = dir.join(format!("{name}.json"));
+    std::fs::write(&file, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rogatory"))
+        .args(["verify-export", file.to_str().unwrap(), "--jwks", jwks.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.success(), report, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// A production order answered with an attachment, then a message from the issuer: the
+/// response is not the last event, so a forger has later hashes to recompute.
+async fn answered_order(app: &TestApp, w: &World) -> (String, usize) {
+    let id = submitted_order(app, w).await;
+    let aid =
+        ok(&upload(app, &w.platform, &id, b"%PDF-1.7 subscriber records".to_vec(), "records.pdf").await, 201)["id"]
+            .clone();
+    ok(
+        &post(
+            app,
+            &w.platform,
+            &format!("/v1/requests/{id}/responses"),
+            json!({"outcome": "fulfilled", "text": "Subscriber records attached.", "attachments": [aid]}),
+        )
+        .await,
+        200,
+    );
+    ok(
+        &post(app, &w.fr_prosecutor, &format!("/v1/requests/{id}/messages"), json!({"body": "Received, thank you."}))
+            .await,
+        201,
+    );
+    let history = ok(&get(app, &w.fr_prosecutor, &format!("/v1/requests/{id}/events")).await, 200);
+    let responded = events(&history).iter().position(|t| t == "request.responded").unwrap();
+    (id, responded)
+}
+
+backend_test! {
+    async fn a_forged_response_does_not_verify_offline(app) {
+        let w = world(&app).await;
+        let (id, responded) = answered_order(&app, &w).await;
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        let (valid, report, stderr) = verify_export(&app, "genuine", &bundle).await;
+        assert!(valid, "an untouched bundle verifies: {report} {stderr}");
+        assert_eq!(report["valid"], true, "{report}");
+
+        // The forger rewrites the answer and the digest it cites, then every later hash.
+        let mut forged = bundle.clone();
+        let data = &mut forged["events"][responded]["data"];
+        data["text"] = json!("No records exist for this account.");
+        data["attachments"][0]["sha256"] = json!(hex_sha256(b"a harmless file"));
+        rehash(&mut forged);
+        let (valid, report, stderr) = verify_export(&app, "forged-response", &forged).await;
+        assert!(!valid, "a forged response must not verify: {report}");
+        assert_eq!(report["valid"], false, "{report}");
+        let reasons = report["reasons"].to_string();
+        assert!(reasons.contains("checkpoint"), "names the unsigned head: {reasons}");
+        assert!(reasons.contains(&format!("response of event {}", responded + 1)), "names the response: {reasons}");
+        assert!(stderr.contains("does not verify"), "{stderr}");
+    }
+}
+
+backend_test! {
+    async fn an_altered_request_section_does_not_verify_offline(app) {
+        let w = world(&app).await;
+        let (id, _) = answered_order(&app, &w).await;
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+
+        // What was asked: the legal content differs from the signed document.
+        let mut forged = bundle.clone();
+        forged["request"]["content"]["issuing_file_number"] = json!("PARQUET-2026-999999");
+        let (valid, report, _) = verify_export(&app, "forged-content", &forged).await;
+        assert!(!valid, "{report}");
+        let reasons = report["reasons"].to_string();
+        assert!(reasons.contains("/content/issuing_file_number"), "names the altered member: {reasons}");
+
+        // What became of it: the outcome is not the one the exchange signed after the last event.
+        let mut forged = bundle.clone();
+        forged["request"]["outcome"] = json!("refused");
+        let (valid, report, _) = verify_export(&app, "forged-outcome", &forged).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("request section"), "{report}");
+    }
+}
+
+backend_test! {
+    async fn a_shortened_history_verifies_only_up_to_a_signed_event(app) {
+        let w = world(&app).await;
+        // 1 created, 2 submitted, 3 attachment added, 4 responded, 5 message posted.
+        let (id, responded) = answered_order(&app, &w).await;
+        assert_eq!(responded, 3);
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        assert_eq!(bundle["checkpoints"].as_array().unwrap().len(), 5, "one checkpoint per event");
+        assert_eq!(bundle["responses"].as_array().unwrap().len(), 1, "the answer is signed");
+        let drop_last = |bundle: &Value, keep: usize| {
+            let mut cut = bundle.clone();
+            cut["events"].as_array_mut().unwrap().truncate(keep);
+            cut
+        };
+        let without_checkpoints_after = |mut cut: Value, keep: i64| {
+            cut["checkpoints"].as_array_mut().unwrap().retain(|c| c["event_seq"].as_i64().unwrap() <= keep);
+            cut["responses"].as_array_mut().unwrap().retain(|c| c["event_seq"].as_i64().unwrap() <= keep);
+            cut
+        };
+
+        // The message dropped with its checkpoint: a history the exchange signed up to event 4,
+        // and the message changed nothing of the request.
+        let (valid, report, stderr) = verify_export(&app, "cut-4", &without_checkpoints_after(drop_last(&bundle, 4), 4)).await;
+        assert!(valid, "{report} {stderr}");
+
+        // Dropped, but its checkpoint left in: the bundle shows that events were removed.
+        let (valid, report, _) = verify_export(&app, "cut-4-with-5", &drop_last(&bundle, 4)).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("the bundle has no event 5"), "{report}");
+
+        // The answer dropped too: the request section (completed, fulfilled) is not the request
+        // as it stood after event 3.
+        let (valid, report, _) = verify_export(&app, "cut-3", &without_checkpoints_after(drop_last(&bundle, 3), 3)).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("the request section is not the request as it stood after event 3"), "{report}");
+
+        // A forged event in place of the dropped one: unsigned, whether its checkpoint is left
+        // out or the genuine event 5's is kept.
+        let mut forged = drop_last(&bundle, 5);
+        forged["events"][4]["type"] = json!("request.responded");
+        forged["events"][4]["data"] = json!({"outcome": "refused", "refusal_reason": null, "text": "Nothing found.",
+            "preserved_until": null, "attachments": []});
+        rehash(&mut forged);
+        let (valid, report, _) = verify_export(&app, "forged-5", &forged).await;
+        assert!(!valid, "{report}");
+        let reasons = report["reasons"].to_string();
+        assert!(reasons.contains("event 5 is not the one the exchange signed"), "{reasons}");
+        assert!(reasons.contains("event 5, the last, has no valid signed checkpoint"), "{reasons}");
+        assert!(reasons.contains("response of event 5: no signed response document"), "{reasons}");
+        let (valid, report, _) = verify_export(&app, "forged-5-alone", &without_checkpoints_after(forged, 4)).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("event 5, the last, has no valid signed checkpoint"), "{report}");
+    }
+}
+
+backend_test! {
+    async fn a_bundle_without_checkpoints_is_not_valid(app) {
+        let w = world(&app).await;
+        let (id, _) = answered_order(&app, &w).await;
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        // As exports were made before checkpoints: format 1, no checkpoints, no signed answers.
+        let mut old = bundle.clone();
+        old["format"] = json!("rogatory-audit-export/1");
+        old.as_object_mut().unwrap().remove("checkpoints");
+        old.as_object_mut().unwrap().remove("responses");
+        let (valid, report, stderr) = verify_export(&app, "format-1", &old).await;
+        assert!(!valid, "{report}");
+        assert_eq!(report["valid"], false);
+        assert_eq!(report["chain"]["status"], "intact", "read, and its chain still recomputed: {report}");
+        let reasons = report["reasons"].to_string();
+        assert!(reasons.contains("has no valid signed checkpoint"), "{reasons}");
+        assert!(reasons.contains("rogatory-audit-export/1"), "says why: {reasons}");
+        assert!(stderr.contains("no valid signed checkpoint"), "{stderr}");
+    }
+}
+
+backend_test! {
+    async fn answers_are_signed_and_a_forwarded_and_answered_request_verifies(app) {
+        let w = world(&app).await;
+        // An answer with an attachment: its signed document, checked with the JWKS alone, holds
+        // the text, the outcome and the digest of what was attached, bound to its event.
+        let (id, responded) = answered_order(&app, &w).await;
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        let jwks: JwkSet = serde_json::from_value(app.get("/.well-known/jwks.json").await.json()).unwrap();
+        let signed = &bundle["responses"][0];
+        assert_eq!(signed["event_seq"], responded + 1);
+        let jws = signed["jws"].as_str().unwrap();
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jws.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header["cty"], "application/vnd.rogatory.response+json");
+        let answer = verify_with_jwks(jws, &jwks).expect("the signed answer verifies");
+        assert_eq!(answer["type"], "rogatory.response");
+        assert_eq!(answer["request"]["id"], id.as_str());
+        assert_eq!(answer["party"], w.platform.id.as_str());
+        assert_eq!(answer["response"]["outcome"], "fulfilled");
+        assert_eq!(answer["response"]["text"], "Subscriber records attached.");
+        assert_eq!(answer["response"]["attachments"][0]["sha256"], hex_sha256(b"%PDF-1.7 subscriber records").as_str());
+        assert_eq!(answer["event"]["hash"], bundle["events"][responded]["hash"]);
+        // Each checkpoint verifies with the JWKS alone and names its event's hash.
+        for (i, checkpoint) in bundle["checkpoints"].as_array().unwrap().iter().enumerate() {
+            let head = verify_with_jwks(checkpoint["jws"].as_str().unwrap(), &jwks).expect("a checkpoint verifies");
+            assert_eq!(head["type"], "rogatory.checkpoint");
+            assert_eq!(head["seq"], i + 1);
+            assert_eq!(head["event_hash"], bundle["events"][i]["hash"]);
+        }
+
+        // An objection is an answer too.
+        let mut order = production_order();
+        order["addressee"] = json!({"party_id": w.platform.id});
+        let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        ok(&post(&app, &w.ie_enforcing, &format!("/v1/requests/{id}/objection"),
+            json!({"reason": "fundamental_rights", "text": "Manifest breach of freedom of expression."})).await, 200);
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        let objection = verify_with_jwks(bundle["responses"][0]["jws"].as_str().unwrap(), &jwks).unwrap();
+        assert_eq!(objection["party"], w.ie_enforcing.id.as_str());
+        assert_eq!(objection["response"]["reason"], "fundamental_rights");
+        let (valid, report, stderr) = verify_export(&app, "objected", &bundle).await;
+        assert!(valid, "{report} {stderr}");
+
+        // Forwarded, then preserved: two request documents, the request section is the latest.
+        let mut request = preservation_request();
+        request["addressee"] = json!({"party_id": w.de_central.id});
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", request).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        ok(&post(&app, &w.de_central, &format!("/v1/requests/{id}/forward"),
+            json!({"to": {"party_id": w.de_24_7.id}, "reason": "Preservation is handled by the 24/7 point of contact."})).await, 200);
+        ok(&post(&app, &w.de_24_7, &format!("/v1/requests/{id}/responses"),
+            json!({"outcome": "preserved", "text": "Data preserved."})).await, 200);
+        let bundle = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        assert_eq!(bundle["documents"].as_array().unwrap().len(), 2);
+        assert_eq!(bundle["request"]["addressee"]["id"], w.de_24_7.id.as_str());
+        let (valid, report, stderr) = verify_export(&app, "forwarded", &bundle).await;
+        assert!(valid, "{report} {stderr}");
+        // The addressee as first signed is not the request's addressee now.
+        let mut forged = bundle.clone();
+        forged["documents"].as_array_mut().unwrap().truncate(1);
+        let (valid, report, _) = verify_export(&app, "forwarded-first-document", &forged).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("has no valid signed request document"), "{report}");
+    }
+}
+
+backend_test! {
+    async fn a_history_rewritten_in_the_database_is_found_by_its_checkpoints(app) {
+        let w = world(&app).await;
+        let (id, responded) = answered_order(&app, &w).await;
+        let history = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/events")).await, 200);
+
+        // Someone with database access rewrites the answer and recomputes every later hash.
+        let mut rewritten = json!({"request": {"id": id}, "events": history["items"]});
+        rewritten["events"][responded]["data"]["text"] = json!("No records exist for this account.");
+        rehash(&mut rewritten);
+        let cast = if app.database.backend == TestBackend::Postgres { "::jsonb" } else { "" };
+        let mut conn = app.database.connect();
+        for event in &rewritten["events"].as_array().unwrap()[responded..] {
+            conn.batch_execute(&format!(
+                "UPDATE request_events SET data = '{}'{cast}, prev_hash = '{}', hash = '{}' WHERE id = '{}'",
+                event["data"], event["prev_hash"].as_str().unwrap(), event["hash"].as_str().unwrap(),
+                event["id"].as_str().unwrap()
+            )).unwrap();
+        }
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "broken", "the chain recomputes, its checkpoints do not: {verdict}");
+        assert_eq!(verdict["first_broken_seq"], responded + 1, "{verdict}");
+        assert!(verdict["reason"].as_str().unwrap().contains("checkpoint"), "{verdict}");
+
+        // Removing the checkpoints that no longer match does not hide it.
+        conn.batch_execute(&format!("DELETE FROM event_checkpoints WHERE request_id = '{id}' AND seq > {responded}")).unwrap();
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "broken", "{verdict}");
+        assert_eq!(verdict["first_broken_seq"], responded + 1, "{verdict}");
+        assert!(verdict["reason"].as_str().unwrap().contains("no signed checkpoint"), "{verdict}");
+
+        // Nor does an export of it verify.
+        let bundle = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+        assert_eq!(bundle["verdict"]["status"], "broken", "{}", bundle["verdict"]);
+        let (valid, report, _) = verify_export(&app, "rewritten", &bundle).await;
+        assert!(!valid, "{report}");
+        assert!(report["reasons"].to_string().contains("has no valid signed checkpoint"), "{report}");
+    }
+}
+
+backend_test! {
+    async fn a_request_row_changed_in_the_database_is_found_by_its_checkpoint(app) {
+        let w = world(&app).await;
+        let (id, _) = answered_order(&app, &w).await;
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "intact", "{verdict}");
+        app.database.connect().batch_execute(&format!("UPDATE requests SET outcome = 'refused' WHERE id = '{id}'")).unwrap();
+        let verdict = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "broken", "{verdict}");
+        assert_eq!(verdict["first_broken_seq"], 5, "named at the last event, whose checkpoint covers the request: {verdict}");
+        assert!(verdict["reason"].as_str().unwrap().contains("request"), "{verdict}");
     }
 }

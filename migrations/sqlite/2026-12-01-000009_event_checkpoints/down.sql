@@ -1,0 +1,2 @@
+ALTER TABLE request_documents DROP COLUMN kind;
+DROP TABLE event_checkpoints;
