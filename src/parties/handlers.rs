@@ -374,7 +374,8 @@ pub async fn list_clients(
 #[utoipa::path(
     operation_id = "revoke_client",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Client id (the `id`, not the `client_id`)")),
+    params(("id" = String, Path, pattern = "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|rgc_[A-Za-z0-9_-]+)$",
+        description = "The client: its `id` (a UUID) or its `client_id` (`rgc_…`, the one its credentials carry); either names it")),
     responses(
         (status = 204, description = "Revoked"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -389,10 +390,31 @@ pub async fn list_clients(
 pub async fn revoke_client(
     caller: Caller,
     state: web::Data<AppState>,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
+    let named = id.into_inner();
     let now = state.clock.now();
-    state.db.write(move |conn| service::revoke_client(conn, &caller, id, now)).await?;
+    state
+        .db
+        .write(move |conn| {
+            // A client is held by integrators as its `client_id`; the path takes either name.
+            let id = match Uuid::parse_str(&named) {
+                Ok(id) => id,
+                Err(_) if named.starts_with("rgc_") => crate::parties::repo::find_client_with_party(
+                    conn,
+                    crate::parties::repo::ClientKey::ClientId(&named),
+                )?
+                .map(|found| found.client.id)
+                .ok_or_else(|| ApiError::not_found(format!("no client {named}")))?,
+                Err(_) => {
+                    return Err(ApiError::new(
+                        crate::error::ProblemType::InvalidPath,
+                        "a client is named by its id (a UUID) or its client_id (rgc_…)",
+                    ));
+                }
+            };
+            service::revoke_client(conn, &caller, id, now)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -87,3 +87,25 @@ backend_test! {
         assert_eq!(seen, total["items"].as_array().unwrap().len());
     }
 }
+
+backend_test! {
+    async fn a_client_is_revoked_by_either_of_its_names(app) {
+        let w = world(&app).await;
+        let admin = app.admin_token_again().await;
+        let by_client_id = app.create_client(&admin, &w.fr_24_7.id, &["operator"]).await;
+        let r = app.call(actix_web::http::Method::DELETE, &format!("/v1/clients/{}", by_client_id.client_id), Some(&w.fr_24_7.token), None).await;
+        assert_eq!(r.status, 204, "{}", r.text());
+        let r = app.send(TestRequest::post().uri("/v1/oauth/token").set_form([
+            ("grant_type", "client_credentials"),
+            ("client_id", by_client_id.client_id.as_str()),
+            ("client_secret", by_client_id.client_secret.as_str()),
+        ])).await;
+        assert_eq!(r.status, 401, "a revoked client gets no token: {}", r.text());
+        // Another party's client, by either name: 404, as for a client that does not exist.
+        let theirs = app.create_client(&admin, &w.de_24_7.id, &["operator"]).await;
+        let r = app.call(actix_web::http::Method::DELETE, &format!("/v1/clients/{}", theirs.client_id), Some(&w.fr_24_7.token), None).await;
+        r.assert_problem(404, "not_found");
+        let r = app.call(actix_web::http::Method::DELETE, "/v1/clients/not-a-client", Some(&w.fr_24_7.token), None).await;
+        r.assert_problem(400, "invalid_path_parameter");
+    }
+}
