@@ -186,6 +186,7 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     document_shared_headers_and_problems(&mut doc);
+    say_what_the_server_enforces(&mut doc["components"]["schemas"]);
     // Where a created resource is used next, say so (OpenAPI links), for generated clients and
     // stateful testing: a client's `id` (not its `client_id`) is what revocation takes.
     doc["paths"]["/v1/parties/{id}/clients"]["post"]["responses"]["201"]["links"] = json!({
@@ -294,6 +295,48 @@ fn document_shared_headers_and_problems(doc: &mut serde_json::Value) {
                 }
             }
         }
+    }
+}
+
+/// Constraints the server checks that the derived schemas do not show, so that generated
+/// clients and fuzzers know them: text fields that must hold 1 to 20000 characters, codes
+/// with their pattern, a port's range, a kind a caller may not create.
+fn say_what_the_server_enforces(schemas: &mut serde_json::Value) {
+    use serde_json::json;
+    for (schema, field) in [
+        ("NewMessage", "body"),
+        ("Withdrawal", "reason"),
+        ("Forward", "reason"),
+        ("NewResponse", "text"),
+        ("Objection", "text"),
+        ("NewClarification", "question"),
+        ("ClarificationAnswer", "answer"),
+        ("SuspendParty", "reason"),
+    ] {
+        let property = &mut schemas[schema]["properties"][field];
+        if property.is_object() {
+            property["minLength"] = json!(1);
+            property["maxLength"] = json!(20000);
+        }
+    }
+    for schema in ["NewParty", "PartyPatch"] {
+        let properties = &mut schemas[schema]["properties"];
+        if properties.is_object() {
+            properties["country"]["pattern"] = json!("^[A-Za-z]{2}$");
+            properties["languages"]["items"]["pattern"] = json!("^[A-Za-z]{2}$");
+            properties["notification_emails"]["items"]["format"] = json!("email");
+        }
+    }
+    if schemas["LegalEntity"]["properties"].is_object() {
+        schemas["LegalEntity"]["properties"]["country"]["pattern"] = json!("^[A-Za-z]{2}$");
+    }
+    // The exchange's own party is made by `rogatory admin bootstrap`, never through the API.
+    if schemas["NewParty"]["properties"].is_object() {
+        schemas["NewParty"]["properties"]["kind"] = json!({"type": "string", "enum": ["state_authority", "service_provider"],
+            "description": "`state_authority` or `service_provider` (the exchange's own party is created by `rogatory admin bootstrap`)."});
+    }
+    if schemas["Target"]["properties"]["port"].is_object() {
+        schemas["Target"]["properties"]["port"]["maximum"] = json!(65535);
     }
 }
 

@@ -87,7 +87,10 @@ pub struct WebhookEventData {
 #[schema(example = json!({"url": "https://lers.example.com/hooks/rogatory", "event_types": ["request.submitted", "clock.approaching", "clock.missed"],
     "description": "Compliance queue"}))]
 pub struct NewWebhook {
-    /// `https://` (or `http://` for a receiver on the same host).
+    /// An `https://` URL whose host is, and resolves to, public addresses only (no loopback,
+    /// private, link-local, unique-local or metadata ranges); checked again at every delivery.
+    /// Plain `http://` and private targets only where the operator set
+    /// `ROGATORY_WEBHOOK_ALLOW_PRIVATE=1`.
     pub url: String,
     pub event_types: Vec<String>,
     #[serde(default)]
