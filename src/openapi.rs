@@ -155,8 +155,11 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             let binary_body =
                 op.get("requestBody").and_then(|b| b["content"].get("application/octet-stream")).is_some();
             if binary_body {
-                op["requestBody"]["content"]["application/octet-stream"]["schema"] =
-                    json!({"type": "string", "format": "binary"});
+                for (media, schema) in op["requestBody"]["content"].as_object_mut().into_iter().flatten() {
+                    if media == "application/octet-stream" || media == "*/*" {
+                        schema["schema"] = json!({"type": "string", "format": "binary"});
+                    }
+                }
             }
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
             for response in responses.values_mut() {

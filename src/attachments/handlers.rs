@@ -75,7 +75,8 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         UploadQuery,
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters."),
     ),
-    request_body(content = String, content_type = "application/octet-stream", description = "The file's bytes"),
+    request_body(content = String, content_type = "application/octet-stream",
+        description = "The file's bytes, sent with the file's own media type as `Content-Type` (recorded as `media_type`); any media type is accepted"),
     responses(
         (status = 201, description = "The recorded attachment", body = Attachment,
             headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
@@ -157,15 +158,17 @@ pub async fn list_attachments(
 /// Download an attachment
 ///
 /// Streams the content back with its `Repr-Digest` (RFC 9530, SHA-256), to the parties of its
-/// request only (404 for anyone else). Compare the digest with the one in the response event.
+/// request only (404 for anyone else), always as `application/octet-stream` (the recorded media
+/// type is in `Rogatory-Media-Type`). Compare the digest with the one in the response event.
 #[utoipa::path(
     operation_id = "download_attachment",
     tag = "attachments",
     params(("id" = Uuid, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The content, in its recorded media type", content_type = "application/octet-stream", body = String,
+        (status = 200, description = "The content, byte for byte, always as `application/octet-stream` so that no client decodes or parses it (a JSON or text file would otherwise come back altered and fail its digest); the media type recorded at upload is in `Rogatory-Media-Type` and in the attachment record", content_type = "application/octet-stream", body = String,
             headers(("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the content"),
-                ("Content-Disposition" = String, description = "attachment, with the file name"))),
+                ("Content-Disposition" = String, description = "attachment, with the file name"),
+                ("Rogatory-Media-Type" = String, description = "The media type recorded at upload"))),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -200,8 +203,11 @@ pub async fn download_attachment(
         .chars()
         .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
         .collect();
+    // The bytes exactly as stored: generated clients parse a JSON or text body by its media
+    // type, and the digest they then compute no longer matches `Repr-Digest`.
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, attachment.media_type.clone()))
+        .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
+        .insert_header(("rogatory-media-type", attachment.media_type.clone()))
         .insert_header(("repr-digest", repr_digest(&attachment.sha256)))
         .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")))
         .insert_header(("x-content-type-options", "nosniff"))

@@ -84,7 +84,9 @@ backend_test! {
         let promised = responded["data"]["attachments"][0]["sha256"].as_str().unwrap().to_owned();
         let r = download(&app, &w.fr_prosecutor, &aid).await;
         assert_eq!(r.status, 200);
-        assert_eq!(r.header("content-type"), Some("application/pdf"));
+        // The bytes as declared, so that no client parses them; the recorded type beside them.
+        assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+        assert_eq!(r.header("rogatory-media-type"), Some("application/pdf"));
         assert_eq!(r.header("content-disposition"), Some("attachment; filename=\"subscriber-records.pdf\""));
         assert_eq!(r.body.as_ref(), content.as_slice());
         assert_eq!(hex_sha256(&r.body), promised);

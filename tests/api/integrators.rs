@@ -109,3 +109,28 @@ backend_test! {
         r.assert_problem(400, "invalid_path_parameter");
     }
 }
+
+backend_test! {
+    async fn json_and_text_evidence_downloads_byte_for_byte_as_octet_stream(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        for (media, bytes) in [
+            ("application/json", br#"{ "subscriber": "x",  "ip": "203.0.113.7" }"#.to_vec()),
+            ("text/plain; charset=utf-8", b"line one\r\nline two\n".to_vec()),
+            ("image/png", vec![0x89, b'P', b'N', b'G', 0, 1, 2, 255]),
+        ] {
+            let r = app.send(TestRequest::post().uri(&format!("/v1/requests/{id}/attachments"))
+                .insert_header(("authorization", format!("Bearer {}", w.de_24_7.token)))
+                .insert_header(("content-type", media)).set_payload(bytes.clone())).await;
+            let attachment = ok(&r, 201);
+            assert_eq!(attachment["media_type"], media);
+            let aid = attachment["id"].as_str().unwrap();
+            let r = get(&app, &w.fr_24_7, &format!("/v1/attachments/{aid}")).await;
+            assert_eq!(r.status, 200);
+            assert_eq!(r.header("content-type"), Some("application/octet-stream"), "{media}");
+            assert_eq!(r.header("rogatory-media-type"), Some(media));
+            assert_eq!(r.body.as_ref(), bytes.as_slice(), "{media}: byte for byte");
+        }
+    }
+}
