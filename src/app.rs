@@ -66,7 +66,11 @@ impl AppState {
         };
         let tokens =
             Tokens { keys, issuer: t.issuer.clone(), audience: t.audience.clone(), ttl_secs: t.ttl_secs, external };
-        let token_failures = FailureLimiter::new(t.max_failures, TimeDelta::seconds(t.failure_window_secs.max(1)));
+        let token_failures = FailureLimiter::new(
+            t.max_failures,
+            t.max_address_failures,
+            TimeDelta::seconds(t.failure_window_secs.max(1)),
+        );
         let mailer = Mailer::new(settings.smtp_url.as_ref().map(|s| s.expose()), &settings.data_dir)
             .map_err(|e| anyhow::anyhow!("ROGATORY_SMTP_URL: {e}"))?;
         let db = Db::open(settings.database_url.clone(), &settings.db_pool)?;

@@ -97,9 +97,15 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, &'st
 
 enum Outcome {
     Issued(String),
-    BadCredentials,
+    /// `known`: the client id exists (its wrong secrets count against it).
+    BadCredentials {
+        known: bool,
+    },
     PartyNotActive(PartyStatus),
 }
+
+/// How long a wrong secret waits for its answer once its client is over its failure limit.
+const SLOWED_FAILURE_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Get an access token
 ///
@@ -107,7 +113,9 @@ enum Outcome {
 /// form-encoded, with the client authenticated by HTTP Basic (`client_id:client_secret`) or by
 /// the `client_id` and `client_secret` form fields. Answers an `EdDSA`-signed JWT valid for
 /// 15 minutes by default. Errors use the RFC's JSON shape (`error`, `error_description`).
-/// Repeated failures for one client or one address are refused with 429 and `Retry-After`.
+/// Repeated failures from one address, for one client or for any, are refused with 429 and
+/// `Retry-After`; other addresses are not affected, and past a client's own limit its wrong
+/// secrets are answered after a pause while the right secret still gets its token.
 #[utoipa::path(
     operation_id = "create_token",
     tag = "auth",
@@ -119,7 +127,7 @@ enum Outcome {
         (status = 401, description = "`invalid_client`: unknown client, wrong secret or revoked client", body = OAuthError,
             headers(("WWW-Authenticate" = String, description = "Basic realm=\"rogatory\""))),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this client or address", body = Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many failed attempts from this address (for this client or for any)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds to wait"))),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -172,30 +180,38 @@ pub async fn create_token(
     }
 
     let now = state.clock.now();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    let keys = [format!("client:{client_id}"), format!("ip:{address}")];
-    if let Some(wait) = keys.iter().filter_map(|k| state.token_failures.retry_after(k, now)).max() {
-        tracing::warn!(client_id = %client_id, address = %address, "token request refused: too many failures");
-        return Err(ApiError::new(
-            crate::error::ProblemType::TooManyRequests,
-            "too many failed token requests; retry later",
-        )
-        .with_header(header::RETRY_AFTER, wait.to_string()));
-    }
+    let address = state.settings.trusted_proxies.client_address(req.peer_addr().map(|a| a.ip()), req.headers());
+    // An id the exchange never issues is not looked up, and counts only against the address.
+    let plausible = secrets::is_plausible_client_id(&client_id);
+    let attempt = match state.token_failures.begin(if plausible { &client_id } else { "" }, address, now) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(client_id = %client_id, address = %address, "token request refused: too many failures");
+            return Err(ApiError::new(
+                crate::error::ProblemType::TooManyRequests,
+                "too many failed token requests from this address; retry later",
+            )
+            .with_header(header::RETRY_AFTER, wait.to_string()));
+        }
+    };
 
     let tokens = state.tokens.clone();
-    let lookup = client_id.clone();
+    let lookup = plausible.then(|| client_id.clone());
     let outcome = state
         .db
         .run(move |conn| {
-            let found = repo::find_client_with_party(conn, ClientKey::ClientId(&lookup))?;
+            let found = match &lookup {
+                Some(id) => repo::find_client_with_party(conn, ClientKey::ClientId(id))?,
+                None => None,
+            };
+            let known = found.is_some();
             let hash = found.as_ref().and_then(|f| f.client.secret_hash.as_deref());
             // Always run the hash check, even for unknown clients, so timing reveals nothing.
             if !secrets::verify_secret(&secret, hash) {
-                return Ok(Outcome::BadCredentials);
+                return Ok(Outcome::BadCredentials { known });
             }
             let Some(found) = found.filter(|f| f.client.revoked_at.is_none()) else {
-                return Ok(Outcome::BadCredentials);
+                return Ok(Outcome::BadCredentials { known });
             };
             let status: PartyStatus = decode_text("parties.status", found.party_status)?;
             if status != PartyStatus::Active {
@@ -210,21 +226,25 @@ pub async fn create_token(
         .await?;
     match outcome {
         Outcome::Issued(access_token) => {
-            state.token_failures.clear(&keys[0]);
+            state.token_failures.succeeded(&attempt, now);
             tracing::info!(client_id = %client_id, "token issued");
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .insert_header((header::PRAGMA, "no-cache"))
                 .json(TokenResponse { access_token, token_type: "Bearer".into(), expires_in: state.tokens.ttl_secs }))
         }
-        Outcome::BadCredentials => {
-            for key in &keys {
-                state.token_failures.record_failure(key, now);
+        Outcome::BadCredentials { known } => {
+            // Past the client's own limit, wrong secrets are answered slowly; the right one is not.
+            let slowed = known && state.token_failures.failed_for_client(&attempt, now);
+            tracing::warn!(client_id = %client_id, address = %address, slowed, "token request refused: invalid client credentials");
+            if slowed {
+                actix_web::rt::time::sleep(SLOWED_FAILURE_DELAY).await;
             }
-            tracing::warn!(client_id = %client_id, address = %address, "token request refused: invalid client credentials");
             Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed"))
         }
         Outcome::PartyNotActive(status) => {
+            // The secret was right: not a guess.
+            state.token_failures.succeeded(&attempt, now);
             tracing::warn!(client_id = %client_id, ?status, "token request refused: party not active");
             Ok(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client's party is not active"))
         }

@@ -18,6 +18,12 @@ pub fn new_client_id() -> String {
     format!("rgc_{}", random_token(15))
 }
 
+/// Whether `id` could be a client id the exchange issued (`rgc_` and URL-safe base64); other
+/// ids are not looked up nor kept whole anywhere.
+pub fn is_plausible_client_id(id: &str) -> bool {
+    (5..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// A new client secret with 256 bits of entropy, e.g. `rgs_…`.
 pub fn new_client_secret() -> String {
     format!("rgs_{}", random_token(32))
