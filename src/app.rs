@@ -14,6 +14,7 @@ use chrono::TimeDelta;
 
 use crate::auth::keys::KeyRing;
 use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::secrets::LegacyVerifier;
 use crate::auth::tokens::{self, Tokens};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
@@ -30,6 +31,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<Tokens>,
     pub token_failures: Arc<FailureLimiter>,
+    /// Checks argon2 secret hashes of earlier releases, off the database's threads.
+    pub legacy_secrets: Arc<LegacyVerifier>,
+    /// Client lookups of the token endpoint in flight at once: one per eight pooled connections,
+    /// so that a flood of token requests leaves the database to every other request.
+    pub token_lookups: Arc<tokio::sync::Semaphore>,
     pub mailer: Arc<Mailer>,
 }
 
@@ -74,6 +80,7 @@ impl AppState {
         let mailer = Mailer::new(settings.smtp_url.as_ref().map(|s| s.expose()), &settings.data_dir)
             .map_err(|e| anyhow::anyhow!("ROGATORY_SMTP_URL: {e}"))?;
         let db = Db::open(settings.database_url.clone(), &settings.db_pool)?;
+        let settings_pool = settings.db_pool.max_size;
         Ok(AppState {
             mailer: Arc::new(mailer),
             settings: Arc::new(settings),
@@ -81,6 +88,8 @@ impl AppState {
             clock,
             tokens: Arc::new(tokens),
             token_failures: Arc::new(token_failures),
+            legacy_secrets: Arc::new(LegacyVerifier::default()),
+            token_lookups: Arc::new(tokio::sync::Semaphore::new((settings_pool / 8).max(1) as usize)),
         })
     }
 }

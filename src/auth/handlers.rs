@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Caller;
 use super::roles::Role;
-use super::secrets;
+use super::secrets::{self, Busy, StoredSecret};
 use crate::app::AppState;
 use crate::db::codec::decode_text;
 use crate::error::{ApiError, PROBLEM_TYPE_BASE, Problem};
@@ -195,35 +195,53 @@ pub async fn create_token(
         }
     };
 
-    let tokens = state.tokens.clone();
-    let lookup = plausible.then(|| client_id.clone());
-    let outcome = state
-        .db
-        .run(move |conn| {
-            let found = match &lookup {
-                Some(id) => repo::find_client_with_party(conn, ClientKey::ClientId(id))?,
-                None => None,
-            };
-            let known = found.is_some();
-            let hash = found.as_ref().and_then(|f| f.client.secret_hash.as_deref());
-            // Always run the hash check, even for unknown clients, so timing reveals nothing.
-            if !secrets::verify_secret(&secret, hash) {
-                return Ok(Outcome::BadCredentials { known });
+    // The database only looks the client up; the secret is checked after the connection is
+    // back in the pool, and argon2 hashes of earlier releases on their own small pool.
+    let found = match plausible.then(|| client_id.clone()) {
+        Some(id) => {
+            let _permit = state.token_lookups.acquire().await.map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+            state.db.run(move |conn| repo::find_client_with_party(conn, ClientKey::ClientId(&id))).await?
+        }
+        None => None,
+    };
+    let stored = found.as_ref().and_then(|f| f.client.secret_hash.clone());
+    let (matches, legacy) = match stored.as_deref().map(StoredSecret::parse) {
+        Some(StoredSecret::Sha256(digest)) => (secrets::verify_sha256(&secret, Some(&digest)), false),
+        Some(StoredSecret::Argon2(phc)) => match state.legacy_secrets.verify(&secret, phc).await {
+            Ok(matches) => (matches, true),
+            Err(Busy) => {
+                // Not a failure of the caller's: give its place back.
+                state.token_failures.succeeded(&attempt, now);
+                tracing::warn!(client_id = %client_id, "token request deferred: argon2 checks of earlier secrets are queued");
+                return Err(ApiError::new(
+                    crate::error::ProblemType::ServiceUnavailable,
+                    "the client's secret is in an earlier format whose checks are queued; retry shortly",
+                )
+                .with_header(header::RETRY_AFTER, "1"));
             }
-            let Some(found) = found.filter(|f| f.client.revoked_at.is_none()) else {
-                return Ok(Outcome::BadCredentials { known });
-            };
+        },
+        // Unknown client, no secret, unusable hash: the same work as a real check, then no.
+        _ => (secrets::verify_sha256(&secret, None), false),
+    };
+    let outcome = match found {
+        Some(found) if matches && found.client.revoked_at.is_none() => {
             let status: PartyStatus = decode_text("parties.status", found.party_status)?;
             if status != PartyStatus::Active {
-                return Ok(Outcome::PartyNotActive(status));
+                Outcome::PartyNotActive(status)
+            } else {
+                let client = found.client.into_client()?;
+                if legacy {
+                    upgrade_secret_hash(&state, client.id, stored.unwrap_or_default(), &secret).await;
+                }
+                let token = state
+                    .tokens
+                    .issue(&client.client_id, client.party_id, &client.roles, now)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+                Outcome::Issued(token)
             }
-            let client = found.client.into_client()?;
-            let token = tokens
-                .issue(&client.client_id, client.party_id, &client.roles, now)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-            Ok(Outcome::Issued(token))
-        })
-        .await?;
+        }
+        found => Outcome::BadCredentials { known: found.is_some() },
+    };
     match outcome {
         Outcome::Issued(access_token) => {
             state.token_failures.succeeded(&attempt, now);
@@ -248,6 +266,17 @@ pub async fn create_token(
             tracing::warn!(client_id = %client_id, ?status, "token request refused: party not active");
             Ok(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client's party is not active"))
         }
+    }
+}
+
+/// Replaces a verified argon2 hash of an earlier release with the SHA-256 form. Best effort:
+/// on failure the old hash stays and verifies again next time.
+async fn upgrade_secret_hash(state: &AppState, id: Uuid, old: String, secret: &str) {
+    let new = secrets::hash_secret(secret);
+    match state.db.write(move |conn| repo::replace_secret_hash(conn, id, &old, &new)).await {
+        Ok(true) => tracing::info!(client = %id, "client secret hash upgraded from argon2 to sha256"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(client = %id, error = %e, "could not upgrade the client secret hash"),
     }
 }
 

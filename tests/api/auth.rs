@@ -8,7 +8,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::support::{Credentials, TestApp, TestBackend, TestDatabase, german_24_7, platform};
+use crate::support::{
+    Credentials, TestApp, TestBackend, TestDatabase, german_24_7, platform, store_argon2_secret, stored_secret_hash,
+};
 
 fn form(credentials: &Credentials) -> TestRequest {
     TestRequest::post().uri("/v1/oauth/token").set_form([
@@ -114,6 +116,39 @@ backend_test! {
         assert!((1..=300).contains(&wait), "{wait}");
         // From the address that guessed, even the right secret waits.
         app.send(form(&credentials)).await.assert_problem(429, "too_many_requests");
+    }
+}
+
+backend_test! {
+    async fn new_secrets_are_stored_as_sha256(app) {
+        let credentials = app.bootstrap();
+        let hash = stored_secret_hash(&app, &credentials.client_id).unwrap();
+        assert!(hash.starts_with("$sha256$"), "{hash}");
+        assert!(!hash.contains(&credentials.client_secret));
+        let admin = app.token(&credentials).await;
+        let created = app.create_client(&admin, &credentials.party_id, &["exchange_admin"]).await;
+        let hash = stored_secret_hash(&app, &created.client_id).unwrap();
+        assert!(hash.starts_with("$sha256$"), "{hash}");
+        assert_eq!(app.send(form(&created)).await.status, 200);
+        let wrong = Credentials { client_secret: format!("{}x", created.client_secret), ..created };
+        assert_oauth_error(&app.send(form(&wrong)).await, 401, "invalid_client");
+    }
+}
+
+backend_test! {
+    async fn argon2_secrets_still_verify_and_are_upgraded(app) {
+        let credentials = app.bootstrap();
+        store_argon2_secret(&app, &credentials.client_id, &credentials.client_secret);
+        let wrong = Credentials { client_secret: "rgs_wrong".into(), ..credentials.clone() };
+        assert_oauth_error(&app.send(form(&wrong)).await, 401, "invalid_client");
+        assert!(stored_secret_hash(&app, &credentials.client_id).unwrap().starts_with("$argon2id$"), "kept after a failure");
+
+        let r = app.send(form(&credentials)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let hash = stored_secret_hash(&app, &credentials.client_id).unwrap();
+        assert!(hash.starts_with("$sha256$"), "upgraded on success: {hash}");
+        assert_eq!(app.send(form(&credentials)).await.status, 200, "and the upgraded hash verifies");
+        assert_oauth_error(&app.send(form(&wrong)).await, 401, "invalid_client");
     }
 }
 

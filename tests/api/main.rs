@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod auth_drills;
 mod cli;
 mod deadlines;
 mod default_deny;
