@@ -95,6 +95,31 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, &'st
     Ok(Some((id, secret)))
 }
 
+/// Largest token request body: a real one has some 150 bytes.
+const MAX_TOKEN_BODY: usize = 16 * 1024;
+
+enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// The body, up to `MAX_TOKEN_BODY` bytes: larger ones are refused as soon as that is known.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::BytesMut, BodyError> {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_TOKEN_BODY) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > MAX_TOKEN_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 enum Outcome {
     Issued(String),
     /// `known`: the client id exists (its wrong secrets count against it).
@@ -126,7 +151,7 @@ const SLOWED_FAILURE_DELAY: std::time::Duration = std::time::Duration::from_secs
         (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `unauthorized_client` (the client's party is not active)", body = OAuthError),
         (status = 401, description = "`invalid_client`: unknown client, wrong secret or revoked client", body = OAuthError,
             headers(("WWW-Authenticate" = String, description = "Basic realm=\"rogatory\""))),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts from this address (for this client or for any)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds to wait"))),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -137,8 +162,20 @@ const SLOWED_FAILURE_DELAY: std::time::Duration = std::time::Duration::from_secs
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = match read_body(&req, payload).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Err(ApiError::new(
+                crate::error::ProblemType::PayloadTooLarge,
+                format!("a token request has at most {MAX_TOKEN_BODY} bytes"),
+            ));
+        }
+        Err(BodyError::Unreadable) => {
+            return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the body could not be read"));
+        }
+    };
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -179,6 +216,8 @@ pub async fn create_token(
         None => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is missing")),
     }
 
+    // The caller's text: cut short for the log (which escapes it as well).
+    let logged_id = crate::telemetry::clipped(&client_id, 64);
     let now = state.clock.now();
     let address = state.settings.trusted_proxies.client_address(req.peer_addr().map(|a| a.ip()), req.headers());
     // An id the exchange never issues is not looked up, and counts only against the address.
@@ -186,7 +225,7 @@ pub async fn create_token(
     let attempt = match state.token_failures.begin(if plausible { &client_id } else { "" }, address, now) {
         Ok(attempt) => attempt,
         Err(wait) => {
-            tracing::warn!(client_id = %client_id, address = %address, "token request refused: too many failures");
+            tracing::warn!(client_id = %logged_id, address = %address, "token request refused: too many failures");
             return Err(ApiError::new(
                 crate::error::ProblemType::TooManyRequests,
                 "too many failed token requests from this address; retry later",
@@ -212,7 +251,7 @@ pub async fn create_token(
             Err(Busy) => {
                 // Not a failure of the caller's: give its place back.
                 state.token_failures.succeeded(&attempt, now);
-                tracing::warn!(client_id = %client_id, "token request deferred: argon2 checks of earlier secrets are queued");
+                tracing::warn!(client_id = %logged_id, "token request deferred: argon2 checks of earlier secrets are queued");
                 return Err(ApiError::new(
                     crate::error::ProblemType::ServiceUnavailable,
                     "the client's secret is in an earlier format whose checks are queued; retry shortly",
@@ -245,7 +284,7 @@ pub async fn create_token(
     match outcome {
         Outcome::Issued(access_token) => {
             state.token_failures.succeeded(&attempt, now);
-            tracing::info!(client_id = %client_id, "token issued");
+            tracing::info!(client_id = %logged_id, "token issued");
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .insert_header((header::PRAGMA, "no-cache"))
@@ -254,7 +293,7 @@ pub async fn create_token(
         Outcome::BadCredentials { known } => {
             // Past the client's own limit, wrong secrets are answered slowly; the right one is not.
             let slowed = known && state.token_failures.failed_for_client(&attempt, now);
-            tracing::warn!(client_id = %client_id, address = %address, slowed, "token request refused: invalid client credentials");
+            tracing::warn!(client_id = %logged_id, address = %address, slowed, "token request refused: invalid client credentials");
             if slowed {
                 actix_web::rt::time::sleep(SLOWED_FAILURE_DELAY).await;
             }
@@ -263,7 +302,7 @@ pub async fn create_token(
         Outcome::PartyNotActive(status) => {
             // The secret was right: not a guess.
             state.token_failures.succeeded(&attempt, now);
-            tracing::warn!(client_id = %client_id, ?status, "token request refused: party not active");
+            tracing::warn!(client_id = %logged_id, ?status, "token request refused: party not active");
             Ok(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client's party is not active"))
         }
     }

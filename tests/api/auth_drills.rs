@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use crate::support::process::{free_port, spawn};
+use crate::support::process::{free_port, spawn, spawn_logged};
 use crate::support::{TestApp, TestBackend, store_argon2_secret};
 
 /// A field of /proc/<pid>/status in kB (`VmRSS`: resident now, `VmHWM`: peak resident).
@@ -203,4 +203,48 @@ async fn drill_token_flood_leaves_reads_alone_sqlite() {
 #[ignore = "timing: runs alone in .ci/run"]
 async fn drill_token_flood_leaves_reads_alone_postgres() {
     token_flood(TestBackend::Postgres, true).await;
+}
+
+/// A `client_id` is the caller's text: in the default (pretty) log format it cannot start a
+/// line of its own or send terminal escapes, and a failed token request logs one short line.
+async fn token_failures_log_one_safe_line(backend: TestBackend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let port = free_port();
+    let (server, output) =
+        spawn_logged(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off"), ("RUST_LOG", "info")]);
+    let client = http_client();
+    let forged = "rgc_x\n2026-01-01T00:00:00.000000Z  INFO rogatory::auth::handlers: token issued \
+                  client_id=rgc_admin\x1b[2K\x1b[1A\r\u{2028}\u{202e}";
+    assert_eq!(token_request(&client, port, forged, "rgs_wrong").await, 401);
+    let long = format!("rgc_{}", "A".repeat(12 * 1024));
+    assert_eq!(token_request(&client, port, &long, "rgs_wrong").await, 401);
+    // Far larger than any token request: refused before anything is parsed or logged.
+    let huge = format!("rgc_{}", "B".repeat(200 * 1024));
+    assert_eq!(token_request(&client, port, &huge, "rgs_wrong").await, 413);
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    drop(server);
+
+    let bytes = output.bytes();
+    let text = output.text();
+    let refused: Vec<&str> = text.lines().filter(|l| l.contains("token request refused")).collect();
+    eprintln!("{backend:?}: {} bytes of log; the refusals:\n{}", bytes.len(), refused.join("\n"));
+    assert_eq!(refused.len(), 2, "one line per failed token request:\n{text}");
+    assert!(refused.iter().all(|l| l.len() < 1024), "short lines: {refused:?}");
+    assert!(refused[0].contains(r"rgc_x\n2026-01-01T00:00:00"), "the newline is shown escaped: {}", refused[0]);
+    assert!(!text.lines().any(|l| l.starts_with("2026-01-01T00:00:00")), "no forged line:\n{text}");
+    for control in [b'\x1b', b'\r', 0x07] {
+        assert!(!bytes.contains(&control), "no raw control byte {control:#x} in the log");
+    }
+    assert!(!text.contains('\u{2028}') && !text.contains('\u{202e}'), "no line separator or bidi override");
+    assert!(bytes.len() < 16 * 1024, "{} bytes of log for three requests", bytes.len());
+}
+
+#[actix_web::test]
+async fn token_failures_log_one_safe_line_sqlite() {
+    token_failures_log_one_safe_line(TestBackend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn token_failures_log_one_safe_line_postgres() {
+    token_failures_log_one_safe_line(TestBackend::Postgres).await;
 }
