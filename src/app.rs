@@ -99,7 +99,26 @@ impl AppState {
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(?settings, "starting");
     let listen = settings.listen;
-    let workers = settings.workers;
+    let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let connections = settings.connections.clone();
+    let open_files = match crate::ops::limits::raise_open_file_limit() {
+        Some((before, after)) if after > before => {
+            tracing::info!(before, after, "raised the soft open-file limit to the hard limit");
+            Some(after)
+        }
+        Some((_, limit)) => Some(limit),
+        None => None,
+    };
+    let max_connections =
+        crate::ops::limits::fitting_connections(connections.max_connections, open_files, settings.db_pool.max_size);
+    if max_connections < connections.max_connections {
+        tracing::warn!(
+            wanted = connections.max_connections,
+            allowed = max_connections,
+            open_files,
+            "ROGATORY_MAX_CONNECTIONS lowered to fit the open-file limit (raise it with ulimit -n or LimitNOFILE=)"
+        );
+    }
     let state = AppState::init(settings)?;
     tracing::info!(backend = %state.db.backend(), "database ready");
     actix_web::rt::System::new().block_on(async move {
@@ -113,12 +132,20 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
                 crate::jobs::worker::run_forever(background, scan, poll).await;
             });
         }
-        let mut server = actix_web::HttpServer::new(move || build_app(state.clone()));
-        if let Some(workers) = workers {
-            server = server.workers(workers);
-        }
+        // The cap is per worker in actix: share the total out.
+        let per_worker = max_connections.div_ceil(workers).max(1);
+        let server = actix_web::HttpServer::new(move || build_app(state.clone()))
+            .workers(workers)
+            .max_connections(per_worker)
+            .client_request_timeout(connections.header_timeout);
         let server = server.bind(listen).map_err(|e| anyhow::anyhow!("ROGATORY_LISTEN: cannot bind {listen}: {e}"))?;
-        tracing::info!(%listen, docs = %format!("http://{listen}/docs/"), "listening");
+        tracing::info!(
+            %listen,
+            docs = %format!("http://{listen}/docs/"),
+            workers,
+            max_connections = per_worker * workers,
+            "listening"
+        );
         server.run().await?;
         Ok(())
     })
@@ -153,6 +180,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .app_data(web::Data::new(routes))
         .default_service(web::to(fallback::not_matched))
+        .wrap(from_fn(http::body_deadline::enforce))
         .wrap(ErrorHandlers::new().default_handler(http::problem_safety_net))
         .wrap(from_fn(http::request_context))
 }

@@ -34,6 +34,7 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) is believed; none by default.
     pub trusted_proxies: TrustedProxies,
+    pub connections: ConnectionSettings,
     pub tokens: TokenSettings,
     /// Public base URL, for links in e-mails and the default token issuer.
     pub public_url: String,
@@ -47,6 +48,21 @@ pub struct Settings {
     /// Webhooks may target private and loopback addresses, and plain `http`
     /// (`ROGATORY_WEBHOOK_ALLOW_PRIVATE=1`): for tests and closed networks only.
     pub webhook_allow_private: bool,
+}
+
+/// What a client connection may hold and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// Open client connections across all workers; lowered at start-up to fit the open-file limit.
+    pub max_connections: usize,
+    /// Time for a new connection to send its first request's headers (actix's
+    /// `client_request_timeout`); 408 after it.
+    pub header_timeout: Duration,
+    /// Time for a request body to arrive, extended by one second per `body_min_rate` bytes
+    /// received; 408 and the connection closed after it.
+    pub body_timeout: Duration,
+    /// Bytes per second a body must keep up to push its deadline on; 0: a fixed deadline.
+    pub body_min_rate: u64,
 }
 
 /// A value that must never reach a log: `Debug` shows only that it is set.
@@ -222,6 +238,28 @@ impl Settings {
             },
         };
 
+        let connections = ConnectionSettings {
+            max_connections: parse_positive(
+                &get,
+                "ROGATORY_MAX_CONNECTIONS",
+                "4096",
+                "a whole number of connections, 1 or more",
+            )?,
+            header_timeout: Duration::from_secs(parse_positive(
+                &get,
+                "ROGATORY_HEADER_TIMEOUT_SECS",
+                "5",
+                "a whole number of seconds, 1 or more",
+            )?),
+            body_timeout: Duration::from_secs(parse_positive(
+                &get,
+                "ROGATORY_BODY_TIMEOUT_SECS",
+                "30",
+                "a whole number of seconds, 1 or more",
+            )?),
+            body_min_rate: parse_key(&get, "ROGATORY_BODY_MIN_RATE", "16384", "a whole number of bytes per second")?,
+        };
+
         let background = match get("ROGATORY_BACKGROUND").as_deref() {
             None | Some("on") => true,
             Some("off") => false,
@@ -284,6 +322,7 @@ impl Settings {
             max_attachment_bytes,
             workers,
             trusted_proxies,
+            connections,
         })
     }
 }
@@ -353,6 +392,21 @@ mod tests {
         assert!(e.to_string().contains("\"proxy.internal\""), "{e}");
         let e = settings(&[("ROGATORY_FORWARDED_HEADER", "x-real-ip")]).unwrap_err();
         assert_eq!(e.key, "ROGATORY_FORWARDED_HEADER");
+        for key in ["ROGATORY_MAX_CONNECTIONS", "ROGATORY_HEADER_TIMEOUT_SECS", "ROGATORY_BODY_TIMEOUT_SECS"] {
+            assert_eq!(settings(&[(key, "0")]).unwrap_err().key, key);
+            assert_eq!(settings(&[(key, "soon")]).unwrap_err().key, key);
+        }
+        let e = settings(&[("ROGATORY_BODY_MIN_RATE", "-1")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_BODY_MIN_RATE");
+    }
+
+    #[test]
+    fn connections_have_deadlines_and_a_cap_by_default() {
+        let c = settings(&[]).unwrap().connections;
+        assert_eq!(c.max_connections, 4096);
+        assert_eq!(c.header_timeout, Duration::from_secs(5));
+        assert_eq!(c.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.body_min_rate, 16384);
     }
 
     #[test]

@@ -61,10 +61,29 @@ pub fn spawn(app: &TestApp, command: &str, port: Option<u16>, env: &[(&str, &str
     start(app, command, port, env, Stdio::null())
 }
 
+/// As `spawn`, started with a soft open-file limit of `limit` (as a shell with `ulimit -Sn`,
+/// e.g. the common default of 1024); the hard limit stays the test's.
+pub fn spawn_with_open_file_limit(app: &TestApp, port: u16, limit: u64, env: &[(&str, &str)]) -> Process {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &format!("ulimit -S -n {limit} && exec \"$0\" serve"), env!("CARGO_BIN_EXE_rogatory")]);
+    launch(cmd, app, "serve", Some(port), env, Stdio::null())
+}
+
 fn start(app: &TestApp, command: &str, port: Option<u16>, env: &[(&str, &str)], stdout: Stdio) -> Process {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rogatory"));
-    cmd.arg(command)
-        .current_dir(app.database.path())
+    cmd.arg(command);
+    launch(cmd, app, command, port, env, stdout)
+}
+
+fn launch(
+    mut cmd: Command,
+    app: &TestApp,
+    command: &str,
+    port: Option<u16>,
+    env: &[(&str, &str)],
+    stdout: Stdio,
+) -> Process {
+    cmd.current_dir(app.database.path())
         .env("DATABASE_URL", &app.database.url)
         .env("ROGATORY_DATA_DIR", app.database.data_dir())
         .env("ROGATORY_TOKEN_ISSUER", app.state.tokens.issuer.clone())
