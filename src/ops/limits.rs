@@ -4,6 +4,7 @@
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most 1,048,576); answers the soft
 /// limit before and after. Elsewhere than on Unix, nothing to do: `None`.
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every Unix
 pub fn raise_open_file_limit() -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
@@ -59,6 +60,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unnecessary_cast)]
     fn the_soft_limit_rises_to_the_hard_one() {
         let (_, after) = raise_open_file_limit().expect("a Unix test machine");
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };

@@ -136,11 +136,8 @@ async fn slow_bodies_are_cut_and_health_answers(backend: TestBackend) {
     assert_eq!(body.len(), 3000);
     steady
         .write_all(
-            format!(
-                "POST /v1/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3000\r\n\r\n"
-            )
-            .as_bytes(),
+            b"POST /v1/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3000\r\n\r\n",
         )
         .unwrap();
     let sending = Instant::now();
