@@ -14,6 +14,7 @@ use chrono::TimeDelta;
 
 use crate::auth::keys::KeyRing;
 use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::secrets::LegacyVerifier;
 use crate::auth::tokens::{self, Tokens};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
@@ -30,6 +31,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<Tokens>,
     pub token_failures: Arc<FailureLimiter>,
+    /// Checks argon2 secret hashes of earlier releases, off the database's threads.
+    pub legacy_secrets: Arc<LegacyVerifier>,
+    /// Client lookups of the token endpoint in flight at once: one per eight pooled connections,
+    /// so that a flood of token requests leaves the database to every other request.
+    pub token_lookups: Arc<tokio::sync::Semaphore>,
     pub mailer: Arc<Mailer>,
 }
 
@@ -66,10 +72,15 @@ impl AppState {
         };
         let tokens =
             Tokens { keys, issuer: t.issuer.clone(), audience: t.audience.clone(), ttl_secs: t.ttl_secs, external };
-        let token_failures = FailureLimiter::new(t.max_failures, TimeDelta::seconds(t.failure_window_secs.max(1)));
+        let token_failures = FailureLimiter::new(
+            t.max_failures,
+            t.max_address_failures,
+            TimeDelta::seconds(t.failure_window_secs.max(1)),
+        );
         let mailer = Mailer::new(settings.smtp_url.as_ref().map(|s| s.expose()), &settings.data_dir)
             .map_err(|e| anyhow::anyhow!("ROGATORY_SMTP_URL: {e}"))?;
         let db = Db::open(settings.database_url.clone(), &settings.db_pool)?;
+        let settings_pool = settings.db_pool.max_size;
         Ok(AppState {
             mailer: Arc::new(mailer),
             settings: Arc::new(settings),
@@ -77,6 +88,8 @@ impl AppState {
             clock,
             tokens: Arc::new(tokens),
             token_failures: Arc::new(token_failures),
+            legacy_secrets: Arc::new(LegacyVerifier::default()),
+            token_lookups: Arc::new(tokio::sync::Semaphore::new((settings_pool / 8).max(1) as usize)),
         })
     }
 }
@@ -86,7 +99,26 @@ impl AppState {
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(?settings, "starting");
     let listen = settings.listen;
-    let workers = settings.workers;
+    let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let connections = settings.connections.clone();
+    let open_files = match crate::ops::limits::raise_open_file_limit() {
+        Some((before, after)) if after > before => {
+            tracing::info!(before, after, "raised the soft open-file limit to the hard limit");
+            Some(after)
+        }
+        Some((_, limit)) => Some(limit),
+        None => None,
+    };
+    let max_connections =
+        crate::ops::limits::fitting_connections(connections.max_connections, open_files, settings.db_pool.max_size);
+    if max_connections < connections.max_connections {
+        tracing::warn!(
+            wanted = connections.max_connections,
+            allowed = max_connections,
+            open_files,
+            "ROGATORY_MAX_CONNECTIONS lowered to fit the open-file limit (raise it with ulimit -n or LimitNOFILE=)"
+        );
+    }
     let state = AppState::init(settings)?;
     tracing::info!(backend = %state.db.backend(), "database ready");
     actix_web::rt::System::new().block_on(async move {
@@ -100,12 +132,20 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
                 crate::jobs::worker::run_forever(background, scan, poll).await;
             });
         }
-        let mut server = actix_web::HttpServer::new(move || build_app(state.clone()));
-        if let Some(workers) = workers {
-            server = server.workers(workers);
-        }
+        // The cap is per worker in actix: share the total out.
+        let per_worker = max_connections.div_ceil(workers).max(1);
+        let server = actix_web::HttpServer::new(move || build_app(state.clone()))
+            .workers(workers)
+            .max_connections(per_worker)
+            .client_request_timeout(connections.header_timeout);
         let server = server.bind(listen).map_err(|e| anyhow::anyhow!("ROGATORY_LISTEN: cannot bind {listen}: {e}"))?;
-        tracing::info!(%listen, docs = %format!("http://{listen}/docs/"), "listening");
+        tracing::info!(
+            %listen,
+            docs = %format!("http://{listen}/docs/"),
+            workers,
+            max_connections = per_worker * workers,
+            "listening"
+        );
         server.run().await?;
         Ok(())
     })
@@ -141,6 +181,8 @@ pub fn build_app(
         .app_data(web::Data::new(routes))
         .default_service(web::to(fallback::not_matched))
         .wrap(from_fn(http::text_guard::refuse_nul))
+        // Outside the NUL guard, which reads JSON and form bodies: the deadline covers that read.
+        .wrap(from_fn(http::body_deadline::enforce))
         .wrap(ErrorHandlers::new().default_handler(http::problem_safety_net))
         .wrap(from_fn(http::request_context))
 }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::db::{DbUrl, PoolSettings};
+use crate::http::client_address::{ForwardedHeader, TrustedProxies};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -31,6 +32,9 @@ pub struct Settings {
     pub max_attachment_bytes: u64,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
+    /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) is believed; none by default.
+    pub trusted_proxies: TrustedProxies,
+    pub connections: ConnectionSettings,
     pub tokens: TokenSettings,
     /// Public base URL, for links in e-mails and the default token issuer.
     pub public_url: String,
@@ -44,6 +48,21 @@ pub struct Settings {
     /// Webhooks may target private and loopback addresses, and plain `http`
     /// (`ROGATORY_WEBHOOK_ALLOW_PRIVATE=1`): for tests and closed networks only.
     pub webhook_allow_private: bool,
+}
+
+/// What a client connection may hold and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// Open client connections across all workers; lowered at start-up to fit the open-file limit.
+    pub max_connections: usize,
+    /// Time for a new connection to send its first request's headers (actix's
+    /// `client_request_timeout`); 408 after it.
+    pub header_timeout: Duration,
+    /// Time for a request body to arrive, extended by one second per `body_min_rate` bytes
+    /// received; 408 and the connection closed after it.
+    pub body_timeout: Duration,
+    /// Bytes per second a body must keep up to push its deadline on; 0: a fixed deadline.
+    pub body_min_rate: u64,
 }
 
 /// A value that must never reach a log: `Debug` shows only that it is set.
@@ -75,8 +94,11 @@ pub struct TokenSettings {
     pub previous_key_files: Vec<PathBuf>,
     /// JSON list of external issuers whose tokens are accepted.
     pub external_issuers_file: Option<PathBuf>,
-    /// Failed token requests allowed per client id and per address within the window.
+    /// Failed token requests allowed per client id and address within the window (429 for
+    /// that pair beyond it); also the count past which a client's wrong secrets are slowed.
     pub max_failures: usize,
+    /// Failed token requests allowed per address within the window, whatever the client id.
+    pub max_address_failures: usize,
     pub failure_window_secs: i64,
 }
 
@@ -176,13 +198,66 @@ impl Settings {
                 .map(|v| v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect())
                 .unwrap_or_default(),
             external_issuers_file: get("ROGATORY_EXTERNAL_ISSUERS_FILE").map(PathBuf::from),
-            max_failures: parse_key(&get, "ROGATORY_TOKEN_MAX_FAILURES", "10", "a whole number of attempts")?,
-            failure_window_secs: parse_key(
+            max_failures: parse_positive(
+                &get,
+                "ROGATORY_TOKEN_MAX_FAILURES",
+                "10",
+                "a whole number of attempts, 1 or more",
+            )?,
+            max_address_failures: parse_positive(
+                &get,
+                "ROGATORY_TOKEN_MAX_ADDRESS_FAILURES",
+                "100",
+                "a whole number of attempts, 1 or more",
+            )?,
+            failure_window_secs: parse_positive(
                 &get,
                 "ROGATORY_TOKEN_FAILURE_WINDOW_SECS",
                 "300",
-                "a whole number of seconds",
+                "a whole number of seconds, 1 or more",
             )?,
+        };
+        let trusted_proxies = TrustedProxies {
+            nets: TrustedProxies::parse_list(&get("ROGATORY_TRUSTED_PROXIES").unwrap_or_default()).map_err(|bad| {
+                ConfigError {
+                    key: "ROGATORY_TRUSTED_PROXIES",
+                    expected: "comma-separated IP addresses or ranges such as 10.0.0.0/8, 192.0.2.1".into(),
+                    got: Some(bad),
+                }
+            })?,
+            header: match get("ROGATORY_FORWARDED_HEADER").map(|v| v.to_ascii_lowercase()).as_deref() {
+                None | Some("x-forwarded-for") => ForwardedHeader::XForwardedFor,
+                Some("forwarded") => ForwardedHeader::Forwarded,
+                Some(other) => {
+                    return Err(ConfigError {
+                        key: "ROGATORY_FORWARDED_HEADER",
+                        expected: "`x-forwarded-for` or `forwarded`".into(),
+                        got: Some(other.into()),
+                    });
+                }
+            },
+        };
+
+        let connections = ConnectionSettings {
+            max_connections: parse_positive(
+                &get,
+                "ROGATORY_MAX_CONNECTIONS",
+                "4096",
+                "a whole number of connections, 1 or more",
+            )?,
+            header_timeout: Duration::from_secs(parse_positive(
+                &get,
+                "ROGATORY_HEADER_TIMEOUT_SECS",
+                "5",
+                "a whole number of seconds, 1 or more",
+            )?),
+            body_timeout: Duration::from_secs(parse_positive(
+                &get,
+                "ROGATORY_BODY_TIMEOUT_SECS",
+                "30",
+                "a whole number of seconds, 1 or more",
+            )?),
+            body_min_rate: parse_key(&get, "ROGATORY_BODY_MIN_RATE", "16384", "a whole number of bytes per second")?,
         };
 
         let background = match get("ROGATORY_BACKGROUND").as_deref() {
@@ -246,6 +321,8 @@ impl Settings {
             max_json_body,
             max_attachment_bytes,
             workers,
+            trusted_proxies,
+            connections,
         })
     }
 }
@@ -258,6 +335,20 @@ fn parse_key<T: FromStr>(
 ) -> Result<T, ConfigError> {
     let raw = get(key).unwrap_or_else(|| default.to_owned());
     raw.parse().map_err(|_| ConfigError { key, expected: expected.into(), got: Some(raw) })
+}
+
+/// A whole number of at least 1.
+fn parse_positive<T: FromStr + PartialOrd + From<u8>>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: &str,
+    expected: &str,
+) -> Result<T, ConfigError> {
+    let value: T = parse_key(get, key, default, expected)?;
+    if value < T::from(1) {
+        return Err(ConfigError { key, expected: expected.into(), got: get(key) });
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -292,6 +383,42 @@ mod tests {
         assert_eq!(e.key, "RUST_LOG");
         let e = settings(&[("ROGATORY_DB_POOL_SIZE", "0")]).unwrap_err();
         assert_eq!(e.key, "ROGATORY_DB_POOL_SIZE");
+        let e = settings(&[("ROGATORY_TOKEN_MAX_FAILURES", "0")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_TOKEN_MAX_FAILURES");
+        let e = settings(&[("ROGATORY_TOKEN_MAX_ADDRESS_FAILURES", "many")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_TOKEN_MAX_ADDRESS_FAILURES");
+        let e = settings(&[("ROGATORY_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_TRUSTED_PROXIES");
+        assert!(e.to_string().contains("\"proxy.internal\""), "{e}");
+        let e = settings(&[("ROGATORY_FORWARDED_HEADER", "x-real-ip")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_FORWARDED_HEADER");
+        for key in ["ROGATORY_MAX_CONNECTIONS", "ROGATORY_HEADER_TIMEOUT_SECS", "ROGATORY_BODY_TIMEOUT_SECS"] {
+            assert_eq!(settings(&[(key, "0")]).unwrap_err().key, key);
+            assert_eq!(settings(&[(key, "soon")]).unwrap_err().key, key);
+        }
+        let e = settings(&[("ROGATORY_BODY_MIN_RATE", "-1")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_BODY_MIN_RATE");
+    }
+
+    #[test]
+    fn connections_have_deadlines_and_a_cap_by_default() {
+        let c = settings(&[]).unwrap().connections;
+        assert_eq!(c.max_connections, 4096);
+        assert_eq!(c.header_timeout, Duration::from_secs(5));
+        assert_eq!(c.body_timeout, Duration::from_secs(30));
+        assert_eq!(c.body_min_rate, 16384);
+    }
+
+    #[test]
+    fn no_proxy_is_trusted_unless_named() {
+        let s = settings(&[]).unwrap();
+        assert!(s.trusted_proxies.nets.is_empty());
+        assert_eq!((s.tokens.max_failures, s.tokens.max_address_failures), (10, 100));
+        let s = settings(&[("ROGATORY_TRUSTED_PROXIES", "10.0.0.0/8,::1"), ("ROGATORY_FORWARDED_HEADER", "Forwarded")])
+            .unwrap();
+        assert!(s.trusted_proxies.is_trusted("10.9.8.7".parse().unwrap()));
+        assert!(s.trusted_proxies.is_trusted("::1".parse().unwrap()));
+        assert_eq!(s.trusted_proxies.header, ForwardedHeader::Forwarded);
     }
 
     #[test]

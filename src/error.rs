@@ -33,6 +33,7 @@ pub enum ProblemType {
     Conflict,
     PreconditionFailed,
     PayloadTooLarge,
+    RequestTimeout,
     UnsupportedMediaType,
     PreconditionRequired,
     TooManyRequests,
@@ -43,7 +44,7 @@ pub enum ProblemType {
 }
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 22] = [
+    pub const ALL: [ProblemType; 23] = [
         ProblemType::MalformedJson,
         ProblemType::InvalidBody,
         ProblemType::InvalidPath,
@@ -59,6 +60,7 @@ impl ProblemType {
         ProblemType::Conflict,
         ProblemType::PreconditionFailed,
         ProblemType::PayloadTooLarge,
+        ProblemType::RequestTimeout,
         ProblemType::UnsupportedMediaType,
         ProblemType::PreconditionRequired,
         ProblemType::TooManyRequests,
@@ -97,6 +99,7 @@ impl ProblemType {
                 (StatusCode::PRECONDITION_FAILED, "precondition_failed", "The resource has changed since it was read")
             }
             PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large"),
+            RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", "The request did not arrive in time"),
             UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
             }

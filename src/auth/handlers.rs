@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Caller;
 use super::roles::Role;
-use super::secrets;
+use super::secrets::{self, Busy, StoredSecret};
 use crate::app::AppState;
 use crate::db::codec::decode_text;
 use crate::error::{ApiError, PROBLEM_TYPE_BASE, Problem};
@@ -95,11 +95,42 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, &'st
     Ok(Some((id, secret)))
 }
 
+/// Largest token request body: a real one has some 150 bytes.
+const MAX_TOKEN_BODY: usize = 16 * 1024;
+
+enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// The body, up to `MAX_TOKEN_BODY` bytes: larger ones are refused as soon as that is known.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<web::BytesMut, BodyError> {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_TOKEN_BODY) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > MAX_TOKEN_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 enum Outcome {
     Issued(String),
-    BadCredentials,
+    /// `known`: the client id exists (its wrong secrets count against it).
+    BadCredentials {
+        known: bool,
+    },
     PartyNotActive(PartyStatus),
 }
+
+/// How long a wrong secret waits for its answer once its client is over its failure limit.
+const SLOWED_FAILURE_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Get an access token
 ///
@@ -107,7 +138,9 @@ enum Outcome {
 /// form-encoded, with the client authenticated by HTTP Basic (`client_id:client_secret`) or by
 /// the `client_id` and `client_secret` form fields. Answers an `EdDSA`-signed JWT valid for
 /// 15 minutes by default. Errors use the RFC's JSON shape (`error`, `error_description`).
-/// Repeated failures for one client or one address are refused with 429 and `Retry-After`.
+/// Repeated failures from one address, for one client or for any, are refused with 429 and
+/// `Retry-After`; other addresses are not affected, and past a client's own limit its wrong
+/// secrets are answered after a pause while the right secret still gets its token.
 #[utoipa::path(
     operation_id = "create_token",
     tag = "auth",
@@ -118,8 +151,8 @@ enum Outcome {
         (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `unauthorized_client` (the client's party is not active)", body = OAuthError),
         (status = 401, description = "`invalid_client`: unknown client, wrong secret or revoked client", body = OAuthError,
             headers(("WWW-Authenticate" = String, description = "Basic realm=\"rogatory\""))),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts for this client or address", body = Problem, content_type = "application/problem+json",
+        (status = 413, description = "The body is larger than 16 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts from this address (for this client or for any)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds to wait"))),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -129,8 +162,20 @@ enum Outcome {
 pub async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body = match read_body(&req, payload).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Err(ApiError::new(
+                crate::error::ProblemType::PayloadTooLarge,
+                format!("a token request has at most {MAX_TOKEN_BODY} bytes"),
+            ));
+        }
+        Err(BodyError::Unreadable) => {
+            return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the body could not be read"));
+        }
+    };
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -171,63 +216,106 @@ pub async fn create_token(
         None => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is missing")),
     }
 
+    // The caller's text: cut short for the log (which escapes it as well).
+    let logged_id = crate::telemetry::clipped(&client_id, 64);
     let now = state.clock.now();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    let keys = [format!("client:{client_id}"), format!("ip:{address}")];
-    if let Some(wait) = keys.iter().filter_map(|k| state.token_failures.retry_after(k, now)).max() {
-        tracing::warn!(client_id = %client_id, address = %address, "token request refused: too many failures");
-        return Err(ApiError::new(
-            crate::error::ProblemType::TooManyRequests,
-            "too many failed token requests; retry later",
-        )
-        .with_header(header::RETRY_AFTER, wait.to_string()));
-    }
+    let address = state.settings.trusted_proxies.client_address(req.peer_addr().map(|a| a.ip()), req.headers());
+    // An id the exchange never issues is not looked up, and counts only against the address.
+    let plausible = secrets::is_plausible_client_id(&client_id);
+    let attempt = match state.token_failures.begin(if plausible { &client_id } else { "" }, address, now) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(client_id = %logged_id, address = %address, "token request refused: too many failures");
+            return Err(ApiError::new(
+                crate::error::ProblemType::TooManyRequests,
+                "too many failed token requests from this address; retry later",
+            )
+            .with_header(header::RETRY_AFTER, wait.to_string()));
+        }
+    };
 
-    let tokens = state.tokens.clone();
-    let lookup = client_id.clone();
-    let outcome = state
-        .db
-        .run(move |conn| {
-            let found = repo::find_client_with_party(conn, ClientKey::ClientId(&lookup))?;
-            let hash = found.as_ref().and_then(|f| f.client.secret_hash.as_deref());
-            // Always run the hash check, even for unknown clients, so timing reveals nothing.
-            if !secrets::verify_secret(&secret, hash) {
-                return Ok(Outcome::BadCredentials);
+    // The database only looks the client up; the secret is checked after the connection is
+    // back in the pool, and argon2 hashes of earlier releases on their own small pool.
+    let found = match plausible.then(|| client_id.clone()) {
+        Some(id) => {
+            let _permit = state.token_lookups.acquire().await.map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+            state.db.run(move |conn| repo::find_client_with_party(conn, ClientKey::ClientId(&id))).await?
+        }
+        None => None,
+    };
+    let stored = found.as_ref().and_then(|f| f.client.secret_hash.clone());
+    let (matches, legacy) = match stored.as_deref().map(StoredSecret::parse) {
+        Some(StoredSecret::Sha256(digest)) => (secrets::verify_sha256(&secret, Some(&digest)), false),
+        Some(StoredSecret::Argon2(phc)) => match state.legacy_secrets.verify(&secret, phc).await {
+            Ok(matches) => (matches, true),
+            Err(Busy) => {
+                // Not a failure of the caller's: give its place back.
+                state.token_failures.succeeded(&attempt, now);
+                tracing::warn!(client_id = %logged_id, "token request deferred: argon2 checks of earlier secrets are queued");
+                return Err(ApiError::new(
+                    crate::error::ProblemType::ServiceUnavailable,
+                    "the client's secret is in an earlier format whose checks are queued; retry shortly",
+                )
+                .with_header(header::RETRY_AFTER, "1"));
             }
-            let Some(found) = found.filter(|f| f.client.revoked_at.is_none()) else {
-                return Ok(Outcome::BadCredentials);
-            };
+        },
+        // Unknown client, no secret, unusable hash: the same work as a real check, then no.
+        _ => (secrets::verify_sha256(&secret, None), false),
+    };
+    let outcome = match found {
+        Some(found) if matches && found.client.revoked_at.is_none() => {
             let status: PartyStatus = decode_text("parties.status", found.party_status)?;
             if status != PartyStatus::Active {
-                return Ok(Outcome::PartyNotActive(status));
+                Outcome::PartyNotActive(status)
+            } else {
+                let client = found.client.into_client()?;
+                if legacy {
+                    upgrade_secret_hash(&state, client.id, stored.unwrap_or_default(), &secret).await;
+                }
+                let token = state
+                    .tokens
+                    .issue(&client.client_id, client.party_id, &client.roles, now)
+                    .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+                Outcome::Issued(token)
             }
-            let client = found.client.into_client()?;
-            let token = tokens
-                .issue(&client.client_id, client.party_id, &client.roles, now)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-            Ok(Outcome::Issued(token))
-        })
-        .await?;
+        }
+        found => Outcome::BadCredentials { known: found.is_some() },
+    };
     match outcome {
         Outcome::Issued(access_token) => {
-            state.token_failures.clear(&keys[0]);
-            tracing::info!(client_id = %client_id, "token issued");
+            state.token_failures.succeeded(&attempt, now);
+            tracing::info!(client_id = %logged_id, "token issued");
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .insert_header((header::PRAGMA, "no-cache"))
                 .json(TokenResponse { access_token, token_type: "Bearer".into(), expires_in: state.tokens.ttl_secs }))
         }
-        Outcome::BadCredentials => {
-            for key in &keys {
-                state.token_failures.record_failure(key, now);
+        Outcome::BadCredentials { known } => {
+            // Past the client's own limit, wrong secrets are answered slowly; the right one is not.
+            let slowed = known && state.token_failures.failed_for_client(&attempt, now);
+            tracing::warn!(client_id = %logged_id, address = %address, slowed, "token request refused: invalid client credentials");
+            if slowed {
+                actix_web::rt::time::sleep(SLOWED_FAILURE_DELAY).await;
             }
-            tracing::warn!(client_id = %client_id, address = %address, "token request refused: invalid client credentials");
             Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed"))
         }
         Outcome::PartyNotActive(status) => {
-            tracing::warn!(client_id = %client_id, ?status, "token request refused: party not active");
+            // The secret was right: not a guess.
+            state.token_failures.succeeded(&attempt, now);
+            tracing::warn!(client_id = %logged_id, ?status, "token request refused: party not active");
             Ok(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client's party is not active"))
         }
+    }
+}
+
+/// Replaces a verified argon2 hash of an earlier release with the SHA-256 form. Best effort:
+/// on failure the old hash stays and verifies again next time.
+async fn upgrade_secret_hash(state: &AppState, id: Uuid, old: String, secret: &str) {
+    let new = secrets::hash_secret(secret);
+    match state.db.write(move |conn| repo::replace_secret_hash(conn, id, &old, &new)).await {
+        Ok(true) => tracing::info!(client = %id, "client secret hash upgraded from argon2 to sha256"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(client = %id, error = %e, "could not upgrade the client secret hash"),
     }
 }
 

@@ -2,6 +2,8 @@
 //! tracing span), extractor configurations whose errors are problems, the 404/405 fallback and
 //! the safety net that turns any error response produced outside our handlers into a problem.
 
+pub mod body_deadline;
+pub mod client_address;
 pub mod fallback;
 pub mod idempotency;
 pub mod pagination;

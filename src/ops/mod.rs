@@ -1,5 +1,7 @@
 //! Operations endpoints for orchestrators and load balancers.
 
+pub mod limits;
+
 use actix_web::{get, web};
 use diesel::connection::SimpleConnection;
 use serde::Serialize;

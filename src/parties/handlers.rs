@@ -301,7 +301,7 @@ pub async fn reinstate_party(
 /// Create an API client
 ///
 /// A client of the party with the given roles. The answer holds the `client_secret`, shown
-/// only this once and stored only as an argon2id hash. A party administrator creates clients
+/// only this once and stored only as its SHA-256 digest. A party administrator creates clients
 /// of its own party; exchange administrators of any party (and only they grant
 /// `exchange_admin`, to clients of the exchange's own party). Another party's id is a 404.
 /// `Idempotency-Key` is not honoured here: replaying the answer would mean storing the secret.

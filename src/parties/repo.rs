@@ -128,6 +128,16 @@ pub fn revoke_client(
     Ok(updated == 1)
 }
 
+/// Replaces a client's stored secret hash, unless it changed meanwhile; `Ok(false)` then.
+pub fn replace_secret_hash(conn: &mut AnyConnection, id: Uuid, old: &str, new: &str) -> Result<bool, ApiError> {
+    let updated = diesel::update(
+        api_clients::table.filter(api_clients::id.eq(DbUuid(id))).filter(api_clients::secret_hash.eq(old)),
+    )
+    .set(api_clients::secret_hash.eq(Some(new)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
 /// A client with the kind and status of its party, for authentication.
 pub struct ClientWithParty {
     pub client: ApiClientRow,

@@ -294,8 +294,7 @@ pub fn create_client(
     }
     // External-only clients have no secret: they authenticate with their identity provider.
     let secret = external.is_none().then(secrets::new_client_secret);
-    let secret_hash =
-        secret.as_deref().map(secrets::hash_secret).transpose().map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    let secret_hash = secret.as_deref().map(secrets::hash_secret);
     conn.transaction(|conn| {
         let row = ApiClientRow {
             id: Uuid::now_v7(),

@@ -8,7 +8,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::backend_test;
-use crate::support::{Credentials, TestApp, TestBackend, TestDatabase, german_24_7, platform};
+use crate::support::{
+    Credentials, TestApp, TestBackend, TestDatabase, german_24_7, platform, store_argon2_secret, stored_secret_hash,
+};
 
 fn form(credentials: &Credentials) -> TestRequest {
     TestRequest::post().uri("/v1/oauth/token").set_form([
@@ -112,9 +114,161 @@ backend_test! {
         r.assert_problem(429, "too_many_requests");
         let wait: i64 = r.header("retry-after").unwrap().parse().unwrap();
         assert!((1..=300).contains(&wait), "{wait}");
-        // Locked out even with the right secret, until the window passes.
+        // From the address that guessed, even the right secret waits.
         app.send(form(&credentials)).await.assert_problem(429, "too_many_requests");
     }
+}
+
+backend_test! {
+    async fn new_secrets_are_stored_as_sha256(app) {
+        let credentials = app.bootstrap();
+        let hash = stored_secret_hash(&app, &credentials.client_id).unwrap();
+        assert!(hash.starts_with("$sha256$"), "{hash}");
+        assert!(!hash.contains(&credentials.client_secret));
+        let admin = app.token(&credentials).await;
+        let created = app.create_client(&admin, &credentials.party_id, &["exchange_admin"]).await;
+        let hash = stored_secret_hash(&app, &created.client_id).unwrap();
+        assert!(hash.starts_with("$sha256$"), "{hash}");
+        assert_eq!(app.send(form(&created)).await.status, 200);
+        let wrong = Credentials { client_secret: format!("{}x", created.client_secret), ..created };
+        assert_oauth_error(&app.send(form(&wrong)).await, 401, "invalid_client");
+    }
+}
+
+backend_test! {
+    async fn argon2_secrets_still_verify_and_are_upgraded(app) {
+        let credentials = app.bootstrap();
+        store_argon2_secret(&app, &credentials.client_id, &credentials.client_secret);
+        let wrong = Credentials { client_secret: "rgs_wrong".into(), ..credentials.clone() };
+        assert_oauth_error(&app.send(form(&wrong)).await, 401, "invalid_client");
+        assert!(stored_secret_hash(&app, &credentials.client_id).unwrap().starts_with("$argon2id$"), "kept after a failure");
+
+        let r = app.send(form(&credentials)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let hash = stored_secret_hash(&app, &credentials.client_id).unwrap();
+        assert!(hash.starts_with("$sha256$"), "upgraded on success: {hash}");
+        assert_eq!(app.send(form(&credentials)).await.status, 200, "and the upgraded hash verifies");
+        assert_oauth_error(&app.send(form(&wrong)).await, 401, "invalid_client");
+    }
+}
+
+/// A token request from `address` (the TCP peer, as the server sees it).
+fn from(request: TestRequest, address: &str) -> TestRequest {
+    request.peer_addr(std::net::SocketAddr::new(address.parse().unwrap(), 40_000))
+}
+
+backend_test! {
+    async fn guesses_from_one_address_do_not_lock_the_client_out(app) {
+        let credentials = app.bootstrap();
+        let wrong = Credentials { client_secret: "rgs_wrong".into(), ..credentials.clone() };
+        for _ in 0..10 {
+            assert_oauth_error(&app.send(from(form(&wrong), "198.51.100.7")).await, 401, "invalid_client");
+        }
+        // The guessing address is refused for this client, with any secret...
+        let r = app.send(from(form(&wrong), "198.51.100.7")).await;
+        r.assert_problem(429, "too_many_requests");
+        app.send(from(form(&credentials), "198.51.100.7")).await.assert_problem(429, "too_many_requests");
+        // ...and the client, from its own address, still gets its token (the client_id is public).
+        let r = app.send(from(form(&credentials), "203.0.113.9")).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+}
+
+backend_test! {
+    async fn the_right_secret_passes_while_guesses_are_slowed(app) {
+        let credentials = app.bootstrap();
+        let wrong = Credentials { client_secret: "rgs_wrong".into(), ..credentials.clone() };
+        // One guess from each of ten addresses: no address is over its limit, the client is.
+        for i in 0..10 {
+            let r = app.send(from(form(&wrong), &format!("198.51.100.{i}"))).await;
+            assert_oauth_error(&r, 401, "invalid_client");
+        }
+        // A further guess, from a fresh address, is answered only after a pause...
+        let started = std::time::Instant::now();
+        assert_oauth_error(&app.send(from(form(&wrong), "198.51.100.50")).await, 401, "invalid_client");
+        assert!(started.elapsed() >= std::time::Duration::from_millis(900), "{:?}", started.elapsed());
+        // ...while the right secret gets its token at once.
+        let started = std::time::Instant::now();
+        let r = app.send(from(form(&credentials), "203.0.113.9")).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(started.elapsed() < std::time::Duration::from_millis(900), "{:?}", started.elapsed());
+    }
+}
+
+backend_test! {
+    async fn concurrent_failures_are_all_counted(app) {
+        let credentials = app.bootstrap();
+        let wrong = Credentials { client_secret: "rgs_wrong".into(), ..credentials.clone() };
+        let answers =
+            futures_util::future::join_all((0..40).map(|_| app.send(from(form(&wrong), "198.51.100.7")))).await;
+        let statuses: Vec<u16> = answers.iter().map(|r| r.status.as_u16()).collect();
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!((checked, refused), (10, 30), "{statuses:?}");
+    }
+}
+
+/// Behind a reverse proxy: the caller's address comes from `X-Forwarded-For`, only when the
+/// TCP peer is a configured trusted proxy.
+async fn behind_a_proxy_case(backend: TestBackend) {
+    let Some(database) = TestDatabase::create(backend) else { return };
+    let app = TestApp::on(
+        database,
+        &[("ROGATORY_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"), ("ROGATORY_TOKEN_MAX_ADDRESS_FAILURES", "20")],
+    )
+    .await;
+    let credentials = app.bootstrap();
+    let via_proxy = |request: TestRequest, forwarded_for: &str| {
+        from(request, "10.0.0.2").insert_header(("x-forwarded-for", forwarded_for.to_owned()))
+    };
+    let random = |i: usize| Credentials {
+        client_id: format!("rgc_random{i}"),
+        client_secret: "rgs_guess".into(),
+        party_id: String::new(),
+    };
+    // Ten random ids from one caller behind the proxy: every other caller still gets in.
+    for i in 0..10 {
+        assert_oauth_error(&app.send(via_proxy(form(&random(i)), "198.51.100.7")).await, 401, "invalid_client");
+    }
+    let r = app.send(via_proxy(form(&credentials), "203.0.113.9")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The sprayer reaches its address's limit: refused for any client id, only it.
+    for i in 10..20 {
+        assert_oauth_error(&app.send(via_proxy(form(&random(i)), "198.51.100.7")).await, 401, "invalid_client");
+    }
+    app.send(via_proxy(form(&random(20)), "198.51.100.7")).await.assert_problem(429, "too_many_requests");
+    app.send(via_proxy(form(&credentials), "198.51.100.7")).await.assert_problem(429, "too_many_requests");
+    // Prepending a made-up address does not help: the proxy appends the real one.
+    let r = app.send(via_proxy(form(&random(21)), "203.0.113.9, 198.51.100.7")).await;
+    r.assert_problem(429, "too_many_requests");
+    // A caller that is not a trusted proxy cannot choose its address either.
+    for i in 0..20 {
+        let r = app
+            .send(
+                from(form(&random(100 + i)), "198.51.100.8")
+                    .insert_header(("x-forwarded-for", format!("203.0.113.{i}"))),
+            )
+            .await;
+        assert_oauth_error(&r, 401, "invalid_client");
+    }
+    let r = app.send(from(form(&random(200)), "198.51.100.8").insert_header(("x-forwarded-for", "203.0.113.99"))).await;
+    r.assert_problem(429, "too_many_requests");
+    // Through two trusted proxies (192.0.2.1 in front of 10.0.0.2), the caller is still told apart.
+    let r = app.send(via_proxy(form(&credentials), "203.0.113.10, 192.0.2.1")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app.send(via_proxy(form(&random(300)), "198.51.100.7, 192.0.2.1")).await;
+    r.assert_problem(429, "too_many_requests");
+}
+
+#[actix_web::test]
+async fn behind_a_proxy_callers_are_told_apart_sqlite() {
+    behind_a_proxy_case(TestBackend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn behind_a_proxy_callers_are_told_apart_postgres() {
+    behind_a_proxy_case(TestBackend::Postgres).await;
 }
 
 /// Forges tokens with the exchange's own key, to show each check refuses what it must.

@@ -3,7 +3,9 @@
 mod support;
 
 mod auth;
+mod auth_drills;
 mod cli;
+mod connections;
 mod deadlines;
 mod default_deny;
 mod drills;

@@ -222,6 +222,31 @@ impl TestApp {
     }
 }
 
+/// The stored secret hash of a client.
+pub fn stored_secret_hash(app: &TestApp, client_id: &str) -> Option<String> {
+    use diesel::prelude::*;
+    use rogatory::db::schema::api_clients;
+    api_clients::table
+        .filter(api_clients::client_id.eq(client_id))
+        .select(api_clients::secret_hash)
+        .first(&mut app.database.connect())
+        .expect("the client exists")
+}
+
+/// Stores the client's secret as an argon2id PHC string, as releases before SHA-256 did.
+pub fn store_argon2_secret(app: &TestApp, client_id: &str, secret: &str) {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use diesel::prelude::*;
+    use rogatory::db::schema::api_clients;
+    let salt = SaltString::generate(&mut rand_core::OsRng);
+    let hash = argon2::Argon2::default().hash_password(secret.as_bytes(), &salt).expect("argon2").to_string();
+    let updated = diesel::update(api_clients::table.filter(api_clients::client_id.eq(client_id)))
+        .set(api_clients::secret_hash.eq(Some(hash)))
+        .execute(&mut app.database.connect())
+        .expect("update the client");
+    assert_eq!(updated, 1);
+}
+
 #[derive(Debug, Clone)]
 pub struct Credentials {
     pub client_id: String,

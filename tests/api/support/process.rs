@@ -2,6 +2,7 @@
 //! with its real settings from the environment, and a small HTTP client for it.
 
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -22,18 +23,73 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// What a process wrote to its standard output so far (its log, as `serve` writes it).
+#[derive(Clone, Default)]
+pub struct Output(Arc<Mutex<Vec<u8>>>);
+
+impl Output {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// As `spawn`, keeping the process's standard output (read on a thread, so it never blocks).
+pub fn spawn_logged(app: &TestApp, command: &str, port: Option<u16>, env: &[(&str, &str)]) -> (Process, Output) {
+    let mut process = start(app, command, port, env, Stdio::piped());
+    let output = Output::default();
+    let mut stdout = process.0.stdout.take().expect("piped stdout");
+    let sink = output.clone();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = std::io::Read::read(&mut stdout, &mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.0.lock().unwrap().extend_from_slice(&buffer[..n]);
+        }
+    });
+    (process, output)
+}
+
 /// Starts `rogatory <command>` on the app's database and data directory, with `env` on top.
 /// With a port, waits until it accepts connections.
 pub fn spawn(app: &TestApp, command: &str, port: Option<u16>, env: &[(&str, &str)]) -> Process {
+    start(app, command, port, env, Stdio::null())
+}
+
+/// As `spawn`, started with a soft open-file limit of `limit` (as a shell with `ulimit -Sn`,
+/// e.g. the common default of 1024); the hard limit stays the test's.
+pub fn spawn_with_open_file_limit(app: &TestApp, port: u16, limit: u64, env: &[(&str, &str)]) -> Process {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &format!("ulimit -S -n {limit} && exec \"$0\" serve"), env!("CARGO_BIN_EXE_rogatory")]);
+    launch(cmd, app, "serve", Some(port), env, Stdio::null())
+}
+
+fn start(app: &TestApp, command: &str, port: Option<u16>, env: &[(&str, &str)], stdout: Stdio) -> Process {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rogatory"));
-    cmd.arg(command)
-        .current_dir(app.database.path())
+    cmd.arg(command);
+    launch(cmd, app, command, port, env, stdout)
+}
+
+fn launch(
+    mut cmd: Command,
+    app: &TestApp,
+    command: &str,
+    port: Option<u16>,
+    env: &[(&str, &str)],
+    stdout: Stdio,
+) -> Process {
+    cmd.current_dir(app.database.path())
         .env("DATABASE_URL", &app.database.url)
         .env("ROGATORY_DATA_DIR", app.database.data_dir())
         .env("ROGATORY_TOKEN_ISSUER", app.state.tokens.issuer.clone())
         .env("ROGATORY_DB_TIMEOUT_SECS", "5")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::piped());
     if let Some(port) = port {
         cmd.env("ROGATORY_LISTEN", format!("127.0.0.1:{port}"));
