@@ -338,6 +338,18 @@ fn say_what_the_server_enforces(schemas: &mut serde_json::Value) {
         schemas["NewParty"]["properties"]["kind"] = json!({"type": "string", "enum": ["state_authority", "service_provider"],
             "description": "`state_authority` or `service_provider` (the exchange's own party is created by `rogatory admin bootstrap`)."});
     }
+    // RFC 6749 §4.4.2: `grant_type` is required and has one value here. The credentials stay
+    // optional in the form: HTTP Basic (§2.3.1) is the other way to send them.
+    if schemas["TokenRequest"]["properties"].is_object() {
+        schemas["TokenRequest"]["required"] = json!(["grant_type"]);
+        schemas["TokenRequest"]["properties"]["grant_type"] = json!({"type": "string", "const": "client_credentials",
+            "description": "Always `client_credentials` (RFC 6749 §4.4.2)."});
+        for field in ["client_id", "client_secret"] {
+            schemas["TokenRequest"]["properties"][field]["description"] = json!(
+                "Required unless the client authenticates with HTTP Basic (`client_id:client_secret`, RFC 6749 §2.3.1); never both."
+            );
+        }
+    }
     if schemas["Target"]["properties"]["port"].is_object() {
         schemas["Target"]["properties"]["port"]["maximum"] = json!(65535);
     }
