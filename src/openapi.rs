@@ -195,9 +195,28 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     doc["paths"]["/v1/parties/{id}/clients"]["post"]["responses"]["201"]["links"] = json!({
         "revoke_client": {"operationId": "revoke_client", "parameters": {"id": "$response.body#/client/id"}}
     });
-    doc["paths"]["/v1/requests"]["post"]["responses"]["201"]["links"] = json!({
-        "get_request": {"operationId": "get_request", "parameters": {"id": "$response.body#/id"}},
-        "submit_request": {"operationId": "submit_request", "parameters": {"id": "$response.body#/id"}}
+    // A created request leads to every operation on it; an upload to its download; a webhook
+    // subscription to its delivery log, its test and its deletion.
+    let link_all = |doc: &Value, prefix: &str, from: &str| -> Value {
+        let mut links = serde_json::Map::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            if path != prefix && !path.starts_with(&format!("{prefix}/")) {
+                continue;
+            }
+            for op in item.as_object().into_iter().flatten().map(|(_, op)| op) {
+                if let Some(id) = op["operationId"].as_str() {
+                    links.insert(id.to_owned(), json!({"operationId": id, "parameters": {"id": from}}));
+                }
+            }
+        }
+        Value::Object(links)
+    };
+    doc["paths"]["/v1/requests"]["post"]["responses"]["201"]["links"] =
+        link_all(&doc, "/v1/requests/{id}", "$response.body#/id");
+    doc["paths"]["/v1/webhooks"]["post"]["responses"]["201"]["links"] =
+        link_all(&doc, "/v1/webhooks/{id}", "$response.body#/id");
+    doc["paths"]["/v1/requests/{id}/attachments"]["post"]["responses"]["201"]["links"] = json!({
+        "download_attachment": {"operationId": "download_attachment", "parameters": {"id": "$response.body#/id"}}
     });
     serde_json::from_value(doc).unwrap_or(spec)
 }
