@@ -10,6 +10,7 @@ mod drills;
 mod errors;
 mod evidence;
 mod hostile;
+mod law;
 mod legal_bases;
 mod migrations;
 mod notifications;
