@@ -21,6 +21,11 @@ diesel::table! {
         verified -> Bool,
         notes -> Nullable<Text>,
         updated_at -> PTimestamptz,
+        binding -> Bool,
+        refusal_grounds -> PJsonb,
+        in_force -> Nullable<PJsonb>,
+        effective_from -> PTimestamptz,
+        source_quote -> Nullable<Text>,
     }
 }
 
@@ -118,6 +123,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> PTimestamptz,
         updated_at -> PTimestamptz,
+        legal_basis_pinned -> Nullable<PJsonb>,
+        hold_status -> Nullable<Text>,
+        hold_until -> Nullable<PTimestamptz>,
     }
 }
 
@@ -194,6 +202,8 @@ diesel::table! {
         preserved_until -> Nullable<PTimestamptz>,
         created_at -> PTimestamptz,
         attachments -> PJsonb,
+        status -> Text,
+        release_at -> Nullable<PTimestamptz>,
     }
 }
 

@@ -29,9 +29,13 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use diesel::sql_types::{Nullable, Text};
 
 /// The event types a subscription may name.
-pub const EVENT_TYPES: [&str; 17] = [
+pub const EVENT_TYPES: [&str; 21] = [
     "request.submitted",
     "request.acknowledged",
+    "request.recognised",
+    "request.no_grounds",
+    "response.held",
+    "response.released",
     "request.clarification_requested",
     "request.clarification_answered",
     "request.forwarded",

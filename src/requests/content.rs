@@ -33,6 +33,8 @@ fn present(content: &RequestContent, field: &str) -> Option<bool> {
         "emergency_justification" => !blank(&content.emergency_justification),
         "legal_grounds" => !blank(&content.legal_grounds),
         "recipient_authority" => !blank(&content.recipient_authority),
+        // CETS 197 Art 33(1) concerns only the persons of Art 28(1).
+        "protected_person" => content.protected_person.is_some(),
         _ => return None,
     })
 }
@@ -129,8 +131,11 @@ pub fn validate(
         }
     }
 
-    let emergency_capable = basis.clocks.iter().any(|c| c.emergency_duration.is_some())
-        || matches!(basis.request_kind, RequestKind::EmergencyDisclosure | RequestKind::UrgentInformation);
+    let emergency_capable =
+        basis.clocks.iter().any(|c| {
+            c.emergency_duration.is_some()
+                || c.when.as_ref().and_then(|w| w.priorities.as_ref()).is_some_and(|p| p.contains(&Priority::Emergency))
+        }) || matches!(basis.request_kind, RequestKind::EmergencyDisclosure | RequestKind::UrgentInformation);
     if priority == Priority::Emergency {
         if !emergency_capable {
             errors.push(FieldError::new(
@@ -200,16 +205,57 @@ pub fn validate(
 }
 
 /// Whether an EU production order must also go to the enforcing authority (Reg. 2023/1543
-/// Art 8(1)): traffic or content data, unless the issuer states the Art 8(2) exemption.
+/// Art 8(1)): traffic data other than data requested solely to identify the user (category
+/// `identification`, Art 3(10)), or content data; unless the issuer declares both conditions
+/// of Art 8(2): the offence was committed in the issuing State, and the person whose data are
+/// sought resides there. A stated reason alone (`notification_exempt_reason`) is not enough.
 pub fn needs_enforcing_notification(basis: &LegalBasis, content: &RequestContent) -> bool {
-    basis.code == "eu_epoc"
-        && content.data_categories.iter().any(|c| matches!(c, DataCategory::Traffic | DataCategory::Content))
-        && blank(&content.notification_exempt_reason)
+    let notifiable = content.data_categories.iter().any(|c| matches!(c, DataCategory::Traffic | DataCategory::Content));
+    let exempt =
+        content.offence_in_issuing_state == Some(true) && content.person_resides_in_issuing_state == Some(true);
+    basis.code == "eu_epoc" && notifiable && !exempt
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn epoc() -> LegalBasis {
+        serde_json::from_value(serde_json::json!({
+            "code": "eu_epoc", "title": "", "instrument": "", "article": "", "request_kind": "production",
+            "allowed_recipient_kinds": ["service_provider"], "preferred_designations": [], "required_fields": [],
+            "clocks": [], "extensions": [], "refusal_grounds": [], "citation": "", "source_quote": null,
+            "source_url": null, "verified": true, "binding": true, "in_force": null, "notes": null,
+            "effective_from": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_enforcing_authority_is_notified_as_article_8_says() {
+        use DataCategory::*;
+        let basis = epoc();
+        let with = |categories: Vec<DataCategory>, offence: Option<bool>, resides: Option<bool>| RequestContent {
+            data_categories: categories,
+            offence_in_issuing_state: offence,
+            person_resides_in_issuing_state: resides,
+            ..RequestContent::default()
+        };
+        // Art 8(1): subscriber data and data solely to identify the user: no notification.
+        assert!(!needs_enforcing_notification(&basis, &with(vec![Subscriber, Identification], None, None)));
+        // Other traffic data, content data: notified.
+        assert!(needs_enforcing_notification(&basis, &with(vec![Identification, Traffic], None, None)));
+        assert!(needs_enforcing_notification(&basis, &with(vec![Content], None, None)));
+        // Art 8(2): both conditions, not one of them.
+        assert!(needs_enforcing_notification(&basis, &with(vec![Content], Some(true), None)));
+        assert!(needs_enforcing_notification(&basis, &with(vec![Content], Some(true), Some(false))));
+        assert!(!needs_enforcing_notification(&basis, &with(vec![Content], Some(true), Some(true))));
+        let reason_only = RequestContent {
+            notification_exempt_reason: Some("domestic case".into()),
+            ..with(vec![Traffic], None, None)
+        };
+        assert!(needs_enforcing_notification(&basis, &reason_only), "a reason alone does not exempt");
+    }
 
     #[test]
     fn phones_become_e164() {
