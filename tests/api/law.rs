@@ -684,3 +684,53 @@ on_both_backends!(the_new_instruments_route_and_clock);
 async fn admin_fr_with(app: &TestApp, admin: &str) -> Actor {
     actor(app, admin, state("OCLCTIC domain desk", "FR", json!(["police"]), json!(["coe_224_art6"]))).await
 }
+
+// The catalogue is versioned: a request keeps the entry it was submitted under.
+
+async fn a_later_correction_of_the_catalogue_does_not_move_a_running_request(backend: TestBackend) {
+    use diesel::RunQueryDsl;
+    let Some((app, mut w)) = app(backend).await else { return };
+    let t0 = now(&app);
+    let admin = app.admin_token_again().await;
+    let prosecutor = actor(&app, &admin, state("Parquet de Nice", "FR", json!(["judicial"]), json!(["eu_eio"]))).await;
+    let court = actor(&app, &admin, state("Landgericht Bonn", "DE", json!(["judicial"]), json!(["eu_eio"]))).await;
+    let eio = json!({"legal_basis": "eu_eio", "addressee": {"party_id": court.id}, "content": {
+        "issuing_authority": "Parquet de Nice", "offences": ["THB"], "facts_summary": "Victims recruited online.",
+        "requested_measures": ["Bank records"]}});
+    let pinned = submit(&app, &prosecutor, eio.clone()).await;
+    let draft = create(&app, &prosecutor, eio).await;
+
+    // A later version of the entry shortens execution to 30 days (as a correction migration would).
+    let mut basis = app.get("/v1/legal-bases/eu_eio").await.json();
+    for c in basis["clocks"].as_array_mut().unwrap() {
+        if c["kind"] == "execution" {
+            c["duration"] = json!("P30D");
+        }
+    }
+    let sql = format!(
+        "UPDATE legal_bases SET clocks = '{}', effective_from = '2027-01-01 00:00:00.000000+00:00' WHERE code = 'eu_eio'",
+        basis["clocks"].to_string().replace('\'', "''")
+    );
+    let mut conn = app.database.connect();
+    diesel::sql_query(sql).execute(&mut conn).expect("a later catalogue version");
+    let later = submit(&app, &prosecutor, json!({"legal_basis": "eu_eio", "addressee": {"party_id": court.id}, "content": {
+        "issuing_authority": "Parquet de Nice", "offences": ["THB"], "facts_summary": "Another case.",
+        "requested_measures": ["Bank records"]}}))
+    .await;
+    ok(&post(&app, &prosecutor, &format!("/v1/requests/{draft}/submit"), json!({})).await, 200);
+
+    advance(&app, &mut w, TimeDelta::days(1)).await;
+    let court = Actor { token: app.token(&court.credentials).await, ..court };
+    for id in [&pinned, &later, &draft] {
+        ok(&post(&app, &court, &format!("/v1/requests/{id}/recognise"), json!({})).await, 200);
+    }
+    let execution = |c: Vec<Value>| time(&clock(&c, "execution")["due_at"]);
+    let decided = t0 + TimeDelta::days(1);
+    assert_eq!(execution(clocks(&app, &court, &pinned).await), decided + TimeDelta::days(90), "pinned at submission");
+    assert_eq!(request(&app, &court, &pinned).await["legal_basis_version"], "2026-12-01T00:00:00Z");
+    assert_eq!(execution(clocks(&app, &court, &later).await), decided + TimeDelta::days(30));
+    assert_eq!(request(&app, &court, &later).await["legal_basis_version"], "2027-01-01T00:00:00Z");
+    // A draft is pinned when it is submitted, not when it was drafted.
+    assert_eq!(execution(clocks(&app, &court, &draft).await), decided + TimeDelta::days(30));
+}
+on_both_backends!(a_later_correction_of_the_catalogue_does_not_move_a_running_request);
