@@ -26,6 +26,7 @@ diesel::table! {
         in_force -> Nullable<PJsonb>,
         effective_from -> PTimestamptz,
         source_quote -> Nullable<Text>,
+        refusal_grounds_exhaustive -> Bool,
     }
 }
 

@@ -55,6 +55,10 @@ pub struct LegalBasis {
     /// The grounds on which the addressee (or the enforcing authority) may refuse, each with
     /// its source. Empty where the catalogue does not list them.
     pub refusal_grounds: Vec<RefusalGround>,
+    /// True where the text allows refusal only on the listed grounds (ETS 185 Art 30(2)): a
+    /// refusal on legal grounds must name one (`refusal_ground` of the response).
+    #[serde(default)]
+    pub refusal_grounds_exhaustive: bool,
     /// Legal citation of the basis as a whole.
     pub citation: String,
     /// A short quote of the primary text the basis rests on.
@@ -226,6 +230,7 @@ impl LegalBasis {
             clocks: decode("legal_bases.clocks", row.clocks)?,
             extensions: decode("legal_bases.extensions", row.extensions)?,
             refusal_grounds: decode("legal_bases.refusal_grounds", row.refusal_grounds)?,
+            refusal_grounds_exhaustive: row.refusal_grounds_exhaustive,
             in_force: row.in_force.map(|v| decode("legal_bases.in_force", v.0)).transpose()?,
             title: row.title,
             instrument: row.instrument,

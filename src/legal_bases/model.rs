@@ -37,4 +37,5 @@ pub struct LegalBasisRow {
     #[diesel(deserialize_as = DbTime)]
     pub effective_from: DateTime<Utc>,
     pub source_quote: Option<String>,
+    pub refusal_grounds_exhaustive: bool,
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::dto::{Priority, RequestContent, Target, TargetType};
+use super::dto::{Outcome, Priority, RefusalReason, RequestContent, Target, TargetType};
 use crate::error::FieldError;
 use crate::legal_bases::LegalBasis;
 use crate::validate;
@@ -204,6 +204,55 @@ pub fn validate(
     if errors.is_empty() { Ok(content) } else { Err(errors) }
 }
 
+/// Whether a refusal's ground fits the legal basis: a named ground must be one of the basis's
+/// (`refusal_grounds`), only a refusal names one, and where the text allows refusal only on
+/// listed grounds (ETS 185 Art 30(2)) a refusal on legal grounds must name one. Factual answers
+/// (wrong addressee, data not held, insufficient information) are not refusals on grounds.
+pub fn check_refusal_ground(
+    basis: &LegalBasis,
+    outcome: Outcome,
+    reason: Option<RefusalReason>,
+    ground: Option<&str>,
+) -> Result<(), FieldError> {
+    let listed: Vec<&str> = basis.refusal_grounds.iter().map(|g| g.ground.as_str()).collect();
+    match ground {
+        Some(_) if outcome != Outcome::Refused => {
+            Err(FieldError::new("/refusal_ground", "not_allowed", "only a refusal rests on a ground"))
+        }
+        Some(g) if !listed.contains(&g) => Err(FieldError::new(
+            "/refusal_ground",
+            "unknown_ground",
+            format!(
+                "{} allows refusal on: {}",
+                basis.code,
+                if listed.is_empty() { "no listed ground".to_owned() } else { listed.join(", ") }
+            ),
+        )),
+        None if outcome == Outcome::Refused
+            && basis.refusal_grounds_exhaustive
+            && !matches!(
+                reason,
+                Some(
+                    RefusalReason::WrongAddressee | RefusalReason::DataNotHeld | RefusalReason::InsufficientInformation
+                )
+            ) =>
+        {
+            let citations: Vec<&str> = basis.refusal_grounds.iter().map(|g| g.citation.as_str()).collect();
+            Err(FieldError::new(
+                "/refusal_ground",
+                "required",
+                format!(
+                    "{} may be refused only on these grounds: {} ({})",
+                    basis.code,
+                    listed.join(", "),
+                    citations.join("; ")
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether an EU production order must also go to the enforcing authority (Reg. 2023/1543
 /// Art 8(1)): traffic data other than data requested solely to identify the user (category
 /// `identification`, Art 3(10)), or content data; unless the issuer declares both conditions
@@ -229,6 +278,34 @@ mod tests {
             "effective_from": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_refusal_rests_on_a_ground_the_basis_allows() {
+        use crate::legal_bases::dto::RefusalGround;
+        let mut art30 = epoc();
+        art30.code = "coe_budapest_30".into();
+        art30.refusal_grounds_exhaustive = true;
+        art30.refusal_grounds = vec![RefusalGround {
+            ground: "political_offence".into(),
+            citation: "ETS 185 Art 30(2)(a)".into(),
+            source_quote: None,
+            source_url: None,
+            verified: false,
+        }];
+        let refused = |reason, ground| check_refusal_ground(&art30, Outcome::Refused, Some(reason), ground);
+        assert_eq!(refused(RefusalReason::Overbroad, None).unwrap_err().code, "required");
+        assert!(refused(RefusalReason::Other, Some("political_offence")).is_ok());
+        assert_eq!(refused(RefusalReason::Other, Some("cost")).unwrap_err().code, "unknown_ground");
+        // Factual answers are not refusals on grounds.
+        assert!(refused(RefusalReason::DataNotHeld, None).is_ok());
+        assert_eq!(
+            check_refusal_ground(&art30, Outcome::Fulfilled, None, Some("political_offence")).unwrap_err().code,
+            "not_allowed"
+        );
+        // Where the list is not exhaustive, no ground is needed.
+        art30.refusal_grounds_exhaustive = false;
+        assert!(check_refusal_ground(&art30, Outcome::Refused, Some(RefusalReason::Overbroad), None).is_ok());
     }
 
     #[test]

@@ -464,6 +464,11 @@ pub struct NewResponse {
     /// Required when `outcome` is `refused`.
     #[serde(default)]
     pub refusal_reason: Option<RefusalReason>,
+    /// For a refusal on legal grounds: the ground of the legal basis it rests on (one of its
+    /// `refusal_grounds[].ground` in the catalogue). Required where the basis limits the grounds
+    /// (ETS 185 Art 30(2)).
+    #[serde(default)]
+    pub refusal_ground: Option<String>,
     pub text: String,
     /// For `preserved`: until when; by default the preservation clock of the legal basis.
     #[serde(default)]

@@ -148,6 +148,7 @@ mod tests {
             clocks: vec![],
             extensions: vec![],
             refusal_grounds: vec![],
+            refusal_grounds_exhaustive: false,
             citation: String::new(),
             source_quote: None,
             source_url: None,

@@ -551,6 +551,14 @@ pub fn act(
                 }
                 _ => {}
             }
+            if let Err(error) = content::check_refusal_ground(
+                &basis,
+                response.outcome,
+                response.refusal_reason,
+                response.refusal_ground.as_deref(),
+            ) {
+                errors.push(error);
+            }
             let preserved_until = if response.outcome == Outcome::Preserved {
                 let until = match response.preserved_until {
                     Some(until) => until,
@@ -636,7 +644,8 @@ pub fn act(
             } else {
                 (
                     "request.responded",
-                    json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason, "text": text,
+                    json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason,
+                        "refusal_ground": response.refusal_ground, "text": text,
                         "preserved_until": preserved_until, "attachments": attached}),
                 )
             }

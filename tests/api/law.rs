@@ -659,6 +659,40 @@ async fn the_new_instruments_route_and_clock(backend: TestBackend) {
     assert_eq!(request(&app, &admin_fr, &id).await["addressee"]["id"], de_art30.id.as_str());
     let c = clocks(&app, &de_art30, &id).await;
     assert_eq!((time(&c[0]["due_at"]), c[0]["binding"].as_bool()), (t0 + TimeDelta::hours(72), Some(false)));
+    // Art 30(2): refusal only on the listed grounds.
+    let responses = format!("/v1/requests/{id}/responses");
+    let body = post(
+        &app,
+        &de_art30,
+        &responses,
+        json!({"outcome": "refused", "refusal_reason": "overbroad", "text": "Too broad."}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    assert_eq!(
+        (body["errors"][0]["pointer"].as_str(), body["errors"][0]["code"].as_str()),
+        (Some("/refusal_ground"), Some("required"))
+    );
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("Art 30(2)"), "{body}");
+    post(
+        &app,
+        &de_art30,
+        &responses,
+        json!({"outcome": "refused", "refusal_reason": "other", "refusal_ground": "too_expensive", "text": "No."}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let refused = ok(
+        &post(
+            &app,
+            &de_art30,
+            &responses,
+            json!({"outcome": "refused", "refusal_reason": "other", "refusal_ground": "political_offence", "text": "A political offence."}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(refused["outcome"], "refused");
 
     // CETS 224 Art 6: to the registrar; no clock until the text is quoted; in-force status as data.
     let art6 = json!({"legal_basis": "coe_224_art6", "addressee": {"party_id": registrar.id}, "content": {
@@ -713,9 +747,13 @@ async fn a_later_correction_of_the_catalogue_does_not_move_a_running_request(bac
     );
     let mut conn = app.database.connect();
     diesel::sql_query(sql).execute(&mut conn).expect("a later catalogue version");
-    let later = submit(&app, &prosecutor, json!({"legal_basis": "eu_eio", "addressee": {"party_id": court.id}, "content": {
+    let later = submit(
+        &app,
+        &prosecutor,
+        json!({"legal_basis": "eu_eio", "addressee": {"party_id": court.id}, "content": {
         "issuing_authority": "Parquet de Nice", "offences": ["THB"], "facts_summary": "Another case.",
-        "requested_measures": ["Bank records"]}}))
+        "requested_measures": ["Bank records"]}}),
+    )
     .await;
     ok(&post(&app, &prosecutor, &format!("/v1/requests/{draft}/submit"), json!({})).await, 200);
 

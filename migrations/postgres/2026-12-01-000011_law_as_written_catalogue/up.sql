@@ -111,7 +111,7 @@ UPDATE legal_bases SET
     updated_at = '2026-12-01 00:00:00.000000+00:00'
 WHERE code = 'coe_224_art9';
 
-INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at)
+INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at, refusal_grounds_exhaustive)
 VALUES (
     'coe_budapest_30',
     'Expedited disclosure of preserved traffic data',
@@ -132,10 +132,11 @@ VALUES (
     NULL,
     'Disclosure, in the course of an Art 29 preservation, of the traffic data that identify another service provider and the path of a communication. Usually a follow-up (follow_up_of) of the Art 29 request. Refusal only on the two grounds of Art 30(2).',
     '2026-12-01 00:00:00.000000+00:00',
-    '2026-12-01 00:00:00.000000+00:00'
+    '2026-12-01 00:00:00.000000+00:00',
+    TRUE
 );
 
-INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at)
+INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at, refusal_grounds_exhaustive)
 VALUES (
     'eu_2023_977',
     'Request for information to a Single Point of Contact',
@@ -156,10 +157,11 @@ VALUES (
     NULL,
     'The channel most police units use first. Time limits run from receipt: 8 hours (urgent, directly accessible), 3 calendar days (urgent, indirectly accessible), 7 calendar days (others). Art 5(2) lets the requested Single Point of Contact derogate where a judicial authorisation is needed; Rogatory does not model it yet (ask a clarification or post a message). Figures from the audit''s reading of the German text; the verbatim quote is not yet recorded, hence verified: false.',
     '2026-12-01 00:00:00.000000+00:00',
-    '2026-12-01 00:00:00.000000+00:00'
+    '2026-12-01 00:00:00.000000+00:00',
+    FALSE
 );
 
-INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at)
+INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at, refusal_grounds_exhaustive)
 VALUES (
     'coe_224_art6',
     'Request for domain name registration information',
@@ -180,10 +182,11 @@ VALUES (
     '{"status": "unknown", "note": "Opened for signature 12 May 2022; ratifications seen in the Netherlands treaty database: Serbia (2023), Japan (2023), Hungary (2026), list cut off. Whether the Protocol is in force, and between which Parties, was not established: check the Council of Europe treaty office before relying on it.", "source_url": "https://www.coe.int/en/web/conventions/full-list?module=treaty-detail&treatynum=224"}',
     'Requests to an entity providing domain name registration services. No time is recorded until the text is quoted; a party may set its own target.',
     '2026-12-01 00:00:00.000000+00:00',
-    '2026-12-01 00:00:00.000000+00:00'
+    '2026-12-01 00:00:00.000000+00:00',
+    FALSE
 );
 
-INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at)
+INSERT INTO legal_bases (code, title, instrument, article, request_kind, allowed_recipient_kinds, preferred_designations, required_fields, clocks, extensions, refusal_grounds, citation, source_quote, source_url, verified, binding, in_force, notes, effective_from, updated_at, refusal_grounds_exhaustive)
 VALUES (
     'coe_224_art10',
     'Emergency mutual assistance',
@@ -204,5 +207,6 @@ VALUES (
     '{"status": "unknown", "note": "Opened for signature 12 May 2022; ratifications seen in the Netherlands treaty database: Serbia (2023), Japan (2023), Hungary (2026), list cut off. Whether the Protocol is in force, and between which Parties, was not established: check the Council of Europe treaty office before relying on it.", "source_url": "https://www.coe.int/en/web/conventions/full-list?module=treaty-detail&treatynum=224"}',
     'Mutual assistance in an emergency. Every figure is unverified until the text is quoted.',
     '2026-12-01 00:00:00.000000+00:00',
-    '2026-12-01 00:00:00.000000+00:00'
+    '2026-12-01 00:00:00.000000+00:00',
+    FALSE
 );

@@ -8,6 +8,8 @@ ALTER TABLE legal_bases ADD COLUMN refusal_grounds TEXT NOT NULL DEFAULT '[]' CH
 ALTER TABLE legal_bases ADD COLUMN in_force TEXT CHECK (in_force IS NULL OR json_valid(in_force));
 ALTER TABLE legal_bases ADD COLUMN effective_from TEXT NOT NULL DEFAULT '2026-11-30 00:00:00.000000+00:00';
 ALTER TABLE legal_bases ADD COLUMN source_quote TEXT;
+-- The basis lists every ground on which a request may be refused (e.g. ETS 185 Art 30(2)).
+ALTER TABLE legal_bases ADD COLUMN refusal_grounds_exhaustive BOOLEAN NOT NULL DEFAULT FALSE;
 
 ALTER TABLE requests ADD COLUMN legal_basis_pinned TEXT CHECK (legal_basis_pinned IS NULL OR json_valid(legal_basis_pinned));
 -- held_pending_enforcing_authority | released | withheld; NULL where no hold applies.
