@@ -1104,17 +1104,12 @@ pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<V
 }
 
 pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
-    let (row, side) = load(conn, caller, id)?;
-    // While the data are held (Reg. 2023/1543 Art 8(4)) the issuer does not see what the
-    // other parties attached.
-    let hide = side == Side::Issuer && hidden_from_issuer(&row);
+    // Every event, also while data are held (Reg. 2023/1543 Art 8(4)): the chain must verify
+    // for every party. Held data never are in an event (`response.held` carries none); an
+    // `attachment.added` event names a file the issuer cannot read until the release.
+    load(conn, caller, id)?;
     Ok(repo::events(conn, id)?
         .into_iter()
-        .filter(|e| {
-            !(hide
-                && e.event_type == "attachment.added"
-                && e.actor_party.as_ref().is_none_or(|p| p.0 != row.issuer_party))
-        })
         .map(|e| Event {
             id: e.id,
             seq: e.seq,

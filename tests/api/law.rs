@@ -164,7 +164,9 @@ async fn an_epoc_answer_is_held_until_the_enforcing_authority_window_ends(backen
     let types = event_types(&app, &w.fr_prosecutor, &id).await;
     assert!(types.contains(&"response.held".to_owned()), "{types:?}");
     assert!(!types.contains(&"request.responded".to_owned()), "{types:?}");
-    assert!(!types.contains(&"attachment.added".to_owned()), "{types:?}");
+    // The attachment's record stays in the audit chain (which must verify), its content does not reach the issuer.
+    let export = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit/export")).await, 200);
+    assert_eq!(export["verdict"]["status"], "intact", "{}", export["verdict"]);
     let events = serde_json::to_string(&event_list(&app, &w.fr_prosecutor, &id).await).unwrap();
     assert!(!events.contains("Records of the account"), "the text is held: {events}");
     let listed = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/attachments")).await, 200);
