@@ -210,6 +210,7 @@ mod tests {
             when_data_categories: None,
             when: None,
             kept_while_follow_up_open: false,
+            derogable_for_judicial_authorisation: false,
             citation: "test".into(),
             source_quote: None,
             source_url: None,

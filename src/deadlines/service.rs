@@ -234,6 +234,30 @@ fn save(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The addressee derogates from a time limit while it obtains a judicial authorisation (Dir.
+/// (EU) 2023/977 Art 5(2)): its running clocks of these kinds pause, keeping the time left,
+/// until it answers. Returns how many paused.
+pub fn pause_for_derogation(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    kinds: &[ClockKind],
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let mut paused = 0;
+    for mut row in for_request(conn, request)? {
+        let addressee = row.obligation_of == encode_text(&Obligor::Addressee);
+        if row.state()? == ClockState::Running && addressee && kinds.contains(&row.kind()?) {
+            row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
+            row.state = encode_text(&ClockState::Paused);
+            row.next_reminder_at = None;
+            row.updated_at = now;
+            save(conn, &row)?;
+            paused += 1;
+        }
+    }
+    Ok(paused)
+}
+
 /// A pending clarification pauses the clocks whose rule says so, keeping the time left.
 pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {

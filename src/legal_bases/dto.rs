@@ -168,6 +168,10 @@ pub struct ClockRule {
     /// (Reg. 2023/1543 Art 11(2), ETS 185 Art 29(7)); false elsewhere (18 U.S.C. 2703(f)).
     #[serde(default)]
     pub kept_while_follow_up_open: bool,
+    /// The addressee may derogate from this time where a judicial authorisation is needed, to
+    /// the extent necessary to obtain it (Dir. (EU) 2023/977 Art 5(2)): the clock pauses.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derogable_for_judicial_authorisation: bool,
     pub citation: String,
     /// A short quote of the primary text that sets (or shows there is no) time.
     #[serde(default)]

@@ -61,6 +61,7 @@ pub fn recipients(event_type: &str, issuer: Uuid, addressee: Uuid, enforcing: Op
         | "request.clarification_requested"
         | "request.responded"
         | "request.recognised"
+        | "request.derogation"
         | "response.released"
         | "preservation.expiring" => vec![issuer],
         // The issuer learns that an answer exists and when its data come; the enforcing
@@ -109,6 +110,7 @@ pub fn summary(event_type: &str, reference: &str) -> String {
         "request.responded" => "request answered",
         "request.objected" => "objection raised by the enforcing authority",
         "request.recognised" => "decision of the executing authority",
+        "request.derogation" => "time limit suspended to obtain a judicial authorisation",
         "request.no_grounds" => "the enforcing authority raises no ground for refusal",
         "response.held" => "answer held while the enforcing authority decides",
         "response.released" => "answer released to the issuer",

@@ -29,11 +29,12 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use diesel::sql_types::{Nullable, Text};
 
 /// The event types a subscription may name.
-pub const EVENT_TYPES: [&str; 21] = [
+pub const EVENT_TYPES: [&str; 22] = [
     "request.submitted",
     "request.acknowledged",
     "request.recognised",
     "request.no_grounds",
+    "request.derogation",
     "response.held",
     "response.released",
     "request.clarification_requested",

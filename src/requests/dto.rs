@@ -479,6 +479,14 @@ pub struct NewResponse {
     pub attachments: Vec<Uuid>,
 }
 
+/// The addressee derogates from a time limit while it obtains a judicial authorisation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The subscriber data require the authorisation of the investigating judge; requested today."}))]
+pub struct Derogation {
+    pub reason: String,
+}
+
 /// What an executing authority decides on (Dir. 2014/41).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

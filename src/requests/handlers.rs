@@ -6,9 +6,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::dto::{
-    Clarification, ClarificationAnswer, ClarificationList, EventList, Extension, Forward, Message, MessageList,
-    NewClarification, NewMessage, NewRequest, NewResponse, Objection, Recognition, Request, RequestList, RequestPatch,
-    RequestQuery, Withdrawal,
+    Clarification, ClarificationAnswer, ClarificationList, Derogation, EventList, Extension, Forward, Message,
+    MessageList, NewClarification, NewMessage, NewRequest, NewResponse, Objection, Recognition, Request, RequestList,
+    RequestPatch, RequestQuery, Withdrawal,
 };
 use super::service::{self, Act};
 use crate::app::AppState;
@@ -433,6 +433,40 @@ pub async fn recognise_request(
     let body = body.into_inner();
     let print = body.clone();
     lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Recognise(body)).await
+}
+
+/// Derogate from a time limit to obtain a judicial authorisation
+///
+/// The addressee (`responder`) of a request under Dir. (EU) 2023/977 states that the information needs a judicial authorisation (Art 5(2)): its time limit pauses, keeping the time left, until it answers; the issuer is told why (`request.derogation`). `submitted`/`acknowledged` → `acknowledged`. 409 on a basis without such a derogation or without a running time limit. Honours `Idempotency-Key`.
+#[utoipa::path(
+    operation_id = "derogate_time_limit",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    request_body = Derogation,
+    responses(
+        (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/derogation")]
+pub async fn derogate_time_limit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: web::Json<Derogation>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = body.clone();
+    lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Derogate(body)).await
 }
 
 /// Confirm that no ground for refusal is raised

@@ -21,6 +21,9 @@ pub enum Action {
     Object,
     /// The enforcing authority confirms it raises no ground (Reg. 2023/1543 Art 10(2)).
     ConfirmNoGrounds,
+    /// The addressee derogates from a time limit to obtain a judicial authorisation (Dir. (EU)
+    /// 2023/977 Art 5(2)).
+    Derogate,
     Withdraw,
     Extend,
     Release,
@@ -41,6 +44,7 @@ impl Action {
             Action::Recognise => "recognise",
             Action::Object => "object to",
             Action::ConfirmNoGrounds => "confirm no grounds for refusal on",
+            Action::Derogate => "derogate from the time limit of",
             Action::Withdraw => "withdraw",
             Action::Extend => "extend",
             Action::Release => "release",
@@ -70,9 +74,12 @@ pub fn allowed_sides(action: Action) -> &'static [Side] {
         | Action::Withdraw
         | Action::Extend
         | Action::Release => &[Side::Issuer],
-        Action::Acknowledge | Action::AskClarification | Action::Forward | Action::Respond(_) | Action::Recognise => {
-            &[Side::Addressee]
-        }
+        Action::Acknowledge
+        | Action::AskClarification
+        | Action::Forward
+        | Action::Respond(_)
+        | Action::Recognise
+        | Action::Derogate => &[Side::Addressee],
         Action::Object | Action::ConfirmNoGrounds => &[Side::EnforcingAuthority],
         Action::PostMessage => &[Side::Issuer, Side::Addressee, Side::EnforcingAuthority],
     }
@@ -93,6 +100,7 @@ pub fn required_roles(action: Action) -> &'static [Role] {
         | Action::Forward
         | Action::Respond(_)
         | Action::Recognise
+        | Action::Derogate
         | Action::Object
         | Action::ConfirmNoGrounds => &[Role::Responder],
         Action::PostMessage => &[Role::Operator, Role::Responder],
@@ -130,6 +138,8 @@ pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Resul
         (Action::Respond(_), Submitted | Acknowledged) => Some(Completed),
         // A decision implies receipt: the executing authority decides once it has the EIO.
         (Action::Recognise, Submitted | Acknowledged) => facts.recognisable.then_some(Acknowledged),
+        // Whether the basis allows it is checked with its clocks (Dir. (EU) 2023/977 Art 5(2)).
+        (Action::Derogate, Submitted | Acknowledged) => Some(Acknowledged),
         // The enforcing authority raises a ground for refusal (Reg. 2023/1543 Art 12), before
         // the answer, or after it while its window is open (Art 8(4), Art 10(4)).
         (Action::Object, Submitted | Acknowledged | AwaitingClarification) => Some(Completed),
@@ -186,6 +196,7 @@ mod tests {
             Action::Object,
             Action::Recognise,
             Action::ConfirmNoGrounds,
+            Action::Derogate,
             Action::Withdraw,
             Action::Extend,
             Action::Release,
@@ -212,6 +223,7 @@ mod tests {
             Action::Object => open.contains(&status).then_some(Completed),
             // Neither an EIO nor a request with an open enforcing-authority window here.
             Action::Recognise | Action::ConfirmNoGrounds => None,
+            Action::Derogate => [Submitted, Acknowledged].contains(&status).then_some(Acknowledged),
             Action::Withdraw => {
                 (open.contains(&status) || [Draft, PendingApproval, Preserved].contains(&status)).then_some(Withdrawn)
             }
@@ -239,7 +251,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 10 * 19);
+        assert_eq!(checked, 10 * 20);
     }
 
     #[test]

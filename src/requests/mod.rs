@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::recognise_request)
         .service(handlers::object_to_request)
         .service(handlers::confirm_no_grounds)
+        .service(handlers::derogate_time_limit)
         .service(handlers::withdraw_request)
         .service(handlers::extend_preservation)
         .service(handlers::release_preservation)

@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::content::{self, needs_enforcing_notification};
 use super::dto::{
-    AddresseeSpec, Clarification, DataHold, Event, Forward, HoldStatus, Message, NewRequest, NewResponse, Objection,
-    Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition, RecognitionScope, Request, RequestContent,
-    RequestPatch, RequestQuery, RequestStatus, RequestSummary,
+    AddresseeSpec, Clarification, DataHold, Derogation, Event, Forward, HoldStatus, Message, NewRequest, NewResponse,
+    Objection, Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition, RecognitionScope, Request,
+    RequestContent, RequestPatch, RequestQuery, RequestStatus, RequestSummary,
 };
 use super::lifecycle::{self, Action, Facts, Side};
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
@@ -440,6 +440,7 @@ pub enum Act {
     Recognise(Recognition),
     Object(Objection),
     ConfirmNoGrounds,
+    Derogate(Derogation),
     Withdraw(String),
     Extend(Option<String>),
     Release,
@@ -464,6 +465,7 @@ pub fn act(
         Act::Recognise(_) => Action::Recognise,
         Act::Object(_) => Action::Object,
         Act::ConfirmNoGrounds => Action::ConfirmNoGrounds,
+        Act::Derogate(_) => Action::Derogate,
         Act::Withdraw(_) => Action::Withdraw,
         Act::Extend(_) => Action::Extend,
         Act::Release => Action::Release,
@@ -685,6 +687,27 @@ pub fn act(
                 extra_events.extend(released_events(conn, id)?);
             }
             ("request.no_grounds", json!({"citation": "Reg. (EU) 2023/1543 Art 10(2), Art 12(1)"}))
+        }
+        Act::Derogate(derogation) => {
+            // Dir. (EU) 2023/977 Art 5(2): only where the basis allows it, to obtain a judicial
+            // authorisation; the requesting party is told why.
+            let reason = required_text(&derogation.reason, "/reason")?;
+            let kinds: Vec<ClockKind> =
+                basis.clocks.iter().filter(|c| c.derogable_for_judicial_authorisation).map(|c| c.kind).collect();
+            if kinds.is_empty() {
+                return Err(ApiError::conflict_in_status(
+                    &row.status,
+                    format!("{} has no time limit to derogate from (Dir. (EU) 2023/977 Art 5(2))", basis.code),
+                ));
+            }
+            let paused = crate::deadlines::service::pause_for_derogation(conn, id, &kinds, now)?;
+            if paused == 0 {
+                return Err(ApiError::conflict_in_status(&row.status, "no running time limit to derogate from"));
+            }
+            (
+                "request.derogation",
+                json!({"reason": reason, "citation": "Dir. (EU) 2023/977 Art 5(2): derogation to obtain a judicial authorisation"}),
+            )
         }
         Act::Object(objection) if row.status == encode_text(&RequestStatus::Completed) => {
             // After the answer (Reg. 2023/1543 Art 8(4), Art 10(2) and (4)): held data are

@@ -650,6 +650,48 @@ async fn the_new_instruments_route_and_clock(backend: TestBackend) {
         assert!(c[0]["citation"].as_str().unwrap().contains("Art 5(1)"));
     }
 
+    // Art 5(2): the requested SPOC derogates to obtain a judicial authorisation; the 8 hours pause.
+    let id = submit(&app, &fr_spoc, info("urgent", true)).await;
+    app.clock.as_ref().unwrap().advance(TimeDelta::hours(2));
+    let nl_spoc = Actor { token: app.token(&nl_spoc.credentials).await, ..nl_spoc };
+    let fr_spoc = Actor { token: app.token(&fr_spoc.credentials).await, ..fr_spoc };
+    let nl_central = Actor { token: app.token(&nl_central.credentials).await, ..nl_central };
+    let de_art30 = Actor { token: app.token(&de_art30.credentials).await, ..de_art30 };
+    let registrar = Actor { token: app.token(&registrar.credentials).await, ..registrar };
+    let admin = app.admin_token_again().await;
+    post(&app, &nl_spoc, &format!("/v1/requests/{id}/derogation"), json!({"reason": " "}))
+        .await
+        .assert_problem(422, "validation_failed");
+    ok(
+        &post(
+            &app,
+            &nl_spoc,
+            &format!("/v1/requests/{id}/derogation"),
+            json!({"reason": "The register needs a judge's authorisation."}),
+        )
+        .await,
+        200,
+    );
+    let c = clocks(&app, &nl_spoc, &id).await;
+    assert_eq!((c[0]["state"].as_str(), c[0]["remaining_secs"].as_i64()), (Some("paused"), Some(6 * 3600)));
+    let told = event_list(&app, &fr_spoc, &id).await.into_iter().find(|e| e["type"] == "request.derogation").unwrap();
+    assert!(told["data"]["citation"].as_str().unwrap().contains("Art 5(2)"), "{told}");
+    post(&app, &nl_spoc, &format!("/v1/requests/{id}/derogation"), json!({"reason": "Again."}))
+        .await
+        .assert_problem(409, "conflict");
+    ok(
+        &post(
+            &app,
+            &nl_spoc,
+            &format!("/v1/requests/{id}/responses"),
+            json!({"outcome": "fulfilled", "text": "Holder: J. Doe."}),
+        )
+        .await,
+        200,
+    );
+    assert_eq!(clocks(&app, &nl_spoc, &id).await[0]["state"], "met");
+    let t0 = now(&app);
+
     // ETS 185 Art 30: to the 24/7 point, "expeditiously": a default target.
     let art30 = json!({"legal_basis": "coe_budapest_30", "addressee": {"country": "AT"}, "content": {
         "issuing_authority": "OCLCTIC", "offences": ["THB"],
