@@ -272,10 +272,11 @@ pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: Dat
     Ok(())
 }
 
-/// The answer resumes paused clocks with the time that was left.
+/// The answer resumes the clocks the clarification paused, with the time that was left; a
+/// clock paused for another reason (a derogation, Dir. (EU) 2023/977 Art 5(2)) stays paused.
 pub fn resume_after_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {
-        if row.state()? == ClockState::Paused {
+        if row.state()? == ClockState::Paused && row.pauses_on_clarification {
             let left = TimeDelta::seconds(row.remaining_secs.unwrap_or(0));
             row.due_at = rules::resume(left, now);
             row.remaining_secs = None;

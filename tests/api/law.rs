@@ -679,6 +679,26 @@ async fn the_new_instruments_route_and_clock(backend: TestBackend) {
     post(&app, &nl_spoc, &format!("/v1/requests/{id}/derogation"), json!({"reason": "Again."}))
         .await
         .assert_problem(409, "conflict");
+    // A clarification and its answer do not end the derogation.
+    let cid = ok(
+        &post(
+            &app,
+            &nl_spoc,
+            &format!("/v1/requests/{id}/clarifications"),
+            json!({"question": "Which number format?"}),
+        )
+        .await,
+        201,
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        &post(&app, &fr_spoc, &format!("/v1/requests/{id}/clarifications/{cid}/answer"), json!({"answer": "E.164."}))
+            .await,
+        200,
+    );
+    assert_eq!(clocks(&app, &nl_spoc, &id).await[0]["state"], "paused");
     ok(
         &post(
             &app,
