@@ -127,6 +127,7 @@ diesel::table! {
         legal_basis_pinned -> Nullable<PJsonb>,
         hold_status -> Nullable<Text>,
         hold_until -> Nullable<PTimestamptz>,
+        follow_up_confirmed_at -> Nullable<PTimestamptz>,
     }
 }
 

@@ -104,6 +104,12 @@ fn kept_by_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, Ap
     Ok(basis.clocks.iter().any(|c| c.kind == ClockKind::Preservation && c.kept_while_follow_up_open))
 }
 
+/// The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Art 11(2),
+/// Annex V): the data stay preserved until the issuer releases them (Art 11(3)).
+fn confirmed_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
+    Ok(crate::requests::repo::find(conn, request)?.is_some_and(|r| r.follow_up_confirmed_at.is_some()))
+}
+
 /// An open request that follows up this one (e.g. the production request after a
 /// preservation) keeps the preservation alive until it is answered (Reg. 2023/1543 Art 11(2)).
 fn open_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
@@ -137,7 +143,9 @@ fn process(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(bo
             "due_at": crate::audit::chain::time_text(clock.due_at), "citation": clock.citation, "reminder": label})
     };
     if step.becomes_missed && kind == ClockKind::Preservation {
-        if kept_by_follow_up(conn, clock.request_id)? && open_follow_up(conn, clock.request_id)? {
+        if kept_by_follow_up(conn, clock.request_id)?
+            && (open_follow_up(conn, clock.request_id)? || confirmed_follow_up(conn, clock.request_id)?)
+        {
             set_next(conn, id, Some(now + TimeDelta::days(1)))?;
             return Ok((false, false, false));
         }

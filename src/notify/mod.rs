@@ -51,7 +51,11 @@ fn party_in(data: &Value, key: &str) -> Option<Uuid> {
 /// Which parties an event concerns (before removing the one that caused it).
 pub fn recipients(event_type: &str, issuer: Uuid, addressee: Uuid, enforcing: Option<Uuid>, data: &Value) -> Vec<Uuid> {
     let mut parties = match event_type {
-        "request.submitted" | "request.withdrawn" | "preservation.extended" | "preservation.released" => {
+        "request.submitted"
+        | "request.withdrawn"
+        | "preservation.extended"
+        | "preservation.released"
+        | "preservation.follow_up_confirmed" => {
             let mut p = vec![addressee];
             p.extend(enforcing);
             p
@@ -111,6 +115,7 @@ pub fn summary(event_type: &str, reference: &str) -> String {
         "request.objected" => "objection raised by the enforcing authority",
         "request.recognised" => "decision of the executing authority",
         "request.derogation" => "time limit suspended to obtain a judicial authorisation",
+        "preservation.follow_up_confirmed" => "follow-up request confirmed: keep the data preserved",
         "request.no_grounds" => "the enforcing authority raises no ground for refusal",
         "response.held" => "answer held while the enforcing authority decides",
         "response.released" => "answer released to the issuer",

@@ -29,7 +29,7 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use diesel::sql_types::{Nullable, Text};
 
 /// The event types a subscription may name.
-pub const EVENT_TYPES: [&str; 22] = [
+pub const EVENT_TYPES: [&str; 23] = [
     "request.submitted",
     "request.acknowledged",
     "request.recognised",
@@ -45,6 +45,7 @@ pub const EVENT_TYPES: [&str; 22] = [
     "request.withdrawn",
     "preservation.extended",
     "preservation.released",
+    "preservation.follow_up_confirmed",
     "preservation.expiring",
     "preservation.lapsed",
     "clock.approaching",

@@ -355,6 +355,9 @@ pub struct Request {
     pub submitted_at: Option<DateTime<Utc>>,
     pub preservation_expires_at: Option<DateTime<Utc>>,
     pub extensions_used: i32,
+    /// When the issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543
+    /// Art 11(1)-(2), Annex V): the preservation no longer lapses; the issuer releases it.
+    pub follow_up_confirmed_at: Option<DateTime<Utc>>,
     /// The version (`effective_from`) of the catalogue entry the request was submitted under.
     pub legal_basis_version: Option<DateTime<Utc>>,
     /// Set on EU production orders whose enforcing authority's notification is suspensive.
@@ -477,6 +480,15 @@ pub struct NewResponse {
     /// the response event, so the issuer can check what it downloads.
     #[serde(default)]
     pub attachments: Vec<Uuid>,
+}
+
+/// The issuer confirms that the follow-up request was sent outside Rogatory.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reference": "EPOC PARQUET-2026-118842-2, sent through e-Evidence on 2026-12-20"}))]
+pub struct FollowUpConfirmation {
+    /// How the follow-up request can be identified (its reference, channel, date).
+    pub reference: String,
 }
 
 /// The addressee derogates from a time limit while it obtains a judicial authorisation.

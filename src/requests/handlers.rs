@@ -6,9 +6,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::dto::{
-    Clarification, ClarificationAnswer, ClarificationList, Derogation, EventList, Extension, Forward, Message,
-    MessageList, NewClarification, NewMessage, NewRequest, NewResponse, Objection, Recognition, Request, RequestList,
-    RequestPatch, RequestQuery, Withdrawal,
+    Clarification, ClarificationAnswer, ClarificationList, Derogation, EventList, Extension, FollowUpConfirmation,
+    Forward, Message, MessageList, NewClarification, NewMessage, NewRequest, NewResponse, Objection, Recognition,
+    Request, RequestList, RequestPatch, RequestQuery, Withdrawal,
 };
 use super::service::{self, Act};
 use crate::app::AppState;
@@ -564,6 +564,40 @@ pub async fn extend_preservation(
     let body = body.into_inner();
     let print = body.clone();
     lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Extend(body.reason)).await
+}
+
+/// Confirm a follow-up request sent outside Rogatory
+///
+/// The issuer (`operator`) of a preservation confirms that the follow-up request for production was issued by another channel (Reg. (EU) 2023/1543 Art 11(1)-(2), Annex V; ETS 185 Art 29(7)): the preservation no longer lapses and lasts until the issuer releases it (Art 11(3)). `preserved` → `preserved`. 409 where the basis keeps no data for a follow-up (e.g. 18 U.S.C. 2703(f)) or a confirmation exists. Honours `Idempotency-Key`.
+#[utoipa::path(
+    operation_id = "confirm_follow_up",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    request_body = FollowUpConfirmation,
+    responses(
+        (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/follow-up-confirmation")]
+pub async fn confirm_follow_up(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: web::Json<FollowUpConfirmation>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = body.clone();
+    lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::ConfirmFollowUp(body)).await
 }
 
 /// Release a preservation

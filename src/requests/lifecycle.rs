@@ -24,6 +24,8 @@ pub enum Action {
     /// The addressee derogates from a time limit to obtain a judicial authorisation (Dir. (EU)
     /// 2023/977 Art 5(2)).
     Derogate,
+    /// The issuer confirms a follow-up request sent outside Rogatory (Reg. 2023/1543 Annex V).
+    ConfirmFollowUp,
     Withdraw,
     Extend,
     Release,
@@ -45,6 +47,7 @@ impl Action {
             Action::Object => "object to",
             Action::ConfirmNoGrounds => "confirm no grounds for refusal on",
             Action::Derogate => "derogate from the time limit of",
+            Action::ConfirmFollowUp => "confirm a follow-up request of",
             Action::Withdraw => "withdraw",
             Action::Extend => "extend",
             Action::Release => "release",
@@ -73,7 +76,8 @@ pub fn allowed_sides(action: Action) -> &'static [Side] {
         | Action::AnswerClarification
         | Action::Withdraw
         | Action::Extend
-        | Action::Release => &[Side::Issuer],
+        | Action::Release
+        | Action::ConfirmFollowUp => &[Side::Issuer],
         Action::Acknowledge
         | Action::AskClarification
         | Action::Forward
@@ -93,7 +97,8 @@ pub fn required_roles(action: Action) -> &'static [Role] {
         | Action::AnswerClarification
         | Action::Withdraw
         | Action::Extend
-        | Action::Release => &[Role::Operator],
+        | Action::Release
+        | Action::ConfirmFollowUp => &[Role::Operator],
         Action::Approve => &[Role::Approver],
         Action::Acknowledge
         | Action::AskClarification
@@ -150,7 +155,7 @@ pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Resul
         (Action::Withdraw, Draft | PendingApproval | Submitted | Acknowledged | AwaitingClarification | Preserved) => {
             Some(Withdrawn)
         }
-        (Action::Extend, Preserved) => Some(Preserved),
+        (Action::Extend | Action::ConfirmFollowUp, Preserved) => Some(Preserved),
         (Action::Release, Preserved) => Some(Released),
         (
             Action::PostMessage,
@@ -197,6 +202,7 @@ mod tests {
             Action::Recognise,
             Action::ConfirmNoGrounds,
             Action::Derogate,
+            Action::ConfirmFollowUp,
             Action::Withdraw,
             Action::Extend,
             Action::Release,
@@ -227,7 +233,7 @@ mod tests {
             Action::Withdraw => {
                 (open.contains(&status) || [Draft, PendingApproval, Preserved].contains(&status)).then_some(Withdrawn)
             }
-            Action::Extend => (status == Preserved).then_some(Preserved),
+            Action::Extend | Action::ConfirmFollowUp => (status == Preserved).then_some(Preserved),
             Action::Release => (status == Preserved).then_some(Released),
             Action::PostMessage => (![Draft, PendingApproval].contains(&status)).then_some(status),
         }
@@ -251,7 +257,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 10 * 20);
+        assert_eq!(checked, 10 * 21);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::withdraw_request)
         .service(handlers::extend_preservation)
         .service(handlers::release_preservation)
+        .service(handlers::confirm_follow_up)
         .service(handlers::create_clarification)
         .service(handlers::list_clarifications)
         .service(handlers::answer_clarification)

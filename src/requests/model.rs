@@ -44,6 +44,8 @@ pub struct RequestRow {
     /// Suspensive effect of the enforcing authority's notification (Reg. 2023/1543 Art 8(4)).
     pub hold_status: Option<String>,
     pub hold_until: Option<DbTime>,
+    /// The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Annex V).
+    pub follow_up_confirmed_at: Option<DbTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

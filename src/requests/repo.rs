@@ -77,6 +77,7 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
                 requests::legal_basis_pinned.eq(row.legal_basis_pinned.clone()),
                 requests::hold_status.eq(&row.hold_status),
                 requests::hold_until.eq(row.hold_until.clone()),
+                requests::follow_up_confirmed_at.eq(row.follow_up_confirmed_at.clone()),
                 requests::version.eq(row.version),
                 requests::updated_at.eq(DbTime(row.updated_at)),
             ))

@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::content::{self, needs_enforcing_notification};
 use super::dto::{
-    AddresseeSpec, Clarification, DataHold, Derogation, Event, Forward, HoldStatus, Message, NewRequest, NewResponse,
-    Objection, Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition, RecognitionScope, Request,
-    RequestContent, RequestPatch, RequestQuery, RequestStatus, RequestSummary,
+    AddresseeSpec, Clarification, DataHold, Derogation, Event, FollowUpConfirmation, Forward, HoldStatus, Message,
+    NewRequest, NewResponse, Objection, Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition,
+    RecognitionScope, Request, RequestContent, RequestPatch, RequestQuery, RequestStatus, RequestSummary,
 };
 use super::lifecycle::{self, Action, Facts, Side};
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
@@ -240,6 +240,7 @@ pub fn create(
         legal_basis_pinned: None,
         hold_status: None,
         hold_until: None,
+        follow_up_confirmed_at: None,
     };
     repo::insert_request(conn, row)?;
     participant(conn, id, issuer.id, ParticipantRole::Issuer, now)?;
@@ -441,6 +442,7 @@ pub enum Act {
     Object(Objection),
     ConfirmNoGrounds,
     Derogate(Derogation),
+    ConfirmFollowUp(FollowUpConfirmation),
     Withdraw(String),
     Extend(Option<String>),
     Release,
@@ -466,6 +468,7 @@ pub fn act(
         Act::Object(_) => Action::Object,
         Act::ConfirmNoGrounds => Action::ConfirmNoGrounds,
         Act::Derogate(_) => Action::Derogate,
+        Act::ConfirmFollowUp(_) => Action::ConfirmFollowUp,
         Act::Withdraw(_) => Action::Withdraw,
         Act::Extend(_) => Action::Extend,
         Act::Release => Action::Release,
@@ -786,6 +789,24 @@ pub fn act(
             ("preservation.extended", json!({"until": until, "reason": reason, "citation": rule.citation}))
         }
         Act::Release => ("preservation.released", json!({})),
+        Act::ConfirmFollowUp(confirmation) => {
+            // Reg. 2023/1543 Art 11(1)-(2) (Annex V), ETS 185 Art 29(7): a follow-up request sent
+            // outside Rogatory keeps the data preserved as long as the basis says.
+            let reference = required_text(&confirmation.reference, "/reference")?;
+            let Some(rule) =
+                basis.clocks.iter().find(|c| c.kind == ClockKind::Preservation && c.kept_while_follow_up_open)
+            else {
+                return Err(ApiError::conflict_in_status(
+                    &row.status,
+                    format!("under {} a follow-up request does not keep the data preserved", basis.code),
+                ));
+            };
+            if row.follow_up_confirmed_at.is_some() {
+                return Err(ApiError::conflict_in_status(&row.status, "a follow-up request is already confirmed"));
+            }
+            row.follow_up_confirmed_at = Some(DbTime(now));
+            ("preservation.follow_up_confirmed", json!({"reference": reference, "citation": rule.citation}))
+        }
     };
     let saved = save(conn, row, status, now)?;
     update_clocks(conn, &saved, &basis, &act_scope, action, now)?;
@@ -1220,6 +1241,7 @@ pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
         submitted_at: row.submitted_at.map(|t| t.0),
         preservation_expires_at: row.preservation_expires_at.map(|t| t.0),
         extensions_used: row.extensions_used,
+        follow_up_confirmed_at: row.follow_up_confirmed_at.map(|t| t.0),
         legal_basis_version: row
             .legal_basis_pinned
             .as_ref()

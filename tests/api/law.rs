@@ -836,3 +836,60 @@ async fn a_later_correction_of_the_catalogue_does_not_move_a_running_request(bac
     assert_eq!(execution(clocks(&app, &court, &draft).await), decided + TimeDelta::days(30));
 }
 on_both_backends!(a_later_correction_of_the_catalogue_does_not_move_a_running_request);
+
+// Reg. 2023/1543 Art 11(1)-(3), Annex V: a follow-up sent outside Rogatory, confirmed by the
+// issuer, keeps an EPOC-PR preservation until the issuer releases it; not a 2703(f) hold.
+
+async fn a_confirmed_follow_up_keeps_an_epoc_pr_until_released(backend: TestBackend) {
+    let Some((app, mut w)) = app(backend).await else { return };
+    let mut order = order_to(&w, json!(["subscriber", "traffic"]));
+    order["legal_basis"] = json!("eu_epoc_pr");
+    order["content"].as_object_mut().unwrap().remove("validating_authority");
+    order["content"].as_object_mut().unwrap().remove("recipient_authority");
+    let id = submit(&app, &w.fr_prosecutor, order).await;
+    let confirm = format!("/v1/requests/{id}/follow-up-confirmation");
+    let reference = json!({"reference": "EPOC PARQUET-2026-118842-2 via e-Evidence, 2026-12-20"});
+    // Only once the data are preserved, and only by the issuer.
+    post(&app, &w.fr_prosecutor, &confirm, reference.clone()).await.assert_problem(409, "conflict");
+    ok(
+        &post(
+            &app,
+            &w.platform,
+            &format!("/v1/requests/{id}/responses"),
+            json!({"outcome": "preserved", "text": "Preserved."}),
+        )
+        .await,
+        200,
+    );
+    post(&app, &w.platform, &confirm, reference.clone()).await.assert_problem(403, "forbidden");
+    advance(&app, &mut w, TimeDelta::days(50)).await;
+    let confirmed = ok(&post(&app, &w.fr_prosecutor, &confirm, reference.clone()).await, 200);
+    assert!(confirmed["follow_up_confirmed_at"].is_string(), "{confirmed}");
+    post(&app, &w.fr_prosecutor, &confirm, reference.clone()).await.assert_problem(409, "conflict");
+    assert!(event_types(&app, &w.platform, &id).await.contains(&"preservation.follow_up_confirmed".to_owned()));
+    advance(&app, &mut w, TimeDelta::days(30)).await;
+    assert_eq!(scan(&app).await.lapsed, 0, "Art 11(2): preserved as long as necessary");
+    assert_eq!(request(&app, &w.fr_prosecutor, &id).await["status"], "preserved");
+    ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/release"), json!({})).await, 200);
+    assert_eq!(request(&app, &w.fr_prosecutor, &id).await["status"], "released");
+
+    // 18 U.S.C. 2703(f): no such confirmation.
+    let mut letter = order_to(&w, json!(["subscriber"]));
+    letter["legal_basis"] = json!("us_2703f");
+    let us = submit(&app, &w.fr_prosecutor, letter).await;
+    ok(
+        &post(
+            &app,
+            &w.platform,
+            &format!("/v1/requests/{us}/responses"),
+            json!({"outcome": "preserved", "text": "Preserved."}),
+        )
+        .await,
+        200,
+    );
+    let body = post(&app, &w.fr_prosecutor, &format!("/v1/requests/{us}/follow-up-confirmation"), reference)
+        .await
+        .assert_problem(409, "conflict");
+    assert!(body["detail"].as_str().unwrap().contains("us_2703f"), "{body}");
+}
+on_both_backends!(a_confirmed_follow_up_keeps_an_epoc_pr_until_released);

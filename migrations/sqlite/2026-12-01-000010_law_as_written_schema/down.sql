@@ -1,5 +1,6 @@
 ALTER TABLE request_responses DROP COLUMN release_at;
 ALTER TABLE request_responses DROP COLUMN status;
+ALTER TABLE requests DROP COLUMN follow_up_confirmed_at;
 ALTER TABLE requests DROP COLUMN hold_until;
 ALTER TABLE requests DROP COLUMN hold_status;
 ALTER TABLE requests DROP COLUMN legal_basis_pinned;

@@ -15,6 +15,8 @@ ALTER TABLE requests ADD COLUMN legal_basis_pinned TEXT CHECK (legal_basis_pinne
 -- held_pending_enforcing_authority | released | withheld; NULL where no hold applies.
 ALTER TABLE requests ADD COLUMN hold_status TEXT;
 ALTER TABLE requests ADD COLUMN hold_until TEXT;
+-- The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Art 11(1)-(2), Annex V).
+ALTER TABLE requests ADD COLUMN follow_up_confirmed_at TEXT;
 
 -- delivered | held_pending_enforcing_authority | withheld
 ALTER TABLE request_responses ADD COLUMN status TEXT NOT NULL DEFAULT 'delivered';
