@@ -15,6 +15,8 @@ pub enum RequestKind {
     ExpeditedDisclosure,
     DomainRegistration,
     UrgentInformation,
+    /// Exchange of information between police single points of contact (Dir. (EU) 2023/977).
+    InformationExchange,
 }
 
 /// Which kind of party may receive a request.
@@ -36,6 +38,9 @@ pub enum Designation {
     EnforcingAuthority,
     Judicial,
     Police,
+    /// Single point of contact for information exchange between law enforcement authorities
+    /// (Dir. (EU) 2023/977 Art 14).
+    SinglePointOfContact,
 }
 
 /// Categories of data a request may ask for.
@@ -43,6 +48,9 @@ pub enum Designation {
 #[serde(rename_all = "snake_case")]
 pub enum DataCategory {
     Subscriber,
+    /// Data requested solely to identify the user (Reg. (EU) 2023/1543 Art 3(10)), e.g. IP
+    /// addresses with their time: no notification of the enforcing authority (Art 8(1)).
+    Identification,
     Traffic,
     Content,
 }
@@ -58,6 +66,8 @@ pub enum ClockKind {
     Recognition,
     Execution,
     NonDisclosure,
+    /// The decision on provisional measures of an urgent EIO (Dir. 2014/41 Art 32(2)).
+    ProvisionalMeasures,
 }
 
 /// The event that starts a clock.

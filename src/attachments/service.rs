@@ -91,20 +91,26 @@ pub fn find_visible(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Resu
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no attachment {id}")))?;
-    requests::load(conn, caller, row.request_id).map_err(|e| {
+    let (request, side) = requests::load(conn, caller, row.request_id).map_err(|e| {
         if e.kind() == ProblemType::NotFound { ApiError::not_found(format!("no attachment {id}")) } else { e }
     })?;
+    // Held from the issuer while the enforcing authority's notification is suspensive
+    // (Reg. 2023/1543 Art 8(4), Art 10(2)).
+    if side == Side::Issuer && row.party_id != caller.party && requests::hidden_from_issuer(&request) {
+        return Err(ApiError::not_found(format!("no attachment {id}")));
+    }
     Ok(row.into())
 }
 
 pub fn list(conn: &mut AnyConnection, caller: &Caller, request: Uuid) -> Result<Vec<Attachment>, ApiError> {
-    requests::load(conn, caller, request)?;
+    let (row, side) = requests::load(conn, caller, request)?;
+    let hide = side == Side::Issuer && requests::hidden_from_issuer(&row);
     let rows: Vec<AttachmentRow> = attachments::table
         .filter(attachments::request_id.eq(DbUuid(request)))
         .select(AttachmentRow::as_select())
         .order(attachments::id.asc())
         .load(conn)?;
-    Ok(rows.into_iter().map(Attachment::from).collect())
+    Ok(rows.into_iter().filter(|a| !hide || a.party_id == caller.party).map(Attachment::from).collect())
 }
 
 /// The attachments a response cites: each must belong to the request and have been uploaded

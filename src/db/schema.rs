@@ -21,6 +21,12 @@ diesel::table! {
         verified -> Bool,
         notes -> Nullable<Text>,
         updated_at -> PTimestamptz,
+        binding -> Bool,
+        refusal_grounds -> PJsonb,
+        in_force -> Nullable<PJsonb>,
+        effective_from -> PTimestamptz,
+        source_quote -> Nullable<Text>,
+        refusal_grounds_exhaustive -> Bool,
     }
 }
 
@@ -118,6 +124,10 @@ diesel::table! {
         version -> BigInt,
         created_at -> PTimestamptz,
         updated_at -> PTimestamptz,
+        legal_basis_pinned -> Nullable<PJsonb>,
+        hold_status -> Nullable<Text>,
+        hold_until -> Nullable<PTimestamptz>,
+        follow_up_confirmed_at -> Nullable<PTimestamptz>,
     }
 }
 
@@ -194,6 +204,8 @@ diesel::table! {
         preserved_until -> Nullable<PTimestamptz>,
         created_at -> PTimestamptz,
         attachments -> PJsonb,
+        status -> Text,
+        release_at -> Nullable<PTimestamptz>,
     }
 }
 

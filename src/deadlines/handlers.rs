@@ -129,8 +129,9 @@ pub async fn list_clock_targets(
 /// Set a clock target
 ///
 /// Sets the party's own target for a clock of a legal basis that has no time by law (e.g. 60
-/// days to answer MLA requests). Requests it receives afterwards use it. A clock set by law
-/// (`binding: true` in the catalogue) cannot be changed: 422.
+/// days to answer MLA requests, or a target to answer ETS 185 Art 31 requests, which have no
+/// clock at all). Requests it receives afterwards use it. A clock set by law (`binding: true`
+/// in the catalogue) cannot be changed: 422.
 #[utoipa::path(
     operation_id = "set_clock_target",
     tag = "deadlines",
@@ -179,12 +180,26 @@ pub async fn set_clock_target(
                     format!("{basis_code:?} is not in the catalogue"),
                 )])
             })?;
-            let settable = basis.clocks.iter().any(|c| c.kind == target.clock && !c.binding);
+            // A party sets its own target where no law sets the time: a clock the catalogue
+            // marks `binding: false`, or (to acknowledge or respond) a basis with no such clock
+            // at all, like ETS 185 Art 31 or ETS 030.
+            let rules: Vec<_> = basis.clocks.iter().filter(|c| c.kind == target.clock).collect();
+            let settable = if rules.is_empty() {
+                service::OWN_TARGET_KINDS.contains(&target.clock)
+            } else {
+                rules.iter().all(|c| !c.binding)
+            };
             if !settable {
+                let why = match rules.iter().find(|c| c.binding) {
+                    Some(rule) => format!("the law sets this time ({})", rule.citation),
+                    None => {
+                        format!("a party may set its own target only to acknowledge or respond, not {:?}", target.clock)
+                    }
+                };
                 return Err(ApiError::validation(vec![FieldError::new(
                     "/clock",
                     "set_by_law",
-                    format!("{} has no {:?} clock without a legal time", basis.code, target.clock),
+                    format!("{}: {why}", basis.code),
                 )]));
             }
             service::set_target(conn, party, &basis.code, target.clock, duration, now)

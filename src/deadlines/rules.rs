@@ -37,12 +37,16 @@ pub struct ClockPlan {
 /// 10(4)); clocks that bind the enforcing authority start only when it was notified; clocks
 /// tied to data categories start only when the request asks for one of them (CETS 224 Art 8:
 /// 20 days for subscriber data, 45 for traffic data); a party's own target replaces a default
-/// that no law sets (`binding: false`).
+/// that no law sets (`binding: false`). A rule with a condition (`when`) starts only when the
+/// request's priority and declarations meet it: Dir. 2014/41 Art 32(2)'s 24 hours for an
+/// urgent EIO with provisional measures; Dir. (EU) 2023/977 Art 5(1)'s 8 hours, 3 days or 7
+/// days by urgency and direct accessibility.
 pub fn plan(
     basis: &LegalBasis,
     trigger: ClockTrigger,
     priority: Priority,
     categories: &[DataCategory],
+    flags: &[&str],
     enforcing_notified: bool,
     target: impl Fn(ClockKind) -> Option<TimeDelta>,
 ) -> Vec<ClockPlan> {
@@ -54,8 +58,16 @@ pub fn plan(
         .filter(|rule| {
             rule.when_data_categories.as_ref().is_none_or(|wanted| wanted.iter().any(|c| categories.contains(c)))
         })
+        .filter(|rule| {
+            rule.when.as_ref().is_none_or(|when| {
+                when.priorities.as_ref().is_none_or(|p| p.contains(&priority))
+                    && when.flags.iter().all(|f| flags.contains(&f.as_str()))
+                    && !when.not_flags.iter().any(|f| flags.contains(&f.as_str()))
+            })
+        })
         .map(|rule| {
-            let emergency = priority == Priority::Emergency && rule.emergency_duration.is_some();
+            let emergency =
+                priority == Priority::Emergency && (rule.emergency_duration.is_some() || rule.when.is_some());
             let duration = match (&rule.emergency_duration, emergency, rule.binding) {
                 (Some(short), true, _) => short.as_delta(),
                 (_, _, false) => target(rule.kind).unwrap_or_else(|| rule.duration.as_delta()),
@@ -196,7 +208,13 @@ mod tests {
             binding,
             pauses_on_clarification: kind == ClockKind::Respond,
             when_data_categories: None,
+            when: None,
+            kept_while_follow_up_open: false,
+            derogable_for_judicial_authorisation: false,
             citation: "test".into(),
+            source_quote: None,
+            source_url: None,
+            verified: false,
         }
     }
 
@@ -212,10 +230,16 @@ mod tests {
             required_fields: vec![],
             clocks,
             extensions: vec![],
+            refusal_grounds: vec![],
+            refusal_grounds_exhaustive: false,
             citation: String::new(),
+            source_quote: None,
             source_url: None,
             verified: true,
+            binding: true,
+            in_force: None,
             notes: None,
+            effective_from: Utc::now(),
             updated_at: Utc::now(),
         }
     }
@@ -247,12 +271,12 @@ mod tests {
         let none = |_| None;
         // Reg. 2023/1543 Art 10(2): 10 days; Art 10(4): 8 hours in an emergency; the enforcing
         // authority's 10 days / 96 hours (Art 10(2)-(4), Art 12) only when it was notified.
-        let normal = plan(&epoc(), ClockTrigger::Received, Priority::Normal, &[], true, none);
+        let normal = plan(&epoc(), ClockTrigger::Received, Priority::Normal, &[], &[], true, none);
         assert_eq!(durations(&normal), [(ClockKind::Respond, 240), (ClockKind::Object, 240)]);
-        let emergency = plan(&epoc(), ClockTrigger::Received, Priority::Emergency, &[], true, none);
+        let emergency = plan(&epoc(), ClockTrigger::Received, Priority::Emergency, &[], &[], true, none);
         assert_eq!(durations(&emergency), [(ClockKind::Respond, 8), (ClockKind::Object, 96)]);
         assert!(emergency.iter().all(|p| p.emergency));
-        let unnotified = plan(&epoc(), ClockTrigger::Received, Priority::Urgent, &[], false, none);
+        let unnotified = plan(&epoc(), ClockTrigger::Received, Priority::Urgent, &[], &[], false, none);
         assert_eq!(durations(&unnotified), [(ClockKind::Respond, 240)], "urgent is not emergency");
 
         // Reg. 2023/1543 Art 11(1): preservation 60 days from receipt.
@@ -261,7 +285,7 @@ mod tests {
             vec![rule(ClockKind::Preservation, Obligor::Addressee, ClockTrigger::Received, "P60D", None, true)],
         );
         assert_eq!(
-            durations(&plan(&pr, ClockTrigger::Received, Priority::Emergency, &[], false, none)),
+            durations(&plan(&pr, ClockTrigger::Received, Priority::Emergency, &[], &[], false, none)),
             [(ClockKind::Preservation, 1440)]
         );
 
@@ -274,11 +298,11 @@ mod tests {
             ],
         );
         assert_eq!(
-            durations(&plan(&eio, ClockTrigger::Received, Priority::Normal, &[], false, none)),
+            durations(&plan(&eio, ClockTrigger::Received, Priority::Normal, &[], &[], false, none)),
             [(ClockKind::Recognition, 720)]
         );
         assert_eq!(
-            durations(&plan(&eio, ClockTrigger::Recognised, Priority::Normal, &[], false, none)),
+            durations(&plan(&eio, ClockTrigger::Recognised, Priority::Normal, &[], &[], false, none)),
             [(ClockKind::Execution, 2160)]
         );
 
@@ -293,12 +317,13 @@ mod tests {
             ClockTrigger::Received,
             Priority::Normal,
             &[DataCategory::Subscriber, DataCategory::Traffic],
+            &[],
             false,
             none,
         );
         assert_eq!(durations(&both), [(ClockKind::Respond, 480), (ClockKind::Respond, 1080)]);
         let only_subscriber =
-            plan(&art8, ClockTrigger::Received, Priority::Normal, &[DataCategory::Subscriber], false, none);
+            plan(&art8, ClockTrigger::Received, Priority::Normal, &[DataCategory::Subscriber], &[], false, none);
         assert_eq!(durations(&only_subscriber), [(ClockKind::Respond, 480)]);
 
         // No time by law (MLA): the default target, or the party's own.
@@ -307,13 +332,14 @@ mod tests {
             vec![rule(ClockKind::Respond, Obligor::Addressee, ClockTrigger::Received, "P90D", None, false)],
         );
         assert_eq!(
-            durations(&plan(&mlat, ClockTrigger::Received, Priority::Normal, &[], false, none)),
+            durations(&plan(&mlat, ClockTrigger::Received, Priority::Normal, &[], &[], false, none)),
             [(ClockKind::Respond, 2160)]
         );
-        let own = plan(&mlat, ClockTrigger::Received, Priority::Normal, &[], false, |_| Some(TimeDelta::days(45)));
+        let own = plan(&mlat, ClockTrigger::Received, Priority::Normal, &[], &[], false, |_| Some(TimeDelta::days(45)));
         assert_eq!(durations(&own), [(ClockKind::Respond, 1080)]);
         // A party target never replaces a legal time.
-        let legal = plan(&epoc(), ClockTrigger::Received, Priority::Normal, &[], false, |_| Some(TimeDelta::days(45)));
+        let legal =
+            plan(&epoc(), ClockTrigger::Received, Priority::Normal, &[], &[], false, |_| Some(TimeDelta::days(45)));
         assert_eq!(durations(&legal), [(ClockKind::Respond, 240)]);
     }
 

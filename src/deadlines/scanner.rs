@@ -97,8 +97,23 @@ fn set_next(conn: &mut AnyConnection, id: Uuid, next: Option<DateTime<Utc>>) -> 
     Ok(())
 }
 
+/// Whether the request's legal basis keeps a preservation alive while a follow-up is open:
+/// Reg. 2023/1543 Art 11(2) and ETS 185 Art 29(7) do; 18 U.S.C. 2703(f)(2) gives only 90 + 90
+/// days, whatever follows.
+fn kept_by_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
+    let Some(row) = crate::requests::repo::find(conn, request)? else { return Ok(false) };
+    let basis = request_service::basis_for(conn, &row)?;
+    Ok(basis.clocks.iter().any(|c| c.kind == ClockKind::Preservation && c.kept_while_follow_up_open))
+}
+
+/// The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Art 11(2),
+/// Annex V): the data stay preserved until the issuer releases them (Art 11(3)).
+fn confirmed_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
+    Ok(crate::requests::repo::find(conn, request)?.is_some_and(|r| r.follow_up_confirmed_at.is_some()))
+}
+
 /// An open request that follows up this one (e.g. the production request after a
-/// preservation) keeps the preservation alive until it is answered (Reg. 2023/1543 Art 11(1)).
+/// preservation) keeps the preservation alive until it is answered (Reg. 2023/1543 Art 11(2)).
 fn open_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
     let open: Vec<String> =
         [RequestStatus::Submitted, RequestStatus::Acknowledged, RequestStatus::AwaitingClarification]
@@ -135,7 +150,9 @@ fn process(
             "due_at": crate::audit::chain::time_text(clock.due_at), "citation": clock.citation, "reminder": label})
     };
     if step.becomes_missed && kind == ClockKind::Preservation {
-        if open_follow_up(conn, clock.request_id)? {
+        if kept_by_follow_up(conn, clock.request_id)?
+            && (open_follow_up(conn, clock.request_id)? || confirmed_follow_up(conn, clock.request_id)?)
+        {
             set_next(conn, id, Some(now + TimeDelta::days(1)))?;
             return Ok((false, false, false));
         }
@@ -151,7 +168,16 @@ fn process(
         if !transition(conn, id, ClockState::Running, ClockState::Missed, now)? {
             return Ok((false, false, false));
         }
-        set_next(conn, id, step.next_look)?;
+        // The enforcing authority's time ended without a ground: held data go to the issuer
+        // (Reg. 2023/1543 Art 10(2)). It can no longer object (Art 12(1)), so its clock is
+        // reported once and does not escalate.
+        let next_look = if kind == ClockKind::Object {
+            request_service::release_hold(conn, keys, clock.request_id, now)?;
+            None
+        } else {
+            step.next_look
+        };
+        set_next(conn, id, next_look)?;
         request_service::event(conn, keys, clock.request_id, None, "clock.missed", data(Some("due")), now)?;
         return Ok((false, true, false));
     }

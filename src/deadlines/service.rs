@@ -125,6 +125,14 @@ fn target(conn: &mut AnyConnection, party: Uuid, basis: &str, kind: ClockKind) -
     Ok(secs.map(TimeDelta::seconds))
 }
 
+/// The declarations of a request's content that clock conditions may name.
+const FLAGS: [&str; 4] =
+    ["provisional_measures", "directly_accessible", "offence_in_issuing_state", "person_resides_in_issuing_state"];
+
+/// The clock kinds a party may give its own target where the basis sets none at all (e.g.
+/// ETS 185 Art 31, ETS 030): to acknowledge and to respond.
+pub const OWN_TARGET_KINDS: [ClockKind; 2] = [ClockKind::Acknowledge, ClockKind::Respond];
+
 /// Starts the clocks `trigger` starts for this request, for the obligors `only` accepts.
 pub fn start(
     conn: &mut AnyConnection,
@@ -143,10 +151,36 @@ pub fn start(
             targets.push((rule.kind, t));
         }
     }
-    let plans =
-        rules::plan(basis, trigger, priority, &content.data_categories, request.enforcing_party.is_some(), |kind| {
-            targets.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t)
-        });
+    let flags: Vec<&str> = FLAGS.into_iter().filter(|f| content.flag(f)).collect();
+    let mut plans = rules::plan(
+        basis,
+        trigger,
+        priority,
+        &content.data_categories,
+        &flags,
+        request.enforcing_party.is_some(),
+        |kind| targets.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t),
+    );
+    // No time by law at all for this kind (ETS 185 Art 31, ETS 030 …): the party's own target,
+    // if it set one, runs from receipt.
+    if trigger == ClockTrigger::Received {
+        for kind in OWN_TARGET_KINDS {
+            if basis.clocks.iter().any(|r| r.kind == kind) {
+                continue;
+            }
+            if let Some(duration) = target(conn, addressee, &basis.code, kind)? {
+                plans.push(rules::ClockPlan {
+                    kind,
+                    obligation_of: Obligor::Addressee,
+                    duration,
+                    binding: false,
+                    emergency: false,
+                    pauses_on_clarification: true,
+                    citation: format!("No time by law ({}): the addressee's own target", basis.citation),
+                });
+            }
+        }
+    }
     let mut started = Vec::new();
     for plan in plans.into_iter().filter(|p| only(p.obligation_of)) {
         let Some(party) = obligor_party(request, plan.obligation_of) else { continue };
@@ -200,6 +234,30 @@ fn save(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The addressee derogates from a time limit while it obtains a judicial authorisation (Dir.
+/// (EU) 2023/977 Art 5(2)): its running clocks of these kinds pause, keeping the time left,
+/// until it answers. Returns how many paused.
+pub fn pause_for_derogation(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    kinds: &[ClockKind],
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let mut paused = 0;
+    for mut row in for_request(conn, request)? {
+        let addressee = row.obligation_of == encode_text(&Obligor::Addressee);
+        if row.state()? == ClockState::Running && addressee && kinds.contains(&row.kind()?) {
+            row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
+            row.state = encode_text(&ClockState::Paused);
+            row.next_reminder_at = None;
+            row.updated_at = now;
+            save(conn, &row)?;
+            paused += 1;
+        }
+    }
+    Ok(paused)
+}
+
 /// A pending clarification pauses the clocks whose rule says so, keeping the time left.
 pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {
@@ -214,10 +272,11 @@ pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: Dat
     Ok(())
 }
 
-/// The answer resumes paused clocks with the time that was left.
+/// The answer resumes the clocks the clarification paused, with the time that was left; a
+/// clock paused for another reason (a derogation, Dir. (EU) 2023/977 Art 5(2)) stays paused.
 pub fn resume_after_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {
-        if row.state()? == ClockState::Paused {
+        if row.state()? == ClockState::Paused && row.pauses_on_clarification {
             let left = TimeDelta::seconds(row.remaining_secs.unwrap_or(0));
             row.due_at = rules::resume(left, now);
             row.remaining_secs = None;

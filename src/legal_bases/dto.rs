@@ -6,6 +6,7 @@ use super::duration::IsoDuration;
 use super::model::LegalBasisRow;
 use crate::db::codec::{decode, decode_text};
 use crate::error::ApiError;
+use crate::requests::dto::Priority;
 use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Designation, Obligor, RecipientKind, RequestKind};
 
 /// A legal instrument a request can rest on, with its clocks and their sources.
@@ -51,14 +52,76 @@ pub struct LegalBasis {
     pub clocks: Vec<ClockRule>,
     /// How clocks may be extended.
     pub extensions: Vec<ExtensionRule>,
+    /// The grounds on which the addressee (or the enforcing authority) may refuse, each with
+    /// its source. Empty where the catalogue does not list them.
+    pub refusal_grounds: Vec<RefusalGround>,
+    /// True where the text allows refusal only on the listed grounds (ETS 185 Art 30(2)): a
+    /// refusal on legal grounds must name one (`refusal_ground` of the response).
+    #[serde(default)]
+    pub refusal_grounds_exhaustive: bool,
     /// Legal citation of the basis as a whole.
     pub citation: String,
+    /// A short quote of the primary text the basis rests on.
+    pub source_quote: Option<String>,
     /// Where the cited text can be read.
     pub source_url: Option<String>,
     /// False while a value has not been checked against the primary legal text.
     pub verified: bool,
+    /// Whether a request on this basis obliges its addressee. False where compliance is
+    /// voluntary or the provision does not apply to the issuer (e.g. 18 U.S.C. 2703(f) for a
+    /// foreign authority, which is not a "governmental entity" under 18 U.S.C. 2711(4)).
+    pub binding: bool,
+    /// Whether the instrument is in force, where that is in doubt (e.g. CETS 224).
+    pub in_force: Option<InForce>,
     pub notes: Option<String>,
+    /// The version of this entry: the time from which it applies. A request keeps the
+    /// version it was submitted under.
+    pub effective_from: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Entry-into-force status of an instrument, as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InForce {
+    /// `in_force`, `not_in_force` or `unknown`.
+    #[schema(example = "unknown")]
+    pub status: String,
+    pub note: String,
+    #[serde(default)]
+    pub source_url: Option<String>,
+}
+
+/// A ground for refusal and its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalGround {
+    #[schema(example = "political_offence")]
+    pub ground: String,
+    pub citation: String,
+    #[serde(default)]
+    pub source_quote: Option<String>,
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// True only when `source_quote` holds the primary text.
+    #[serde(default)]
+    pub verified: bool,
+}
+
+/// A condition on a clock rule: all that are given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockCondition {
+    /// The request has one of these priorities.
+    #[serde(default)]
+    pub priorities: Option<Vec<Priority>>,
+    /// These declarations of the request's content are true (e.g. `provisional_measures`,
+    /// `directly_accessible`).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// These declarations are false or absent.
+    #[serde(default)]
+    pub not_flags: Vec<String>,
 }
 
 /// A field a request must carry, and the provision that requires it.
@@ -67,8 +130,16 @@ pub struct LegalBasis {
 pub struct RequiredField {
     #[schema(example = "preservation_necessity")]
     pub field: String,
+    /// The provision that requires it.
     #[schema(example = "ETS 185 Art 29(2)(e)")]
     pub source: String,
+    #[serde(default)]
+    pub source_quote: Option<String>,
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// True only when `source_quote` holds the primary text.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// A legal clock: who must act, from which event, within how long.
@@ -90,7 +161,26 @@ pub struct ClockRule {
     pub pauses_on_clarification: bool,
     /// The clock applies only when the request asks for one of these categories.
     pub when_data_categories: Option<Vec<DataCategory>>,
+    /// The clock applies only when the request meets this condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<ClockCondition>,
+    /// Preservation only: an open follow-up request keeps the data preserved past the due time
+    /// (Reg. 2023/1543 Art 11(2), ETS 185 Art 29(7)); false elsewhere (18 U.S.C. 2703(f)).
+    #[serde(default)]
+    pub kept_while_follow_up_open: bool,
+    /// The addressee may derogate from this time where a judicial authorisation is needed, to
+    /// the extent necessary to obtain it (Dir. (EU) 2023/977 Art 5(2)): the clock pauses.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derogable_for_judicial_authorisation: bool,
     pub citation: String,
+    /// A short quote of the primary text that sets (or shows there is no) time.
+    #[serde(default)]
+    pub source_quote: Option<String>,
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// True only when `source_quote` holds the primary text.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// How a clock may be extended.
@@ -143,13 +233,19 @@ impl LegalBasis {
             required_fields: decode("legal_bases.required_fields", row.required_fields)?,
             clocks: decode("legal_bases.clocks", row.clocks)?,
             extensions: decode("legal_bases.extensions", row.extensions)?,
+            refusal_grounds: decode("legal_bases.refusal_grounds", row.refusal_grounds)?,
+            refusal_grounds_exhaustive: row.refusal_grounds_exhaustive,
+            in_force: row.in_force.map(|v| decode("legal_bases.in_force", v.0)).transpose()?,
             title: row.title,
             instrument: row.instrument,
             article: row.article,
             citation: row.citation,
+            source_quote: row.source_quote,
             source_url: row.source_url,
             verified: row.verified,
+            binding: row.binding,
             notes: row.notes,
+            effective_from: row.effective_from,
             updated_at: row.updated_at,
             code,
         })

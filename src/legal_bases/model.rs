@@ -30,4 +30,12 @@ pub struct LegalBasisRow {
     pub notes: Option<String>,
     #[diesel(deserialize_as = DbTime)]
     pub updated_at: DateTime<Utc>,
+    pub binding: bool,
+    #[diesel(deserialize_as = DbJson)]
+    pub refusal_grounds: Value,
+    pub in_force: Option<DbJson>,
+    #[diesel(deserialize_as = DbTime)]
+    pub effective_from: DateTime<Utc>,
+    pub source_quote: Option<String>,
+    pub refusal_grounds_exhaustive: bool,
 }

@@ -31,10 +31,11 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// Events that also go out by e-mail: the ones a person must act on.
-pub const EMAIL_EVENTS: [&str; 9] = [
+pub const EMAIL_EVENTS: [&str; 10] = [
     "request.submitted",
     "request.clarification_requested",
     "request.responded",
+    "response.released",
     "request.objected",
     "request.forwarded",
     "clock.approaching",
@@ -50,7 +51,11 @@ fn party_in(data: &Value, key: &str) -> Option<Uuid> {
 /// Which parties an event concerns (before removing the one that caused it).
 pub fn recipients(event_type: &str, issuer: Uuid, addressee: Uuid, enforcing: Option<Uuid>, data: &Value) -> Vec<Uuid> {
     let mut parties = match event_type {
-        "request.submitted" | "request.withdrawn" | "preservation.extended" | "preservation.released" => {
+        "request.submitted"
+        | "request.withdrawn"
+        | "preservation.extended"
+        | "preservation.released"
+        | "preservation.follow_up_confirmed" => {
             let mut p = vec![addressee];
             p.extend(enforcing);
             p
@@ -59,8 +64,18 @@ pub fn recipients(event_type: &str, issuer: Uuid, addressee: Uuid, enforcing: Op
         | "request.acknowledged"
         | "request.clarification_requested"
         | "request.responded"
+        | "request.recognised"
+        | "request.derogation"
+        | "response.released"
         | "preservation.expiring" => vec![issuer],
-        "request.objected" => vec![issuer, addressee],
+        // The issuer learns that an answer exists and when its data come; the enforcing
+        // authority, that its decision now holds them (Reg. 2023/1543 Art 8(4)).
+        "response.held" => {
+            let mut p = vec![issuer];
+            p.extend(enforcing);
+            p
+        }
+        "request.objected" | "request.no_grounds" => vec![issuer, addressee],
         "request.clarification_answered" => vec![addressee],
         "request.forwarded" => {
             let mut p = vec![issuer];
@@ -98,6 +113,12 @@ pub fn summary(event_type: &str, reference: &str) -> String {
         "request.forwarded" => "request forwarded",
         "request.responded" => "request answered",
         "request.objected" => "objection raised by the enforcing authority",
+        "request.recognised" => "decision of the executing authority",
+        "request.derogation" => "time limit suspended to obtain a judicial authorisation",
+        "preservation.follow_up_confirmed" => "follow-up request confirmed: keep the data preserved",
+        "request.no_grounds" => "the enforcing authority raises no ground for refusal",
+        "response.held" => "answer held while the enforcing authority decides",
+        "response.released" => "answer released to the issuer",
         "request.withdrawn" => "request withdrawn",
         "preservation.extended" => "preservation extended",
         "preservation.released" => "preservation released",
@@ -131,6 +152,11 @@ pub fn fan_out(
     // and reason, its attachments' names and digests) reaches another party.
     if request.submitted_at.is_none() {
         targets.retain(|p| *p == request.issuer_party);
+    }
+    // While the data are held (Reg. 2023/1543 Art 8(4)) the issuer hears nothing of the
+    // addressee's attachments.
+    if event.event_type == "attachment.added" && crate::requests::service::hidden_from_issuer(request) {
+        targets.retain(|p| *p != request.issuer_party);
     }
     let payload = json!({
         "request_id": request.id,

@@ -15,7 +15,7 @@ fn escape(text: &str) -> String {
 }
 
 /// (event, English line, French line)
-const LINES: [(&str, &str, &str); 9] = [
+const LINES: [(&str, &str, &str); 10] = [
     (
         "request.submitted",
         "A new request for evidence has been addressed to you.",
@@ -27,6 +27,11 @@ const LINES: [(&str, &str, &str); 9] = [
         "Le destinataire demande une clarification.",
     ),
     ("request.responded", "Your request has been answered.", "Votre demande a reçu une réponse."),
+    (
+        "response.released",
+        "The answer to your order is released: the enforcing authority raised no ground for refusal.",
+        "La réponse à votre injonction est transmise : l'autorité d'exécution n'a soulevé aucun motif de refus.",
+    ),
     (
         "request.objected",
         "The enforcing authority has objected to the order.",

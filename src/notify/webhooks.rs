@@ -29,9 +29,14 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use diesel::sql_types::{Nullable, Text};
 
 /// The event types a subscription may name.
-pub const EVENT_TYPES: [&str; 17] = [
+pub const EVENT_TYPES: [&str; 23] = [
     "request.submitted",
     "request.acknowledged",
+    "request.recognised",
+    "request.no_grounds",
+    "request.derogation",
+    "response.held",
+    "response.released",
     "request.clarification_requested",
     "request.clarification_answered",
     "request.forwarded",
@@ -40,6 +45,7 @@ pub const EVENT_TYPES: [&str; 17] = [
     "request.withdrawn",
     "preservation.extended",
     "preservation.released",
+    "preservation.follow_up_confirmed",
     "preservation.expiring",
     "preservation.lapsed",
     "clock.approaching",

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::dto::{Priority, RequestContent, Target, TargetType};
+use super::dto::{Outcome, Priority, RefusalReason, RequestContent, Target, TargetType};
 use crate::error::FieldError;
 use crate::legal_bases::LegalBasis;
 use crate::validate;
@@ -33,6 +33,8 @@ fn present(content: &RequestContent, field: &str) -> Option<bool> {
         "emergency_justification" => !blank(&content.emergency_justification),
         "legal_grounds" => !blank(&content.legal_grounds),
         "recipient_authority" => !blank(&content.recipient_authority),
+        // CETS 197 Art 33(1) concerns only the persons of Art 28(1).
+        "protected_person" => content.protected_person.is_some(),
         _ => return None,
     })
 }
@@ -129,8 +131,11 @@ pub fn validate(
         }
     }
 
-    let emergency_capable = basis.clocks.iter().any(|c| c.emergency_duration.is_some())
-        || matches!(basis.request_kind, RequestKind::EmergencyDisclosure | RequestKind::UrgentInformation);
+    let emergency_capable =
+        basis.clocks.iter().any(|c| {
+            c.emergency_duration.is_some()
+                || c.when.as_ref().and_then(|w| w.priorities.as_ref()).is_some_and(|p| p.contains(&Priority::Emergency))
+        }) || matches!(basis.request_kind, RequestKind::EmergencyDisclosure | RequestKind::UrgentInformation);
     if priority == Priority::Emergency {
         if !emergency_capable {
             errors.push(FieldError::new(
@@ -199,17 +204,135 @@ pub fn validate(
     if errors.is_empty() { Ok(content) } else { Err(errors) }
 }
 
+/// Whether a refusal's ground fits the legal basis: a named ground must be one of the basis's
+/// (`refusal_grounds`), only a refusal names one, and where the text allows refusal only on
+/// listed grounds (ETS 185 Art 30(2)) a refusal on legal grounds must name one. Factual answers
+/// (wrong addressee, data not held, insufficient information) are not refusals on grounds.
+pub fn check_refusal_ground(
+    basis: &LegalBasis,
+    outcome: Outcome,
+    reason: Option<RefusalReason>,
+    ground: Option<&str>,
+) -> Result<(), FieldError> {
+    let listed: Vec<&str> = basis.refusal_grounds.iter().map(|g| g.ground.as_str()).collect();
+    match ground {
+        Some(_) if outcome != Outcome::Refused => {
+            Err(FieldError::new("/refusal_ground", "not_allowed", "only a refusal rests on a ground"))
+        }
+        Some(g) if !listed.contains(&g) => Err(FieldError::new(
+            "/refusal_ground",
+            "unknown_ground",
+            format!(
+                "{} allows refusal on: {}",
+                basis.code,
+                if listed.is_empty() { "no listed ground".to_owned() } else { listed.join(", ") }
+            ),
+        )),
+        None if outcome == Outcome::Refused
+            && basis.refusal_grounds_exhaustive
+            && !matches!(
+                reason,
+                Some(
+                    RefusalReason::WrongAddressee | RefusalReason::DataNotHeld | RefusalReason::InsufficientInformation
+                )
+            ) =>
+        {
+            let citations: Vec<&str> = basis.refusal_grounds.iter().map(|g| g.citation.as_str()).collect();
+            Err(FieldError::new(
+                "/refusal_ground",
+                "required",
+                format!(
+                    "{} may be refused only on these grounds: {} ({})",
+                    basis.code,
+                    listed.join(", "),
+                    citations.join("; ")
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Whether an EU production order must also go to the enforcing authority (Reg. 2023/1543
-/// Art 8(1)): traffic or content data, unless the issuer states the Art 8(2) exemption.
+/// Art 8(1)): traffic data other than data requested solely to identify the user (category
+/// `identification`, Art 3(10)), or content data; unless the issuer declares both conditions
+/// of Art 8(2): the offence was committed in the issuing State, and the person whose data are
+/// sought resides there. A stated reason alone (`notification_exempt_reason`) is not enough.
 pub fn needs_enforcing_notification(basis: &LegalBasis, content: &RequestContent) -> bool {
-    basis.code == "eu_epoc"
-        && content.data_categories.iter().any(|c| matches!(c, DataCategory::Traffic | DataCategory::Content))
-        && blank(&content.notification_exempt_reason)
+    let notifiable = content.data_categories.iter().any(|c| matches!(c, DataCategory::Traffic | DataCategory::Content));
+    let exempt =
+        content.offence_in_issuing_state == Some(true) && content.person_resides_in_issuing_state == Some(true);
+    basis.code == "eu_epoc" && notifiable && !exempt
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn epoc() -> LegalBasis {
+        serde_json::from_value(serde_json::json!({
+            "code": "eu_epoc", "title": "", "instrument": "", "article": "", "request_kind": "production",
+            "allowed_recipient_kinds": ["service_provider"], "preferred_designations": [], "required_fields": [],
+            "clocks": [], "extensions": [], "refusal_grounds": [], "citation": "", "source_quote": null,
+            "source_url": null, "verified": true, "binding": true, "in_force": null, "notes": null,
+            "effective_from": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_refusal_rests_on_a_ground_the_basis_allows() {
+        use crate::legal_bases::dto::RefusalGround;
+        let mut art30 = epoc();
+        art30.code = "coe_budapest_30".into();
+        art30.refusal_grounds_exhaustive = true;
+        art30.refusal_grounds = vec![RefusalGround {
+            ground: "political_offence".into(),
+            citation: "ETS 185 Art 30(2)(a)".into(),
+            source_quote: None,
+            source_url: None,
+            verified: false,
+        }];
+        let refused = |reason, ground| check_refusal_ground(&art30, Outcome::Refused, Some(reason), ground);
+        assert_eq!(refused(RefusalReason::Overbroad, None).unwrap_err().code, "required");
+        assert!(refused(RefusalReason::Other, Some("political_offence")).is_ok());
+        assert_eq!(refused(RefusalReason::Other, Some("cost")).unwrap_err().code, "unknown_ground");
+        // Factual answers are not refusals on grounds.
+        assert!(refused(RefusalReason::DataNotHeld, None).is_ok());
+        assert_eq!(
+            check_refusal_ground(&art30, Outcome::Fulfilled, None, Some("political_offence")).unwrap_err().code,
+            "not_allowed"
+        );
+        // Where the list is not exhaustive, no ground is needed.
+        art30.refusal_grounds_exhaustive = false;
+        assert!(check_refusal_ground(&art30, Outcome::Refused, Some(RefusalReason::Overbroad), None).is_ok());
+    }
+
+    #[test]
+    fn the_enforcing_authority_is_notified_as_article_8_says() {
+        use DataCategory::*;
+        let basis = epoc();
+        let with = |categories: Vec<DataCategory>, offence: Option<bool>, resides: Option<bool>| RequestContent {
+            data_categories: categories,
+            offence_in_issuing_state: offence,
+            person_resides_in_issuing_state: resides,
+            ..RequestContent::default()
+        };
+        // Art 8(1): subscriber data and data solely to identify the user: no notification.
+        assert!(!needs_enforcing_notification(&basis, &with(vec![Subscriber, Identification], None, None)));
+        // Other traffic data, content data: notified.
+        assert!(needs_enforcing_notification(&basis, &with(vec![Identification, Traffic], None, None)));
+        assert!(needs_enforcing_notification(&basis, &with(vec![Content], None, None)));
+        // Art 8(2): both conditions, not one of them.
+        assert!(needs_enforcing_notification(&basis, &with(vec![Content], Some(true), None)));
+        assert!(needs_enforcing_notification(&basis, &with(vec![Content], Some(true), Some(false))));
+        assert!(!needs_enforcing_notification(&basis, &with(vec![Content], Some(true), Some(true))));
+        let reason_only = RequestContent {
+            notification_exempt_reason: Some("domestic case".into()),
+            ..with(vec![Traffic], None, None)
+        };
+        assert!(needs_enforcing_notification(&basis, &reason_only), "a reason alone does not exempt");
+    }
 
     #[test]
     fn phones_become_e164() {

@@ -184,6 +184,73 @@ pub struct RequestContent {
     /// offence in the issuing State and the person resides there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_exempt_reason: Option<String>,
+    /// The issuer declares that the offence was committed in the issuing State (Reg. 2023/1543
+    /// Art 8(2)(a)). With `person_resides_in_issuing_state`, the enforcing authority is not notified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offence_in_issuing_state: Option<bool>,
+    /// The issuer declares that the person whose data are sought resides in the issuing State
+    /// (Reg. 2023/1543 Art 8(2)(b)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_resides_in_issuing_state: Option<bool>,
+    /// An urgent EIO asks for provisional measures (Dir. 2014/41 Art 32): decided within 24 hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisional_measures: Option<bool>,
+    /// The information sought is directly accessible to the requested Single Point of Contact
+    /// (Dir. (EU) 2023/977 Art 5(1)(a): 8 hours when urgent; otherwise 3 days when urgent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directly_accessible: Option<bool>,
+    /// Who the person in danger is (CETS 197 Art 33(1) covers only the persons of Art 28(1)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_person: Option<ProtectedPerson>,
+}
+
+/// The persons of CETS 197 Art 28(1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtectedPerson {
+    /// Art 28(1)(a).
+    Victim,
+    /// Art 28(1)(b): reports offences or otherwise co-operates with the authorities.
+    Cooperating,
+    /// Art 28(1)(c): a witness who gives testimony.
+    Witness,
+    /// Art 28(1)(d): a family member of a victim or witness.
+    FamilyMember,
+}
+
+impl RequestContent {
+    /// A declaration of the content that a clock rule may depend on (`ClockCondition::flags`).
+    pub fn flag(&self, name: &str) -> bool {
+        match name {
+            "provisional_measures" => self.provisional_measures == Some(true),
+            "directly_accessible" => self.directly_accessible == Some(true),
+            "offence_in_issuing_state" => self.offence_in_issuing_state == Some(true),
+            "person_resides_in_issuing_state" => self.person_resides_in_issuing_state == Some(true),
+            _ => false,
+        }
+    }
+}
+
+/// Where the data of an answer stand while an enforcing authority's notification has
+/// suspensive effect (Reg. 2023/1543 Art 8(4), Art 10(2)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldStatus {
+    /// The addressee's data are held from the issuer until `release_at`, or until the enforcing
+    /// authority confirms it raises no ground.
+    HeldPendingEnforcingAuthority,
+    Released,
+    /// The enforcing authority raised a ground for refusal: the data never reach the issuer.
+    Withheld,
+}
+
+/// The suspensive effect on a request's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DataHold {
+    pub status: HoldStatus,
+    /// The end of the enforcing authority's 10 days (Art 10(2)); the data go to the issuer then.
+    pub release_at: Option<DateTime<Utc>>,
+    pub citation: String,
 }
 
 /// Whom a request goes to: a party, or a country (the directory finds the competent party
@@ -288,6 +355,13 @@ pub struct Request {
     pub submitted_at: Option<DateTime<Utc>>,
     pub preservation_expires_at: Option<DateTime<Utc>>,
     pub extensions_used: i32,
+    /// When the issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543
+    /// Art 11(1)-(2), Annex V): the preservation no longer lapses; the issuer releases it.
+    pub follow_up_confirmed_at: Option<DateTime<Utc>>,
+    /// The version (`effective_from`) of the catalogue entry the request was submitted under.
+    pub legal_basis_version: Option<DateTime<Utc>>,
+    /// Set on EU production orders whose enforcing authority's notification is suspensive.
+    pub data_hold: Option<DataHold>,
     /// The `ETag` is `"<version>"`.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -393,6 +467,11 @@ pub struct NewResponse {
     /// Required when `outcome` is `refused`.
     #[serde(default)]
     pub refusal_reason: Option<RefusalReason>,
+    /// For a refusal on legal grounds: the ground of the legal basis it rests on (one of its
+    /// `refusal_grounds[].ground` in the catalogue). Required where the basis limits the grounds
+    /// (ETS 185 Art 30(2)).
+    #[serde(default)]
+    pub refusal_ground: Option<String>,
     pub text: String,
     /// For `preserved`: until when; by default the preservation clock of the legal basis.
     #[serde(default)]
@@ -401,6 +480,42 @@ pub struct NewResponse {
     /// the response event, so the issuer can check what it downloads.
     #[serde(default)]
     pub attachments: Vec<Uuid>,
+}
+
+/// The issuer confirms that the follow-up request was sent outside Rogatory.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reference": "EPOC PARQUET-2026-118842-2, sent through e-Evidence on 2026-12-20"}))]
+pub struct FollowUpConfirmation {
+    /// How the follow-up request can be identified (its reference, channel, date).
+    pub reference: String,
+}
+
+/// The addressee derogates from a time limit while it obtains a judicial authorisation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The subscriber data require the authorisation of the investigating judge; requested today."}))]
+pub struct Derogation {
+    pub reason: String,
+}
+
+/// What an executing authority decides on (Dir. 2014/41).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecognitionScope {
+    /// The decision on recognition of the EIO (Art 12(3)): execution's 90 days start (Art 12(4)).
+    #[default]
+    Order,
+    /// The decision on provisional measures of an urgent EIO (Art 32(2)).
+    ProvisionalMeasures,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"scope": "order"}))]
+pub struct Recognition {
+    #[serde(default)]
+    pub scope: RecognitionScope,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

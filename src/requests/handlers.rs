@@ -6,9 +6,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::dto::{
-    Clarification, ClarificationAnswer, ClarificationList, EventList, Extension, Forward, Message, MessageList,
-    NewClarification, NewMessage, NewRequest, NewResponse, Objection, Request, RequestList, RequestPatch, RequestQuery,
-    Withdrawal,
+    Clarification, ClarificationAnswer, ClarificationList, Derogation, EventList, Extension, FollowUpConfirmation,
+    Forward, Message, MessageList, NewClarification, NewMessage, NewRequest, NewResponse, Objection, Recognition,
+    Request, RequestList, RequestPatch, RequestQuery, Withdrawal,
 };
 use super::service::{self, Act};
 use crate::app::AppState;
@@ -374,7 +374,7 @@ pub async fn respond_to_request(
 
 /// Object to a production order
 ///
-/// The notified enforcing authority (`responder`) raises a ground for refusal (Reg. (EU) 2023/1543 Art 12): the request is `completed` as `refused`. Honours `Idempotency-Key`.
+/// The notified enforcing authority (`responder`) raises a ground for refusal (Reg. (EU) 2023/1543 Art 12) while its time runs (10 days, 96 hours in an emergency, from the notification). Before the answer: the request is `completed` as `refused`. After the answer, outside emergencies: the held data never reach the issuer (Art 8(4)); in an emergency: the objection is to the use of data already sent (Art 10(4)). Honours `Idempotency-Key`.
 #[utoipa::path(
     operation_id = "object_to_request",
     tag = "requests",
@@ -404,6 +404,104 @@ pub async fn object_to_request(
     let body = body.into_inner();
     let print = body.clone();
     lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Object(body)).await
+}
+
+/// Decide on an EIO
+///
+/// The executing authority (`responder`, the addressee) records a decision, separate from the acknowledgement of receipt (Dir. 2014/41/EU Art 16(1), Annex B): `scope: order` is the decision on recognition (Art 12(3), 30 days from receipt), which starts the 90 days of execution (Art 12(4)); `scope: provisional_measures` is the decision on provisional measures of an urgent EIO (Art 32(2), 24 hours). `submitted`/`acknowledged` → `acknowledged`. 409 on a basis without such decisions, or when the decision was already taken. Honours `Idempotency-Key`.
+#[utoipa::path(
+    operation_id = "recognise_request",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    request_body = Recognition,
+    responses(
+        (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/recognise")]
+pub async fn recognise_request(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: web::Json<Recognition>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = body.clone();
+    lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Recognise(body)).await
+}
+
+/// Derogate from a time limit to obtain a judicial authorisation
+///
+/// The addressee (`responder`) of a request under Dir. (EU) 2023/977 states that the information needs a judicial authorisation (Art 5(2)): its time limit pauses, keeping the time left, until it answers; the issuer is told why (`request.derogation`). `submitted`/`acknowledged` → `acknowledged`. 409 on a basis without such a derogation or without a running time limit. Honours `Idempotency-Key`.
+#[utoipa::path(
+    operation_id = "derogate_time_limit",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    request_body = Derogation,
+    responses(
+        (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/derogation")]
+pub async fn derogate_time_limit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: web::Json<Derogation>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = body.clone();
+    lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Derogate(body)).await
+}
+
+/// Confirm that no ground for refusal is raised
+///
+/// The notified enforcing authority (`responder`) confirms, before its time ends, that it raises no ground for refusal (Reg. (EU) 2023/1543 Art 10(2)): its clock is met and an answer held under the suspensive effect of the notification (Art 8(4)) goes to the issuer now (`response.released`). The status does not change. Honours `Idempotency-Key`.
+#[utoipa::path(
+    operation_id = "confirm_no_grounds",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    responses(
+        (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/no-grounds")]
+pub async fn confirm_no_grounds(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    lifecycle_action(state, caller, req, key, id.into_inner(), &(), Act::ConfirmNoGrounds).await
 }
 
 /// Withdraw a request
@@ -471,6 +569,40 @@ pub async fn extend_preservation(
     let body = body.into_inner();
     let print = body.clone();
     lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::Extend(body.reason)).await
+}
+
+/// Confirm a follow-up request sent outside Rogatory
+///
+/// The issuer (`operator`) of a preservation confirms that the follow-up request for production was issued by another channel (Reg. (EU) 2023/1543 Art 11(1)-(2), Annex V; ETS 185 Art 29(7)): the preservation no longer lapses and lasts until the issuer releases it (Art 11(3)). `preserved` → `preserved`. 409 where the basis keeps no data for a follow-up (e.g. 18 U.S.C. 2703(f)) or a confirmation exists. Honours `Idempotency-Key`.
+#[utoipa::path(
+    operation_id = "confirm_follow_up",
+    tag = "requests",
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    request_body = FollowUpConfirmation,
+    responses(
+        (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("oauth2" = []), ("bearer" = [])),
+)]
+#[post("/requests/{id}/follow-up-confirmation")]
+pub async fn confirm_follow_up(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: web::Json<FollowUpConfirmation>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let print = body.clone();
+    lifecycle_action(state, caller, req, key, id.into_inner(), &print, Act::ConfirmFollowUp(body)).await
 }
 
 /// Release a preservation

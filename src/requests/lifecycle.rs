@@ -15,7 +15,17 @@ pub enum Action {
     AnswerClarification,
     Forward,
     Respond(Outcome),
+    /// The executing authority decides (Dir. 2014/41 Art 12(3) recognition, Art 32(2)
+    /// provisional measures).
+    Recognise,
     Object,
+    /// The enforcing authority confirms it raises no ground (Reg. 2023/1543 Art 10(2)).
+    ConfirmNoGrounds,
+    /// The addressee derogates from a time limit to obtain a judicial authorisation (Dir. (EU)
+    /// 2023/977 Art 5(2)).
+    Derogate,
+    /// The issuer confirms a follow-up request sent outside Rogatory (Reg. 2023/1543 Annex V).
+    ConfirmFollowUp,
     Withdraw,
     Extend,
     Release,
@@ -33,7 +43,11 @@ impl Action {
             Action::AnswerClarification => "answer a clarification on",
             Action::Forward => "forward",
             Action::Respond(_) => "respond to",
+            Action::Recognise => "recognise",
             Action::Object => "object to",
+            Action::ConfirmNoGrounds => "confirm no grounds for refusal on",
+            Action::Derogate => "derogate from the time limit of",
+            Action::ConfirmFollowUp => "confirm a follow-up request of",
             Action::Withdraw => "withdraw",
             Action::Extend => "extend",
             Action::Release => "release",
@@ -62,9 +76,15 @@ pub fn allowed_sides(action: Action) -> &'static [Side] {
         | Action::AnswerClarification
         | Action::Withdraw
         | Action::Extend
-        | Action::Release => &[Side::Issuer],
-        Action::Acknowledge | Action::AskClarification | Action::Forward | Action::Respond(_) => &[Side::Addressee],
-        Action::Object => &[Side::EnforcingAuthority],
+        | Action::Release
+        | Action::ConfirmFollowUp => &[Side::Issuer],
+        Action::Acknowledge
+        | Action::AskClarification
+        | Action::Forward
+        | Action::Respond(_)
+        | Action::Recognise
+        | Action::Derogate => &[Side::Addressee],
+        Action::Object | Action::ConfirmNoGrounds => &[Side::EnforcingAuthority],
         Action::PostMessage => &[Side::Issuer, Side::Addressee, Side::EnforcingAuthority],
     }
 }
@@ -77,11 +97,17 @@ pub fn required_roles(action: Action) -> &'static [Role] {
         | Action::AnswerClarification
         | Action::Withdraw
         | Action::Extend
-        | Action::Release => &[Role::Operator],
+        | Action::Release
+        | Action::ConfirmFollowUp => &[Role::Operator],
         Action::Approve => &[Role::Approver],
-        Action::Acknowledge | Action::AskClarification | Action::Forward | Action::Respond(_) | Action::Object => {
-            &[Role::Responder]
-        }
+        Action::Acknowledge
+        | Action::AskClarification
+        | Action::Forward
+        | Action::Respond(_)
+        | Action::Recognise
+        | Action::Derogate
+        | Action::Object
+        | Action::ConfirmNoGrounds => &[Role::Responder],
         Action::PostMessage => &[Role::Operator, Role::Responder],
     }
 }
@@ -93,6 +119,12 @@ pub struct Facts {
     pub requires_approval: bool,
     /// The request asks for preservation (only those can end `preserved`).
     pub is_preservation: bool,
+    /// The basis has decisions of an executing authority (Dir. 2014/41 Arts 12, 32).
+    pub recognisable: bool,
+    /// The enforcing authority's clock is still open (Reg. 2023/1543 Art 12(1)): it may object,
+    /// also after the addressee answered (to the transmission while the notification is
+    /// suspensive, Art 8(4); to the use of data sent in an emergency, Art 10(4)).
+    pub objection_window_open: bool,
 }
 
 /// The status after `action`, or why the current status does not allow it (a 409).
@@ -109,12 +141,21 @@ pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Resul
         (Action::Forward, Submitted | Acknowledged) => Some(Submitted),
         (Action::Respond(Outcome::Preserved), Submitted | Acknowledged) => facts.is_preservation.then_some(Preserved),
         (Action::Respond(_), Submitted | Acknowledged) => Some(Completed),
-        // The enforcing authority raises a ground for refusal (Reg. 2023/1543 Art 12).
+        // A decision implies receipt: the executing authority decides once it has the EIO.
+        (Action::Recognise, Submitted | Acknowledged) => facts.recognisable.then_some(Acknowledged),
+        // Whether the basis allows it is checked with its clocks (Dir. (EU) 2023/977 Art 5(2)).
+        (Action::Derogate, Submitted | Acknowledged) => Some(Acknowledged),
+        // The enforcing authority raises a ground for refusal (Reg. 2023/1543 Art 12), before
+        // the answer, or after it while its window is open (Art 8(4), Art 10(4)).
         (Action::Object, Submitted | Acknowledged | AwaitingClarification) => Some(Completed),
+        (Action::Object, Completed) => facts.objection_window_open.then_some(Completed),
+        (Action::ConfirmNoGrounds, Submitted | Acknowledged | AwaitingClarification | Completed) => {
+            facts.objection_window_open.then_some(status)
+        }
         (Action::Withdraw, Draft | PendingApproval | Submitted | Acknowledged | AwaitingClarification | Preserved) => {
             Some(Withdrawn)
         }
-        (Action::Extend, Preserved) => Some(Preserved),
+        (Action::Extend | Action::ConfirmFollowUp, Preserved) => Some(Preserved),
         (Action::Release, Preserved) => Some(Released),
         (
             Action::PostMessage,
@@ -125,6 +166,16 @@ pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Resul
     next.ok_or_else(|| match (action, status) {
         (Action::Respond(Outcome::Preserved), Submitted | Acknowledged) => {
             "only a preservation request can be answered `preserved`".to_owned()
+        }
+        (Action::Recognise, Submitted | Acknowledged) => format!(
+            "this legal basis has no decision on recognition (Dir. 2014/41 Art 12 applies to EIOs); the request's status is {}",
+            crate::db::codec::encode_text(&status)
+        ),
+        (Action::Object | Action::ConfirmNoGrounds, Submitted | Acknowledged | AwaitingClarification | Completed) => {
+            format!(
+                "the enforcing authority's time has ended (Reg. 2023/1543 Art 12(1)); the request's status is {}",
+                crate::db::codec::encode_text(&status)
+            )
         }
         _ => format!("cannot {} a request whose status is {}", action.name(), crate::db::codec::encode_text(&status)),
     })
@@ -148,6 +199,10 @@ mod tests {
             Action::AnswerClarification,
             Action::Forward,
             Action::Object,
+            Action::Recognise,
+            Action::ConfirmNoGrounds,
+            Action::Derogate,
+            Action::ConfirmFollowUp,
             Action::Withdraw,
             Action::Extend,
             Action::Release,
@@ -172,10 +227,13 @@ mod tests {
             Action::Respond(Outcome::Preserved) => [Submitted, Acknowledged].contains(&status).then_some(Preserved),
             Action::Respond(_) => [Submitted, Acknowledged].contains(&status).then_some(Completed),
             Action::Object => open.contains(&status).then_some(Completed),
+            // Neither an EIO nor a request with an open enforcing-authority window here.
+            Action::Recognise | Action::ConfirmNoGrounds => None,
+            Action::Derogate => [Submitted, Acknowledged].contains(&status).then_some(Acknowledged),
             Action::Withdraw => {
                 (open.contains(&status) || [Draft, PendingApproval, Preserved].contains(&status)).then_some(Withdrawn)
             }
-            Action::Extend => (status == Preserved).then_some(Preserved),
+            Action::Extend | Action::ConfirmFollowUp => (status == Preserved).then_some(Preserved),
             Action::Release => (status == Preserved).then_some(Released),
             Action::PostMessage => (![Draft, PendingApproval].contains(&status)).then_some(status),
         }
@@ -183,7 +241,7 @@ mod tests {
 
     #[test]
     fn every_status_and_action_pair() {
-        let facts = Facts { requires_approval: false, is_preservation: true };
+        let facts = Facts { requires_approval: false, is_preservation: true, ..Facts::default() };
         let mut checked = 0;
         for status in RequestStatus::ALL {
             for action in actions() {
@@ -199,22 +257,44 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 10 * 17);
+        assert_eq!(checked, 10 * 21);
     }
 
     #[test]
     fn four_eyes_sends_submissions_to_approval() {
-        let facts = Facts { requires_approval: true, is_preservation: false };
+        let facts = Facts { requires_approval: true, ..Facts::default() };
         assert_eq!(next_status(Draft, Action::Submit, facts), Ok(PendingApproval));
         assert_eq!(next_status(PendingApproval, Action::Approve, facts), Ok(Submitted));
     }
 
     #[test]
     fn only_preservations_end_preserved() {
-        let facts = Facts { requires_approval: false, is_preservation: false };
+        let facts = Facts::default();
         let why = next_status(Acknowledged, Action::Respond(Outcome::Preserved), facts).unwrap_err();
         assert!(why.contains("preservation"), "{why}");
         assert_eq!(next_status(Acknowledged, Action::Respond(Outcome::Fulfilled), facts), Ok(Completed));
+    }
+
+    #[test]
+    fn the_enforcing_authority_may_object_after_the_answer_while_its_window_is_open() {
+        // Reg. 2023/1543 Art 8(4), Art 10(2) and (4).
+        let open = Facts { objection_window_open: true, ..Facts::default() };
+        assert_eq!(next_status(Completed, Action::Object, open), Ok(Completed));
+        assert_eq!(next_status(Completed, Action::ConfirmNoGrounds, open), Ok(Completed));
+        assert_eq!(next_status(Submitted, Action::ConfirmNoGrounds, open), Ok(Submitted));
+        let why = next_status(Completed, Action::Object, Facts::default()).unwrap_err();
+        assert!(why.contains("Art 12(1)"), "{why}");
+        assert!(next_status(Withdrawn, Action::Object, open).is_err());
+    }
+
+    #[test]
+    fn only_an_eio_is_recognised() {
+        // Dir. 2014/41 Art 12(3): a decision, separate from the acknowledgement (Art 16(1)).
+        let eio = Facts { recognisable: true, ..Facts::default() };
+        assert_eq!(next_status(Acknowledged, Action::Recognise, eio), Ok(Acknowledged));
+        assert_eq!(next_status(Submitted, Action::Recognise, eio), Ok(Acknowledged));
+        assert!(next_status(Acknowledged, Action::Recognise, Facts::default()).unwrap_err().contains("Art 12"));
+        assert!(next_status(Completed, Action::Recognise, eio).is_err());
     }
 
     #[test]

@@ -38,6 +38,14 @@ pub struct RequestRow {
     pub created_at: DateTime<Utc>,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub updated_at: DateTime<Utc>,
+    /// The catalogue entry the request was submitted under (a snapshot): later corrections of
+    /// the catalogue do not move its clocks.
+    pub legal_basis_pinned: Option<DbJson>,
+    /// Suspensive effect of the enforcing authority's notification (Reg. 2023/1543 Art 8(4)).
+    pub hold_status: Option<String>,
+    pub hold_until: Option<DbTime>,
+    /// The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Annex V).
+    pub follow_up_confirmed_at: Option<DbTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -148,4 +156,6 @@ pub struct ResponseRow {
     pub created_at: DateTime<Utc>,
     #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
     pub attachments: Value,
+    pub status: String,
+    pub release_at: Option<DbTime>,
 }

@@ -74,6 +74,10 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
                 requests::submitted_at.eq(row.submitted_at.clone()),
                 requests::preservation_expires_at.eq(row.preservation_expires_at.clone()),
                 requests::extensions_used.eq(row.extensions_used),
+                requests::legal_basis_pinned.eq(row.legal_basis_pinned.clone()),
+                requests::hold_status.eq(&row.hold_status),
+                requests::hold_until.eq(row.hold_until.clone()),
+                requests::follow_up_confirmed_at.eq(row.follow_up_confirmed_at.clone()),
                 requests::version.eq(row.version),
                 requests::updated_at.eq(DbTime(row.updated_at)),
             ))
@@ -395,5 +399,26 @@ pub fn checkpoints(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(i32, 
 
 pub fn insert_response(conn: &mut AnyConnection, row: ResponseRow) -> Result<(), ApiError> {
     diesel::insert_into(request_responses::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The responses of a request, oldest first.
+pub fn responses(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ResponseRow>, ApiError> {
+    Ok(request_responses::table
+        .filter(request_responses::request_id.eq(DbUuid(request)))
+        .select(ResponseRow::as_select())
+        .order(request_responses::id.asc())
+        .load(conn)?)
+}
+
+/// Sets the status of the responses of a request that are in `from`.
+pub fn set_response_status(conn: &mut AnyConnection, request: Uuid, from: &str, to: &str) -> Result<(), ApiError> {
+    diesel::update(
+        request_responses::table
+            .filter(request_responses::request_id.eq(DbUuid(request)))
+            .filter(request_responses::status.eq(from)),
+    )
+    .set(request_responses::status.eq(to))
+    .execute(conn)?;
     Ok(())
 }

@@ -147,10 +147,16 @@ mod tests {
             required_fields: vec![],
             clocks: vec![],
             extensions: vec![],
+            refusal_grounds: vec![],
+            refusal_grounds_exhaustive: false,
             citation: String::new(),
+            source_quote: None,
             source_url: None,
             verified: true,
+            binding: true,
+            in_force: None,
             notes: None,
+            effective_from: Utc::now(),
             updated_at: Utc::now(),
         }
     }

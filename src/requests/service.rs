@@ -7,9 +7,9 @@ use uuid::Uuid;
 
 use super::content::{self, needs_enforcing_notification};
 use super::dto::{
-    AddresseeSpec, Clarification, Event, Forward, Message, NewRequest, NewResponse, Objection, Outcome, Participant,
-    ParticipantRole, PartyRef, Priority, Request, RequestContent, RequestPatch, RequestQuery, RequestStatus,
-    RequestSummary,
+    AddresseeSpec, Clarification, DataHold, Derogation, Event, FollowUpConfirmation, Forward, HoldStatus, Message,
+    NewRequest, NewResponse, Objection, Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition,
+    RecognitionScope, Request, RequestContent, RequestPatch, RequestQuery, RequestStatus, RequestSummary,
 };
 use super::lifecycle::{self, Action, Facts, Side};
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
@@ -48,6 +48,15 @@ fn basis(conn: &mut AnyConnection, code: &str) -> Result<LegalBasis, ApiError> {
             format!("{code:?} is not in the legal-basis catalogue (GET /v1/legal-bases)"),
         )])
     })
+}
+
+/// The catalogue entry a request runs under: the version pinned when it was submitted, so a
+/// later correction of the catalogue does not move its clocks; the current one for a draft.
+pub(crate) fn basis_for(conn: &mut AnyConnection, row: &RequestRow) -> Result<LegalBasis, ApiError> {
+    match &row.legal_basis_pinned {
+        Some(pinned) => decode("requests.legal_basis_pinned", pinned.0.clone()),
+        None => basis(conn, &row.legal_basis),
+    }
 }
 
 fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
@@ -235,6 +244,10 @@ pub fn create(
         version: 1,
         created_at: now,
         updated_at: now,
+        legal_basis_pinned: None,
+        hold_status: None,
+        hold_until: None,
+        follow_up_confirmed_at: None,
     };
     repo::insert_request(conn, row)?;
     participant(conn, id, issuer.id, ParticipantRole::Issuer, now)?;
@@ -318,9 +331,20 @@ pub(crate) fn authorize(
 
 pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
     let issuer = party(conn, row.issuer_party)?;
+    let basis = basis_for(conn, row)?;
+    let recognisable = basis.clocks.iter().any(|c| {
+        matches!(c.kind, ClockKind::Recognition | ClockKind::ProvisionalMeasures)
+            || c.starts_on == crate::vocab::ClockTrigger::Recognised
+    });
+    let objection_window_open = crate::deadlines::service::for_request(conn, row.id)?.iter().any(|c| {
+        c.obligation_of == encode_text(&crate::vocab::Obligor::EnforcingAuthority)
+            && c.state().is_ok_and(|s| s == crate::deadlines::rules::ClockState::Running)
+    });
     Ok(Facts {
         requires_approval: issuer.requires_approval,
         is_preservation: row.kind == encode_text(&RequestKind::Preservation),
+        recognisable,
+        objection_window_open,
     })
 }
 
@@ -418,7 +442,11 @@ pub enum Act {
     Acknowledge,
     Forward(Forward),
     Respond(NewResponse),
+    Recognise(Recognition),
     Object(Objection),
+    ConfirmNoGrounds,
+    Derogate(Derogation),
+    ConfirmFollowUp(FollowUpConfirmation),
     Withdraw(String),
     Extend(Option<String>),
     Release,
@@ -440,15 +468,35 @@ pub fn act(
         Act::Acknowledge => Action::Acknowledge,
         Act::Forward(_) => Action::Forward,
         Act::Respond(r) => Action::Respond(r.outcome),
+        Act::Recognise(_) => Action::Recognise,
         Act::Object(_) => Action::Object,
+        Act::ConfirmNoGrounds => Action::ConfirmNoGrounds,
+        Act::Derogate(_) => Action::Derogate,
+        Act::ConfirmFollowUp(_) => Action::ConfirmFollowUp,
         Act::Withdraw(_) => Action::Withdraw,
         Act::Extend(_) => Action::Extend,
         Act::Release => Action::Release,
     };
     let status = authorize(caller, side, action, &row, facts)?;
-    let basis = basis(conn, &row.legal_basis)?;
+    let basis = basis_for(conn, &row)?;
+    let act_scope = match &act {
+        Act::Recognise(r) => Some(r.scope),
+        _ => None,
+    };
     // A request that leaves (submitted, approved, forwarded) is signed by the exchange.
     let leaves = status == RequestStatus::Submitted;
+    if matches!(action, Action::Submit | Action::Approve) && leaves {
+        // The request keeps the catalogue entry it was submitted under.
+        row.legal_basis_pinned = Some(DbJson(encode(&basis)));
+        // Outside emergencies the enforcing authority's notification is suspensive (Reg.
+        // 2023/1543 Art 8(4)): the data wait for the end of its time (Art 10(2)).
+        let priority: Priority = decode_text("requests.priority", row.priority.clone())?;
+        if let Some(window) = hold_window(&basis, &row, priority) {
+            row.hold_status = Some(encode_text(&HoldStatus::HeldPendingEnforcingAuthority));
+            row.hold_until = Some(DbTime(now + window));
+        }
+    }
+    let mut extra_events: Vec<(&str, Value)> = vec![];
     let (event_type, data) = match act {
         Act::Submit => {
             // The addressee must still be competent when the request leaves.
@@ -512,6 +560,14 @@ pub fn act(
                 }
                 _ => {}
             }
+            if let Err(error) = content::check_refusal_ground(
+                &basis,
+                response.outcome,
+                response.refusal_reason,
+                response.refusal_ground.as_deref(),
+            ) {
+                errors.push(error);
+            }
             let preserved_until = if response.outcome == Outcome::Preserved {
                 let until = match response.preserved_until {
                     Some(until) => until,
@@ -531,6 +587,19 @@ pub fn act(
                         "in_the_past",
                         "preservation must last beyond now",
                     ));
+                } else if let Some((floor, citation)) = legal_preservation_end(conn, &basis, id, now)?
+                    && until < floor
+                {
+                    // Reg. 2023/1543 Art 11(1) (60 days), ETS 185 Art 29(7) (not less than 60 days):
+                    // the addressee cannot end a preservation the law keeps longer.
+                    errors.push(FieldError::new(
+                        "/preserved_until",
+                        "below_legal_period",
+                        format!(
+                            "the law keeps the data preserved until at least {} ({citation})",
+                            crate::audit::chain::time_text(floor)
+                        ),
+                    ));
                 }
                 Some(until)
             } else {
@@ -547,6 +616,14 @@ pub fn act(
             if !errors.is_empty() {
                 return Err(ApiError::validation(errors));
             }
+            // An answer with data, while the enforcing authority's notification is suspensive,
+            // is held from the issuer until the authority's time ends (Reg. 2023/1543 Art 8(4),
+            // Art 10(2)). A window that ended before the scanner noticed is released first.
+            if row.hold_status.as_deref() == Some(HELD) && row.hold_until.as_ref().is_some_and(|t| t.0 <= now) {
+                row.hold_status = Some(encode_text(&HoldStatus::Released));
+            }
+            let with_data = matches!(response.outcome, Outcome::Fulfilled | Outcome::PartiallyFulfilled);
+            let held = with_data && row.hold_status.as_deref() == Some(HELD);
             repo::insert_response(
                 conn,
                 ResponseRow {
@@ -559,18 +636,113 @@ pub fn act(
                     preserved_until: preserved_until.map(DbTime),
                     created_at: now,
                     attachments: encode(&attached),
+                    status: if held { HELD.to_owned() } else { DELIVERED.to_owned() },
+                    release_at: if held { row.hold_until.clone() } else { None },
                 },
             )?;
             row.outcome = Some(encode_text(&response.outcome));
             row.preservation_expires_at = preserved_until.map(DbTime);
+            if held {
+                // Nothing of the data in the event: its text and attachments follow in
+                // `response.released`.
+                (
+                    "response.held",
+                    json!({"outcome": response.outcome, "status": HoldStatus::HeldPendingEnforcingAuthority,
+                        "release_at": row.hold_until.as_ref().map(|t| t.0), "citation": HOLD_CITATION}),
+                )
+            } else {
+                (
+                    "request.responded",
+                    json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason,
+                        "refusal_ground": response.refusal_ground, "text": text,
+                        "preserved_until": preserved_until, "attachments": attached}),
+                )
+            }
+        }
+        Act::Recognise(decision) => {
+            let clocks_now = crate::deadlines::service::for_request(conn, id)?;
+            let open = |kind: ClockKind| -> Result<bool, ApiError> {
+                Ok(clocks_now.iter().any(|c| {
+                    c.kind().is_ok_and(|k| k == kind)
+                        && c.state().is_ok_and(|s| {
+                            matches!(
+                                s,
+                                crate::deadlines::rules::ClockState::Running
+                                    | crate::deadlines::rules::ClockState::Paused
+                                    | crate::deadlines::rules::ClockState::Missed
+                            )
+                        })
+                }))
+            };
+            let (kind, citation) = match decision.scope {
+                RecognitionScope::Order => (ClockKind::Recognition, "Dir. 2014/41/EU Art 12(3)"),
+                RecognitionScope::ProvisionalMeasures => (ClockKind::ProvisionalMeasures, "Dir. 2014/41/EU Art 32(2)"),
+            };
+            if !open(kind)? {
+                return Err(ApiError::conflict_in_status(
+                    &row.status,
+                    format!("there is no pending decision of this kind on this request ({citation})"),
+                ));
+            }
+            ("request.recognised", json!({"scope": decision.scope, "citation": citation}))
+        }
+        Act::ConfirmNoGrounds => {
+            // Reg. 2023/1543 Art 10(2): the authority confirms early that it raises no ground;
+            // held data go to the issuer now.
+            if row.hold_status.as_deref() == Some(HELD) {
+                row.hold_status = Some(encode_text(&HoldStatus::Released));
+                extra_events.extend(released_events(conn, id)?);
+            }
+            ("request.no_grounds", json!({"citation": "Reg. (EU) 2023/1543 Art 10(2), Art 12(1)"}))
+        }
+        Act::Derogate(derogation) => {
+            // Dir. (EU) 2023/977 Art 5(2): only where the basis allows it, to obtain a judicial
+            // authorisation; the requesting party is told why.
+            let reason = required_text(&derogation.reason, "/reason")?;
+            let kinds: Vec<ClockKind> =
+                basis.clocks.iter().filter(|c| c.derogable_for_judicial_authorisation).map(|c| c.kind).collect();
+            if kinds.is_empty() {
+                return Err(ApiError::conflict_in_status(
+                    &row.status,
+                    format!("{} has no time limit to derogate from (Dir. (EU) 2023/977 Art 5(2))", basis.code),
+                ));
+            }
+            let paused = crate::deadlines::service::pause_for_derogation(conn, id, &kinds, now)?;
+            if paused == 0 {
+                return Err(ApiError::conflict_in_status(&row.status, "no running time limit to derogate from"));
+            }
             (
-                "request.responded",
-                json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason, "text": text,
-                    "preserved_until": preserved_until, "attachments": attached}),
+                "request.derogation",
+                json!({"reason": reason, "citation": "Dir. (EU) 2023/977 Art 5(2): derogation to obtain a judicial authorisation"}),
+            )
+        }
+        Act::Object(objection) if row.status == encode_text(&RequestStatus::Completed) => {
+            // After the answer (Reg. 2023/1543 Art 8(4), Art 10(2) and (4)): held data are
+            // withheld for good; data already sent in an emergency may not be used.
+            let text = required_text(&objection.text, "/text")?;
+            let effect = if row.hold_status.as_deref() == Some(HELD) {
+                row.hold_status = Some(encode_text(&HoldStatus::Withheld));
+                repo::set_response_status(conn, id, HELD, WITHHELD)?;
+                row.outcome = Some(encode_text(&Outcome::Refused));
+                "withheld"
+            } else {
+                "use_objected"
+            };
+            let citation = if effect == "withheld" {
+                "Reg. (EU) 2023/1543 Art 8(4), Art 10(2), Art 12"
+            } else {
+                "Reg. (EU) 2023/1543 Art 10(4): objection to the use of data already transmitted"
+            };
+            (
+                "request.objected",
+                json!({"reason": objection.reason, "text": text, "after_answer": true, "effect": effect, "citation": citation}),
             )
         }
         Act::Object(objection) => {
             let text = required_text(&objection.text, "/text")?;
+            if row.hold_status.as_deref() == Some(HELD) {
+                row.hold_status = Some(encode_text(&HoldStatus::Withheld));
+            }
             repo::insert_response(
                 conn,
                 ResponseRow {
@@ -583,6 +755,8 @@ pub fn act(
                     preserved_until: None,
                     created_at: now,
                     attachments: json!([]),
+                    status: DELIVERED.to_owned(),
+                    release_at: None,
                 },
             )?;
             row.outcome = Some(encode_text(&Outcome::Refused));
@@ -619,10 +793,31 @@ pub fn act(
             ("preservation.extended", json!({"until": until, "reason": reason, "citation": rule.citation}))
         }
         Act::Release => ("preservation.released", json!({})),
+        Act::ConfirmFollowUp(confirmation) => {
+            // Reg. 2023/1543 Art 11(1)-(2) (Annex V), ETS 185 Art 29(7): a follow-up request sent
+            // outside Rogatory keeps the data preserved as long as the basis says.
+            let reference = required_text(&confirmation.reference, "/reference")?;
+            let Some(rule) =
+                basis.clocks.iter().find(|c| c.kind == ClockKind::Preservation && c.kept_while_follow_up_open)
+            else {
+                return Err(ApiError::conflict_in_status(
+                    &row.status,
+                    format!("under {} a follow-up request does not keep the data preserved", basis.code),
+                ));
+            };
+            if row.follow_up_confirmed_at.is_some() {
+                return Err(ApiError::conflict_in_status(&row.status, "a follow-up request is already confirmed"));
+            }
+            row.follow_up_confirmed_at = Some(DbTime(now));
+            ("preservation.follow_up_confirmed", json!({"reference": reference, "citation": rule.citation}))
+        }
     };
     let saved = save(conn, row, status, now)?;
-    update_clocks(conn, &saved, &basis, action, now)?;
+    update_clocks(conn, &saved, &basis, &act_scope, action, now)?;
     let recorded = event(conn, keys, id, Some(caller), event_type, data, now)?;
+    for (extra_type, extra_data) in extra_events {
+        event(conn, keys, id, None, extra_type, extra_data, now)?;
+    }
     let request = view(conn, id)?;
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
@@ -638,6 +833,7 @@ fn update_clocks(
     conn: &mut AnyConnection,
     row: &RequestRow,
     basis: &LegalBasis,
+    scope: &Option<RecognitionScope>,
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
@@ -649,11 +845,22 @@ fn update_clocks(
         Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
             clocks::start(conn, row, basis, ClockTrigger::Received, |_| true, now)?;
         }
-        // For an EIO, acknowledging is the decision on recognition (Dir. 2014/41 Art 12(3)):
-        // the recognition clock is met and the execution clock starts (Art 12(4)).
-        Action::Acknowledge if basis.clocks.iter().any(|c| c.starts_on == ClockTrigger::Recognised) => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
-            clocks::start(conn, row, basis, ClockTrigger::Recognised, |_| true, now)?;
+        // The acknowledgement of receipt (e.g. Dir. 2014/41 Art 16(1), Annex B) meets the
+        // acknowledge clock only; for an EIO it is not the decision on recognition.
+        Action::Acknowledge => {
+            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Acknowledge, ClockState::Met, now)?;
+        }
+        // A decision implies receipt. The decision on recognition (Dir. 2014/41 Art 12(3))
+        // starts execution's 90 days (Art 12(4)); the one on provisional measures meets Art
+        // 32(2)'s 24 hours.
+        Action::Recognise => {
+            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Acknowledge, ClockState::Met, now)?;
+            if *scope == Some(RecognitionScope::ProvisionalMeasures) {
+                clocks::close(conn, row.id, |kind, _| kind == ClockKind::ProvisionalMeasures, ClockState::Met, now)?;
+            } else {
+                clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
+                clocks::start(conn, row, basis, ClockTrigger::Recognised, |_| true, now)?;
+            }
         }
         Action::Forward => {
             // The new addressee's clocks start on its receipt.
@@ -672,15 +879,19 @@ fn update_clocks(
                 clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
             }
         }
-        Action::Respond(_) | Action::Object => {
-            clocks::close(
-                conn,
-                row.id,
-                |_, obligor| obligor == Obligor::Addressee || action == Action::Object,
-                ClockState::Met,
-                now,
-            )?;
+        // An answer meets the addressee's clocks. The enforcing authority's keeps running: it
+        // may still raise a ground (Reg. 2023/1543 Art 8(4), Art 10(2)) or, in an emergency,
+        // object to the use of the data (Art 10(4)).
+        Action::Respond(_) => {
+            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Met, now)?;
+            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Issuer, ClockState::Cancelled, now)?;
+        }
+        Action::Object => {
+            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::EnforcingAuthority, ClockState::Met, now)?;
             clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?;
+        }
+        Action::ConfirmNoGrounds => {
+            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::EnforcingAuthority, ClockState::Met, now)?;
         }
         Action::Withdraw => clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?,
         Action::Extend => {
@@ -708,6 +919,86 @@ fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
 
 fn bound(event: &EventRow) -> crate::audit::documents::BoundEvent<'_> {
     crate::audit::documents::BoundEvent { seq: event.seq, event_type: &event.event_type, hash: &event.hash }
+}
+
+const HELD: &str = "held_pending_enforcing_authority";
+const WITHHELD: &str = "withheld";
+const DELIVERED: &str = "delivered";
+const HOLD_CITATION: &str =
+    "Reg. (EU) 2023/1543 Art 8(4) (suspensive effect), Art 10(2) (data at the end of the 10 days)";
+
+/// How long the data of an EU production order are held from the issuer: the enforcing
+/// authority's time, where it was notified and the order is not an emergency (Reg. 2023/1543
+/// Art 8(4): "except in emergencies").
+fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Option<chrono::TimeDelta> {
+    use crate::vocab::{ClockTrigger, Obligor};
+    if row.enforcing_party.is_none() || priority == Priority::Emergency {
+        return None;
+    }
+    basis
+        .clocks
+        .iter()
+        .find(|c| c.obligation_of == Obligor::EnforcingAuthority && c.starts_on == ClockTrigger::Received)
+        .map(|c| c.duration.as_delta())
+}
+
+/// The earliest end of a preservation the law sets: the running preservation clock, or the
+/// basis's binding period from now (ETS 185 Art 29(7) starts on preservation). `None` where no
+/// law sets one (a default target, e.g. 18 U.S.C. 2703(f) for a foreign issuer).
+fn legal_preservation_end(
+    conn: &mut AnyConnection,
+    basis: &LegalBasis,
+    request: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<(DateTime<Utc>, String)>, ApiError> {
+    let Some(rule) = basis.clocks.iter().find(|c| c.kind == ClockKind::Preservation && c.binding) else {
+        return Ok(None);
+    };
+    let end = match crate::deadlines::service::preservation(conn, request)? {
+        Some(clock) if clock.binding => clock.due_at,
+        _ => now + rule.duration.as_delta(),
+    };
+    Ok(Some((end, rule.citation.clone())))
+}
+
+/// The events that hand held data to the issuer: one `response.released` per held answer.
+fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let mut out = vec![];
+    for response in repo::responses(conn, request)? {
+        if response.status == HELD {
+            out.push((
+                "response.released",
+                json!({"outcome": response.outcome, "text": response.text, "attachments": response.attachments,
+                    "citation": HOLD_CITATION}),
+            ));
+        }
+    }
+    repo::set_response_status(conn, request, HELD, DELIVERED)?;
+    Ok(out)
+}
+
+/// The enforcing authority's time ended without a ground (the deadline scanner): held data go
+/// to the issuer (Reg. 2023/1543 Art 10(2)).
+pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
+    repo::lock(conn, id)?;
+    let mut row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    if row.hold_status.as_deref() != Some(HELD) {
+        return Ok(());
+    }
+    let events = released_events(conn, id)?;
+    row.hold_status = Some(encode_text(&HoldStatus::Released));
+    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    save(conn, row, status, now)?;
+    for (event_type, data) in events {
+        event(conn, keys, id, None, event_type, data, now)?;
+    }
+    Ok(())
+}
+
+/// Whether the data of the request's other parties are kept from its issuer (Reg. 2023/1543
+/// Art 8(4)): while held, and for good once the enforcing authority raised a ground.
+pub fn hidden_from_issuer(row: &RequestRow) -> bool {
+    matches!(row.hold_status.as_deref(), Some(HELD) | Some(WITHHELD))
 }
 
 /// The legal content of a request as the exchange signs it, bound to the event that made it
@@ -877,6 +1168,9 @@ pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<V
 }
 
 pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
+    // Every event, also while data are held (Reg. 2023/1543 Art 8(4)): the chain must verify
+    // for every party. Held data never are in an event (`response.held` carries none); an
+    // `attachment.added` event names a file the issuer cannot read until the release.
     load(conn, caller, id)?;
     Ok(repo::events(conn, id)?
         .into_iter()
@@ -967,6 +1261,22 @@ pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
         submitted_at: row.submitted_at.map(|t| t.0),
         preservation_expires_at: row.preservation_expires_at.map(|t| t.0),
         extensions_used: row.extensions_used,
+        follow_up_confirmed_at: row.follow_up_confirmed_at.map(|t| t.0),
+        legal_basis_version: row
+            .legal_basis_pinned
+            .as_ref()
+            .and_then(|p| p.0.get("effective_from").cloned())
+            .and_then(|v| serde_json::from_value(v).ok()),
+        data_hold: row
+            .hold_status
+            .map(|s| {
+                Ok::<_, ApiError>(DataHold {
+                    status: decode_text("requests.hold_status", s)?,
+                    release_at: row.hold_until.map(|t| t.0),
+                    citation: HOLD_CITATION.to_owned(),
+                })
+            })
+            .transpose()?,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,

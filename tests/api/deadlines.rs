@@ -309,13 +309,15 @@ async fn eio_and_party_targets(backend: TestBackend) {
     let eio = json!({"legal_basis": "eu_eio", "addressee": {"party_id": court.id}, "content": {
         "issuing_authority": "Parquet de Lyon", "offences": ["THB"], "facts_summary": "x", "requested_measures": ["Hearing of a witness"]}});
     let id = submit(&app, &prosecutor, eio).await;
-    // Dir. 2014/41 Art 12(3): 30 days to decide on recognition; Art 12(4): 90 days to execute.
+    // Dir. 2014/41 Art 16(1): a week to acknowledge; Art 12(3): 30 days to decide on
+    // recognition; Art 12(4): 90 days to execute from the decision.
     let c = clocks(&app, &court, &id).await;
-    assert_eq!((c.len(), time(&clock(&c, "recognition")["due_at"])), (1, t0 + TimeDelta::days(30)));
+    assert_eq!((c.len(), time(&clock(&c, "recognition")["due_at"])), (2, t0 + TimeDelta::days(30)));
     advance(&app, &mut w, TimeDelta::days(20)).await;
     let court_token = app.token(&court.credentials).await;
     let court = Actor { token: court_token, ..court };
     ok(&post(&app, &court, &format!("/v1/requests/{id}/acknowledge"), json!({})).await, 200);
+    ok(&post(&app, &court, &format!("/v1/requests/{id}/recognise"), json!({})).await, 200);
     let c = clocks(&app, &court, &id).await;
     assert_eq!(clock(&c, "recognition")["state"], "met");
     assert_eq!(time(&clock(&c, "execution")["due_at"]), t0 + TimeDelta::days(110));

@@ -42,9 +42,16 @@ fn sha256sum(bytes: &[u8], dir: &std::path::Path) -> String {
 }
 
 /// A submitted production order from the French prosecutor to the platform.
+/// Subscriber and identification data only: no enforcing authority to notify (Reg. 2023/1543
+/// Art 8(1)), so the answer reaches the issuer at once (see tests/api/law.rs for the hold).
 async fn submitted_order(app: &TestApp, w: &World) -> String {
+    submitted_order_for(app, w, json!(["subscriber", "identification"])).await
+}
+
+async fn submitted_order_for(app: &TestApp, w: &World, categories: Value) -> String {
     let mut order = production_order();
     order["addressee"] = json!({"party_id": w.platform.id});
+    order["content"]["data_categories"] = categories;
     let id = ok(&post(app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
     ok(&post(app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
     id
@@ -53,7 +60,8 @@ async fn submitted_order(app: &TestApp, w: &World) -> String {
 backend_test! {
     async fn a_response_carries_attachments_whose_digests_the_issuer_checks(app) {
         let w = world(&app).await;
-        let id = submitted_order(&app, &w).await;
+        // Traffic data: the enforcing authority is notified and its notification is suspensive.
+        let id = submitted_order_for(&app, &w, json!(["subscriber", "traffic"])).await;
         let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let r = upload(&app, &w.platform, &id, content.clone(), "subscriber-records.pdf").await;
         let attachment = ok(&r, 201);
@@ -77,10 +85,13 @@ backend_test! {
             .assert_problem(422, "validation_failed");
         ok(&post(&app, &w.platform, &format!("/v1/requests/{id}/responses"),
             json!({"outcome": "fulfilled", "text": "Records attached.", "attachments": [aid]})).await, 200);
+        // Held until the enforcing authority confirms it raises no ground (Reg. 2023/1543 Art 10(2)).
+        download(&app, &w.fr_prosecutor, &aid).await.assert_problem(404, "not_found");
+        ok(&post(&app, &w.ie_enforcing, &format!("/v1/requests/{id}/no-grounds"), json!({})).await, 200);
 
-        // The issuer takes the digest from the response event and checks the download against it.
+        // The issuer takes the digest from the released answer and checks the download against it.
         let history = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/events")).await, 200);
-        let responded = history["items"].as_array().unwrap().iter().find(|e| e["type"] == "request.responded").unwrap();
+        let responded = history["items"].as_array().unwrap().iter().find(|e| e["type"] == "response.released").unwrap();
         let promised = responded["data"]["attachments"][0]["sha256"].as_str().unwrap().to_owned();
         let r = download(&app, &w.fr_prosecutor, &aid).await;
         assert_eq!(r.status, 200);

@@ -13,6 +13,7 @@ mod errors;
 mod evidence;
 mod hostile;
 mod integrators;
+mod law;
 mod legal_bases;
 mod migrations;
 mod notifications;

@@ -85,7 +85,7 @@ fn up_down_up(backend: TestBackend) {
     assert_eq!(schema::snapshot(&mut conn), full, "the schema after up/down/up differs from the first up");
     let seeded: Count =
         diesel::sql_query("SELECT COUNT(*) AS n FROM legal_bases").get_result(&mut conn).expect("count");
-    assert_eq!(seeded.n, 12, "the catalogue seed is applied again");
+    assert_eq!(seeded.n, 16, "the catalogue seed and its corrections are applied again");
 }
 
 #[test]

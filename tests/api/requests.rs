@@ -8,7 +8,7 @@ use crate::backend_test;
 use crate::support::world::*;
 
 backend_test! {
-    async fn a_preservation_is_routed_acknowledged_preserved_extended_and_followed_up(app) {
+    async fn a_preservation_is_routed_acknowledged_preserved_and_followed_up(app) {
         let w = world(&app).await;
         let draft = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201);
         let id = draft["id"].as_str().unwrap().to_owned();
@@ -40,15 +40,12 @@ backend_test! {
         let days = (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
         assert!((59..=60).contains(&days), "60 days by default (ETS 185 Art 29(7)): {days}");
 
-        // Only the issuer extends, with reasons, once.
+        // ETS 185 Art 29(7) has no renewal: the follow-up request keeps the data pending its
+        // decision. Only the issuer could ask; it is refused with the provision.
         post(&app, &w.de_24_7, &format!("/v1/requests/{id}/extend"), json!({"reason": "x"})).await.assert_problem(403, "forbidden");
-        post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/extend"), json!({})).await.assert_problem(422, "validation_failed");
-        let extended = ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/extend"), json!({"reason": "The MLA request is in translation."})).await, 200);
-        assert_eq!(extended["extensions_used"], 1);
-        let later = chrono::DateTime::parse_from_rfc3339(extended["preservation_expires_at"].as_str().unwrap()).unwrap();
-        assert_eq!((later - until).num_days(), 60);
-        let body = post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/extend"), json!({"reason": "again"})).await.assert_problem(409, "conflict");
+        let body = post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/extend"), json!({"reason": "The MLA request is in translation."})).await.assert_problem(409, "conflict");
         assert_eq!(body["current_status"], "preserved");
+        assert!(body["detail"].as_str().unwrap().contains("no extension"), "{body}");
 
         // The follow-up MLA request, linked to the preservation, goes to Germany's central authority.
         let mut mla = json!({
@@ -71,7 +68,7 @@ backend_test! {
         post(&app, &w.fr_24_7, "/v1/requests", mla).await.assert_problem(422, "validation_failed");
 
         let history = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/events")).await, 200);
-        assert_eq!(events(&history), ["request.created", "request.submitted", "request.acknowledged", "request.responded", "preservation.extended"]);
+        assert_eq!(events(&history), ["request.created", "request.submitted", "request.acknowledged", "request.responded"]);
         assert!(history["items"].as_array().unwrap().iter().enumerate().all(|(i, e)| e["seq"] == i + 1));
     }
 }
@@ -116,7 +113,10 @@ backend_test! {
         assert!(ok(&get(&app, &w.stranger, "/v1/requests").await, 200)["items"].as_array().unwrap().is_empty());
 
         let history = events(&ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/events")).await, 200));
-        assert_eq!(history, ["request.created", "request.submitted", "request.clarification_requested", "request.clarification_answered", "request.responded"]);
+        // Traffic data: the notification is suspensive (Reg. 2023/1543 Art 8(4)); the answer is
+        // held from the issuer until the enforcing authority's time ends.
+        assert_eq!(history, ["request.created", "request.submitted", "request.clarification_requested", "request.clarification_answered", "response.held"]);
+        assert_eq!(done["data_hold"]["status"], "held_pending_enforcing_authority");
     }
 }
 

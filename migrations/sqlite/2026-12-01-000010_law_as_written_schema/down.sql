@@ -1,0 +1,12 @@
+ALTER TABLE request_responses DROP COLUMN release_at;
+ALTER TABLE request_responses DROP COLUMN status;
+ALTER TABLE requests DROP COLUMN follow_up_confirmed_at;
+ALTER TABLE requests DROP COLUMN hold_until;
+ALTER TABLE requests DROP COLUMN hold_status;
+ALTER TABLE requests DROP COLUMN legal_basis_pinned;
+ALTER TABLE legal_bases DROP COLUMN refusal_grounds_exhaustive;
+ALTER TABLE legal_bases DROP COLUMN source_quote;
+ALTER TABLE legal_bases DROP COLUMN effective_from;
+ALTER TABLE legal_bases DROP COLUMN in_force;
+ALTER TABLE legal_bases DROP COLUMN refusal_grounds;
+ALTER TABLE legal_bases DROP COLUMN binding;

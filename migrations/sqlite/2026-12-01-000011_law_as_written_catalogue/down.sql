@@ -1,0 +1,1 @@
+../../postgres/2026-12-01-000011_law_as_written_catalogue/down.sql
