@@ -1,3 +1,6 @@
+//! The `rogatory` binary: `serve` (the default), `worker`, `migrate`, `openapi`,
+//! `verify-export` and the `admin` commands.
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -1,3 +1,5 @@
+//! HTTP of attachments: streamed upload to a request, list, and download with its digest.
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::stream;

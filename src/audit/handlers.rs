@@ -1,3 +1,6 @@
+//! HTTP of evidence integrity: a request's chain verdict, its signed document, the offline
+//! audit export, and the exchange-wide audit log.
+
 use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

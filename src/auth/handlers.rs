@@ -1,3 +1,6 @@
+//! HTTP of identity: the OAuth 2.0 token endpoint (client credentials), the exchange's JWKS,
+//! and `GET /v1/me`.
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;

@@ -1,3 +1,6 @@
+//! HTTP of deadlines: a request's legal clocks, and a party's own targets for bases the law
+//! gives no time.
+
 use actix_web::{get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,3 +1,6 @@
+//! HTTP for exchange administrators over the job queue: list jobs (dead ones to look at) and
+//! put a dead job back in the queue.
+
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

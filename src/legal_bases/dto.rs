@@ -1,3 +1,6 @@
+//! The wire shape of the legal-basis catalogue: instruments, recipients, required fields,
+//! clocks and extensions, each with its citation.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,28 +14,63 @@ use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Designation, Obligor, 
 
 /// A legal instrument a request can rest on, with its clocks and their sources.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// (The example is the catalogue's own entry, as `GET /v1/legal-bases/eu_epoc_pr` answers it.)
 #[schema(example = json!({
     "code": "eu_epoc_pr",
     "title": "European Preservation Order (EPOC-PR)",
     "instrument": "Regulation (EU) 2023/1543",
     "article": "Art 11",
     "request_kind": "preservation",
-    "allowed_recipient_kinds": ["service_provider"],
+    "allowed_recipient_kinds": [
+        "service_provider"
+    ],
     "preferred_designations": [],
-    "required_fields": [{"field": "targets", "source": "Annex II"}],
-    "clocks": [{
-        "kind": "preservation", "obligation_of": "addressee", "starts_on": "received",
-        "duration": "P60D", "emergency_duration": null, "binding": true,
-        "pauses_on_clarification": false, "when_data_categories": null,
-        "citation": "Reg. (EU) 2023/1543 Art 11(1): preservation ceases after 60 days unless a production request is confirmed (Annex V)"
-    }],
-    "extensions": [{"clock": "preservation", "max_extensions": 1, "duration": "P30D", "requires_reasons": false,
-        "citation": "Reg. (EU) 2023/1543 Art 11(1), Annex VI: one extension of 30 days within the 60-day period"}],
+    "required_fields": [
+        {
+            "field": "targets",
+            "source": "Annex II",
+            "source_quote": null,
+            "source_url": null,
+            "verified": false
+        }
+    ],
+    "clocks": [
+        {
+            "kind": "preservation",
+            "obligation_of": "addressee",
+            "starts_on": "received",
+            "duration": "P60D",
+            "emergency_duration": null,
+            "binding": true,
+            "pauses_on_clarification": false,
+            "when_data_categories": null,
+            "kept_while_follow_up_open": true,
+            "citation": "Reg. (EU) 2023/1543 Art 11(1): preservation ceases after 60 days unless a production request is confirmed (Annex V); Art 11(2): then as long as necessary. The addressee cannot set an earlier end",
+            "source_quote": "shall cease after 60 days, unless … Annex V …; … extend … by an additional 30-day period",
+            "source_url": "https://fantasticsearch.net/law/eu/en?article=1&id=X20lZpsB1anJoctM1I2V",
+            "verified": true
+        }
+    ],
+    "extensions": [
+        {
+            "clock": "preservation",
+            "max_extensions": 1,
+            "duration": "P30D",
+            "requires_reasons": false,
+            "citation": "Reg. (EU) 2023/1543 Art 11(1), Annex VI: one extension of 30 days within the 60-day period"
+        }
+    ],
+    "refusal_grounds": [],
+    "refusal_grounds_exhaustive": false,
     "citation": "Regulation (EU) 2023/1543 Art 11",
+    "source_quote": null,
     "source_url": "https://fantasticsearch.net/law/eu/en?article=1&id=X20lZpsB1anJoctM1I2V",
     "verified": true,
-    "notes": "Once the issuing authority confirms a follow-up production request (Annex V), data are preserved as long as necessary.",
-    "updated_at": "2026-11-30T00:00:00Z"
+    "binding": true,
+    "in_force": null,
+    "notes": "Once the issuing authority confirms a follow-up production request (Annex V), data are preserved as long as necessary to produce them (Art 11(2)); the issuer must say when preservation is no longer needed (Art 11(3)).",
+    "effective_from": "2026-12-01T00:00:00Z",
+    "updated_at": "2026-12-01T00:00:00Z"
 }))]
 pub struct LegalBasis {
     /// Stable code used by requests.

@@ -1,3 +1,5 @@
+//! HTTP of the catalogue: list the legal bases and read one.
+
 use actix_web::{get, web};
 
 use super::dto::{LegalBasis, LegalBasisFilter, LegalBasisList};

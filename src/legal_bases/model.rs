@@ -1,3 +1,5 @@
+//! The database row of a catalogue entry and its decoding into the wire shape.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::{Queryable, Selectable};
 use serde_json::Value;

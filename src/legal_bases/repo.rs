@@ -1,3 +1,5 @@
+//! Reads of the legal-basis catalogue.
+
 use diesel::prelude::*;
 
 use super::dto::LegalBasis;

@@ -1,4 +1,4 @@
-//! Notifications: every request event is fanned out, in its own transaction, to the in-app
+//! Notifications: every request event is fanned out, in the transaction that records it, to the in-app
 //! feed of the parties it concerns, to their webhook subscriptions and, for the events that
 //! need a person's attention, to their notification addresses. Deliveries are jobs of the
 //! outbox (`jobs`), so they happen exactly when the change commits.

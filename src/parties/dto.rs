@@ -1,3 +1,6 @@
+//! The wire shapes of the directory: parties, their API clients, and what callers send to
+//! create and change them.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

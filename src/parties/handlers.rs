@@ -1,3 +1,6 @@
+//! HTTP of the directory: parties (create, read, change, verify, suspend, reinstate) and their
+//! API clients (create, list, revoke).
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;

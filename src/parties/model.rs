@@ -1,3 +1,5 @@
+//! Database rows of parties and API clients, and their conversion to the wire shapes.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::{Insertable, Queryable, Selectable};
 use serde_json::Value;

@@ -1,3 +1,6 @@
+//! Database rows of requests and what hangs off them: participants, events, clarifications,
+//! messages and responses.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::{Insertable, Queryable, Selectable};
 use serde_json::Value;
