@@ -92,7 +92,106 @@ where
     ] {
         components.schemas.insert(name.to_owned(), schema);
     }
-    (app, refine(spec))
+    let mut spec = refine(spec);
+    type_webhook_deliveries(&mut spec);
+    (app, spec)
+}
+
+/// The schema of one event type's delivery, e.g. `RequestSubmittedDelivery`.
+fn delivery_schema_name(event: &str) -> String {
+    let camel: String = event
+        .split(['.', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect();
+    format!("{camel}Delivery")
+}
+
+/// What each event type records in its `data` (the request event's own data), as the code that
+/// appends the event writes it. Further fields may be added; none is removed without notice.
+fn event_data_schema(event: &str) -> serde_json::Value {
+    use serde_json::json;
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let text = json!({"type": "string"});
+    let time = json!({"type": ["string", "null"], "format": "date-time"});
+    let citation = json!({"type": "string", "description": "The provision the step rests on"});
+    let outcome = json!({"$ref": "#/components/schemas/Outcome"});
+    let attachments = json!({"type": "array", "description": "Each cited attachment with its SHA-256, to check a download",
+        "items": {"type": "object", "properties": {"id": uuid, "sha256": text, "size_bytes": {"type": "integer"},
+            "media_type": text, "file_name": {"type": ["string", "null"]}}}});
+    let clock = json!({"clock": uuid, "kind": {"$ref": "#/components/schemas/ClockKind"}, "party": uuid,
+        "obligation_of": text, "due_at": time, "citation": citation,
+        "reminder": {"type": ["string", "null"], "description": "Which reminder this is (e.g. `half`, `day_before`); null when the clock was missed"}});
+    let properties = match event {
+        "request.submitted" => json!({"addressee": uuid, "approved_by": uuid}),
+        "request.recognised" => json!({"scope": text, "citation": citation}),
+        "request.no_grounds" => json!({"citation": citation}),
+        "request.derogation" => json!({"reason": text, "citation": citation}),
+        "response.held" => json!({"outcome": outcome, "status": text, "release_at": time, "citation": citation}),
+        "response.released" => {
+            json!({"outcome": outcome, "text": text, "attachments": attachments, "citation": citation})
+        }
+        "request.clarification_requested" => json!({"clarification": uuid, "question": text}),
+        "request.clarification_answered" => json!({"clarification": uuid, "answer": text}),
+        "request.forwarded" => json!({"from": uuid, "to": uuid, "reason": text}),
+        "request.responded" => json!({"outcome": outcome, "refusal_reason": {"type": ["string", "null"]},
+            "refusal_ground": {"type": ["string", "null"]}, "text": text, "preserved_until": time, "attachments": attachments}),
+        "request.objected" => json!({"reason": {"$ref": "#/components/schemas/RefusalReason"}, "text": text}),
+        "request.withdrawn" => json!({"reason": text}),
+        "preservation.extended" => json!({"until": time, "reason": {"type": ["string", "null"]}, "citation": citation}),
+        "preservation.follow_up_confirmed" => json!({"reference": text, "citation": citation}),
+        "preservation.expiring" | "preservation.lapsed" | "clock.approaching" | "clock.missed" => clock,
+        "message.posted" => json!({"message": uuid}),
+        "attachment.added" => json!({"attachment": uuid, "sha256": text, "size_bytes": {"type": "integer"},
+            "media_type": text, "file_name": {"type": ["string", "null"]}}),
+        _ => json!({}),
+    };
+    json!({"type": "object", "properties": properties, "additionalProperties": true})
+}
+
+/// One schema per event type (its `type` a constant), and `WebhookEvent` the union of them
+/// with `type` as discriminator, so a generated client gets typed events. `ping` carries only
+/// the subscription's id.
+fn type_webhook_deliveries(spec: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{Value, json};
+    let Ok(mut doc) = serde_json::to_value(&*spec) else { return };
+    let mut one_of = vec![];
+    let mut mapping = serde_json::Map::new();
+    for event in EVENT_TYPES {
+        let name = delivery_schema_name(event);
+        let reference = format!("#/components/schemas/{name}");
+        let data = if event == "ping" {
+            json!({"type": "object", "required": ["webhook"], "properties": {"webhook": {"type": "string", "format": "uuid"}},
+                "description": "A test delivery (`POST /v1/webhooks/{id}/test`): the subscription's id"})
+        } else {
+            json!({"allOf": [{"$ref": "#/components/schemas/WebhookEventData"},
+                {"type": "object", "properties": {"event_type": {"type": "string", "enum": [event]}, "data": event_data_schema(event)}}]})
+        };
+        doc["components"]["schemas"][&name] = json!({
+            "type": "object",
+            "description": format!("The body of a `{event}` delivery"),
+            "required": ["type", "timestamp", "data"],
+            "properties": {
+                "type": {"type": "string", "enum": [event]},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "data": data
+            }
+        });
+        one_of.push(json!({"$ref": reference}));
+        mapping.insert(event.to_owned(), Value::String(reference));
+    }
+    let example = doc["components"]["schemas"]["WebhookEvent"]["example"].clone();
+    doc["components"]["schemas"]["WebhookEvent"] = json!({
+        "description": "The body of every webhook delivery (Standard Webhooks: `type`, `timestamp`, `data`), one schema per event type",
+        "oneOf": one_of,
+        "discriminator": {"propertyName": "type", "mapping": mapping},
+        "example": example
+    });
+    if let Ok(typed) = serde_json::from_value(doc) {
+        *spec = typed;
+    }
 }
 
 fn problem(description: &str) -> serde_json::Value {
@@ -361,7 +460,7 @@ fn say_what_the_server_enforces(schemas: &mut serde_json::Value) {
     // optional in the form: HTTP Basic (§2.3.1) is the other way to send them.
     if schemas["TokenRequest"]["properties"].is_object() {
         schemas["TokenRequest"]["required"] = json!(["grant_type"]);
-        schemas["TokenRequest"]["properties"]["grant_type"] = json!({"type": "string", "const": "client_credentials",
+        schemas["TokenRequest"]["properties"]["grant_type"] = json!({"type": "string", "enum": ["client_credentials"],
             "description": "Always `client_credentials` (RFC 6749 §4.4.2)."});
         for field in ["client_id", "client_secret"] {
             schemas["TokenRequest"]["properties"][field]["description"] = json!(
@@ -410,7 +509,7 @@ fn webhooks() -> utoipa::openapi::Paths {
                     .required(Some(Required::True))
                     .content(
                         "application/json",
-                        ContentBuilder::new().schema(Some(Ref::from_schema_name("WebhookEvent"))).build(),
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name(delivery_schema_name(event)))).build(),
                     )
                     .build(),
             ))

@@ -134,3 +134,73 @@ backend_test! {
         }
     }
 }
+
+/// Whether `value` has the JSON type a schema property declares (`type` a string or a list;
+/// `$ref`s and formats are not followed: enough to catch a field typed wrong).
+fn has_declared_type(schema: &serde_json::Value, value: &serde_json::Value) -> bool {
+    let kinds: Vec<&str> = match &schema["type"] {
+        serde_json::Value::String(t) => vec![t.as_str()],
+        serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => return true,
+    };
+    kinds.iter().any(|kind| match *kind {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    })
+}
+
+backend_test! {
+    async fn every_delivery_matches_the_schema_of_its_event_type(app) {
+        let w = world(&app).await;
+        let receiver = crate::support::receiver::Receiver::start().await;
+        let all: Vec<&str> = rogatory::notify::webhooks::EVENT_TYPES.iter().copied().filter(|t| *t != "ping").collect();
+        let hook = ok(&post(&app, &w.de_24_7, "/v1/webhooks", json!({"url": receiver.url, "event_types": all})).await, 201);
+        let hook_id = hook["id"].as_str().unwrap().to_owned();
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/messages"), json!({"body": "Urgent."})).await, 201);
+        let r = app.send(TestRequest::post().uri(&format!("/v1/requests/{id}/attachments?file_name=a.txt"))
+            .insert_header(("authorization", format!("Bearer {}", w.fr_24_7.token)))
+            .insert_header(("content-type", "text/plain")).set_payload(b"annex".to_vec())).await;
+        ok(&r, 201);
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/withdraw"), json!({"reason": "Resolved."})).await, 200);
+        ok(&post(&app, &w.de_24_7, &format!("/v1/webhooks/{hook_id}/test"), json!({})).await, 202);
+        rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+
+        let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+        let schemas = &spec["components"]["schemas"];
+        let mapping = &schemas["WebhookEvent"]["discriminator"]["mapping"];
+        let mut seen = std::collections::BTreeSet::new();
+        for delivery in receiver.deliveries() {
+            let body: serde_json::Value = serde_json::from_str(&delivery.body).unwrap();
+            let event = body["type"].as_str().unwrap().to_owned();
+            let name = mapping[&event].as_str().unwrap_or_else(|| panic!("no schema for {event}")).rsplit('/').next().unwrap();
+            let schema = &schemas[name];
+            assert_eq!(schema["properties"]["type"]["enum"], json!([event]));
+            for field in schema["required"].as_array().unwrap() {
+                assert!(body.get(field.as_str().unwrap()).is_some(), "{event}: no {field}: {body}");
+            }
+            if event == "ping" {
+                assert!(body["data"]["webhook"].is_string(), "{body}");
+            } else {
+                let inner = &schema["properties"]["data"]["allOf"][1]["properties"]["data"]["properties"];
+                assert_eq!(body["data"]["event_type"], event.as_str());
+                for (field, declared) in inner.as_object().unwrap() {
+                    if let Some(value) = body["data"]["data"].get(field) {
+                        assert!(has_declared_type(declared, value), "{event}: {field} = {value} is not {declared}");
+                    }
+                }
+            }
+            seen.insert(event);
+        }
+        for event in ["request.submitted", "message.posted", "attachment.added", "request.withdrawn", "ping"] {
+            assert!(seen.contains(event), "{event} delivered: {seen:?}");
+        }
+    }
+}

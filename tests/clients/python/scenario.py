@@ -59,6 +59,7 @@ from rogatory_client.models import (
     Target,
     TargetType,
     TokenRequest,
+    TokenRequestGrantType,
 )
 from rogatory_client.types import UNSET, File
 
@@ -127,7 +128,7 @@ def bearer_client(token: str) -> AuthenticatedClient:
 
 def token_with_basic(client_id: str, client_secret: str) -> str:
     response = create_token.sync_detailed(
-        client=basic_client(client_id, client_secret), body=TokenRequest(grant_type="client_credentials")
+        client=basic_client(client_id, client_secret), body=TokenRequest(grant_type=TokenRequestGrantType.CLIENT_CREDENTIALS)
     )
     parsed = expect_status(response, HTTPStatus.OK, "token (HTTP Basic)")
     expect(parsed.token_type.lower() == "bearer", f"token_type {parsed.token_type!r}")
@@ -142,7 +143,7 @@ def token_with_form(client_id: str, client_secret: str) -> str:
     anonymous = AuthenticatedClient(base_url=BASE_URL, token="", prefix="", auth_header_name="X-Unused")
     response = create_token.sync_detailed(
         client=anonymous,
-        body=TokenRequest(grant_type="client_credentials", client_id=client_id, client_secret=client_secret),
+        body=TokenRequest(grant_type=TokenRequestGrantType.CLIENT_CREDENTIALS, client_id=client_id, client_secret=client_secret),
     )
     return expect_status(response, HTTPStatus.OK, "token (form fields)").access_token
 
