@@ -91,3 +91,137 @@ pub fn create_client(
     )
     .map_err(explain)
 }
+
+/// One party of the demonstration directory and the roles of its client.
+struct DemoParty {
+    key: &'static str,
+    party: serde_json::Value,
+    roles: &'static [Role],
+}
+
+fn demo_parties() -> Vec<DemoParty> {
+    use serde_json::json;
+    let working = &[Role::Operator, Role::Responder, Role::PartyAdmin];
+    let state = |name: &str, country: &str, designations: serde_json::Value, bases: serde_json::Value, email: &str| {
+        json!({"kind": "state_authority", "name": name, "country": country, "designations": designations,
+            "accepted_legal_bases": bases, "languages": [country.to_lowercase(), "en"], "notification_emails": [email]})
+    };
+    vec![
+        DemoParty {
+            key: "fr_24_7",
+            party: state(
+                "OCLCTIC 24/7 point of contact",
+                "FR",
+                json!(["contact_point_24_7", "police"]),
+                json!(["coe_budapest_29", "mlat"]),
+                "24-7@oclctic.example.fr",
+            ),
+            roles: working,
+        },
+        DemoParty {
+            key: "fr_prosecutor",
+            party: state(
+                "Parquet de Paris, J3 cybercriminalite",
+                "FR",
+                json!(["judicial"]),
+                json!(["eu_epoc", "mlat"]),
+                "j3@parquet-paris.example.fr",
+            ),
+            roles: working,
+        },
+        DemoParty {
+            key: "de_24_7",
+            party: state(
+                "BKA 24/7 point of contact",
+                "DE",
+                json!(["contact_point_24_7", "police"]),
+                json!(["coe_budapest_29"]),
+                "24-7@bka.example.de",
+            ),
+            roles: working,
+        },
+        DemoParty {
+            key: "de_central",
+            party: state(
+                "Bundesamt fuer Justiz",
+                "DE",
+                json!(["central_authority"]),
+                json!(["mlat", "coe_budapest_29"]),
+                "rechtshilfe@bfj.example.de",
+            ),
+            roles: working,
+        },
+        DemoParty {
+            key: "ie_enforcing",
+            party: state(
+                "Irish enforcing authority",
+                "IE",
+                json!(["enforcing_authority", "judicial"]),
+                json!([]),
+                "eio@courts.example.ie",
+            ),
+            roles: working,
+        },
+        DemoParty {
+            key: "platform",
+            party: json!({"kind": "service_provider", "name": "Example Platforms", "country": "US",
+                "legal_entities": [
+                    {"region": "EU", "country": "IE", "name": "Example Platforms Ireland Ltd"},
+                    {"region": "*", "country": "US", "name": "Example Platforms Inc"}],
+                "accepted_legal_bases": ["eu_epoc", "eu_epoc_pr", "us_2703f", "us_2702_emergency"],
+                "languages": ["en"], "emergency_contact": "lers-emergency@example.com",
+                "notification_emails": ["lers@example.com"]}),
+            roles: &[Role::Responder, Role::PartyAdmin],
+        },
+    ]
+}
+
+/// `rogatory demo`: fills an empty directory with a realistic one (the exchange, French and
+/// German 24/7 points of contact, a prosecutor, a central authority, an enforcing authority, a
+/// platform with EU and US legal entities), each active with one client, and returns their
+/// credentials, so a newcomer can follow the README's walkthrough at once. Refuses to run on a
+/// directory that has any party. All or nothing: one transaction.
+pub fn demo(settings: &Settings) -> anyhow::Result<serde_json::Value> {
+    use diesel::prelude::*;
+    let mut conn = open(settings)?;
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let result = crate::db::immediate_transaction(&mut conn, |conn| -> Result<serde_json::Value, ApiError> {
+        let existing: i64 = crate::db::schema::parties::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Err(ApiError::new(
+                crate::error::ProblemType::Conflict,
+                format!("the directory already has {existing} parties; `rogatory demo` fills only an empty one"),
+            ));
+        }
+        let admin = service::bootstrap(conn, "Rogatory demo exchange", Some("ops@exchange.example.org".into()), now)?;
+        let mut out = serde_json::Map::new();
+        out.insert("exchange_admin".into(), credentials_json(&admin, None));
+        for demo in demo_parties() {
+            let input: NewParty = serde_json::from_value(demo.party)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("demo party {}: {e}", demo.key)))?;
+            let party =
+                service::create_party(conn, &crate::audit::Actor::cli("demo"), input, PartyStatus::Active, now)?;
+            let client = NewClient {
+                name: format!("{} case system", party.name),
+                roles: demo.roles.to_vec(),
+                external_issuer: None,
+                external_subject: None,
+            };
+            let credentials =
+                service::create_client(conn, &crate::audit::Actor::cli("demo"), &party, client, false, &[], now)?;
+            out.insert(demo.key.into(), credentials_json(&credentials, Some(&party)));
+        }
+        Ok(serde_json::Value::Object(out))
+    });
+    result.map_err(explain)
+}
+
+fn credentials_json(credentials: &ClientCredentials, party: Option<&Party>) -> serde_json::Value {
+    serde_json::json!({
+        "party_id": credentials.client.party_id,
+        "party_name": party.map(|p| p.name.clone()),
+        "client_id": credentials.client_id,
+        "client_secret": credentials.client_secret,
+        "roles": credentials.client.roles,
+    })
+}

@@ -37,6 +37,10 @@ enum Command {
     /// Directory administration without HTTP access (prints JSON).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill an empty database with a demonstration directory (the exchange, French and German
+    /// points of contact, a prosecutor, a central authority, an enforcing authority, a platform)
+    /// and print each party's client credentials (JSON). Refuses a database that has parties.
+    Demo,
     /// Check an audit bundle (GET /v1/requests/{id}/audit/export) offline: recompute the event
     /// hash chain, require the exchange's signed checkpoint of the last event, verify the signed
     /// request and response documents and compare the request section with what was signed.
@@ -119,6 +123,7 @@ fn main() -> ExitCode {
         Command::Worker => worker(),
         Command::Openapi { output } => print_openapi(output),
         Command::Admin(command) => admin(command),
+        Command::Demo => demo(),
         Command::VerifyExport { file, jwks } => verify_export(file, jwks),
     };
     match result {
@@ -195,6 +200,13 @@ fn verify_export(file: PathBuf, jwks: Option<PathBuf>) -> anyhow::Result<()> {
     let report = rogatory::audit::export::verify(&bundle, &keys);
     println!("{}", serde_json::to_string_pretty(&report)?);
     if report.valid { Ok(()) } else { anyhow::bail!("the bundle does not verify:\n  {}", report.reasons.join("\n  ")) }
+}
+
+fn demo() -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let directory = rogatory::admin::demo(&settings)?;
+    println!("{}", serde_json::to_string_pretty(&directory)?);
+    Ok(())
 }
 
 fn admin(command: AdminCommand) -> anyhow::Result<()> {

@@ -106,3 +106,51 @@ async fn admin_commands_sqlite() {
 async fn admin_commands_postgres() {
     bootstrap_then_onboard(TestBackend::Postgres).await;
 }
+
+/// `rogatory demo` fills an empty directory whose clients can get tokens and work at once, and
+/// refuses a directory that has parties.
+async fn demo_fills_an_empty_directory(backend: TestBackend) {
+    let Some(database) = TestDatabase::create(backend) else { return };
+    let (ok, demo, stderr) = rogatory(&database, &["demo"]);
+    assert!(ok, "{stderr}");
+    for key in ["exchange_admin", "fr_24_7", "fr_prosecutor", "de_24_7", "de_central", "ie_enforcing", "platform"] {
+        assert!(demo[key]["client_secret"].as_str().is_some_and(|s| s.starts_with("rgs_")), "{key}: {demo}");
+    }
+    let (again, _, stderr) = rogatory(&database, &["demo"]);
+    assert!(!again, "a second demo must refuse");
+    assert!(stderr.contains("already has"), "{stderr}");
+    // The README walkthrough works with these credentials: France preserves at Germany.
+    let app = TestApp::on(database, &[]).await;
+    let credentials = |key: &str| Credentials {
+        client_id: demo[key]["client_id"].as_str().unwrap().to_owned(),
+        client_secret: demo[key]["client_secret"].as_str().unwrap().to_owned(),
+        party_id: demo[key]["party_id"].as_str().unwrap().to_owned(),
+    };
+    let fr = app.token(&credentials("fr_24_7")).await;
+    let de = app.token(&credentials("de_24_7")).await;
+    let created = app
+        .call(
+            actix_web::http::Method::POST,
+            "/v1/requests",
+            Some(&fr),
+            Some(crate::support::world::preservation_request()),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let submitted =
+        app.call(actix_web::http::Method::POST, &format!("/v1/requests/{id}/submit"), Some(&fr), None).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.text());
+    let seen = app.call(actix_web::http::Method::GET, &format!("/v1/requests/{id}"), Some(&de), None).await;
+    assert_eq!(seen.status, 200, "routed to Germany's 24/7 point: {}", seen.text());
+}
+
+#[actix_web::test]
+async fn demo_fills_an_empty_directory_sqlite() {
+    demo_fills_an_empty_directory(TestBackend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn demo_fills_an_empty_directory_postgres() {
+    demo_fills_an_empty_directory(TestBackend::Postgres).await;
+}
