@@ -197,3 +197,25 @@ backend_test! {
         assert!(init.contains("/openapi.json"), "{init}");
     }
 }
+
+/// The links `openapi::refine` adds name their routes by path: if a route moves, the patch
+/// must fail here rather than invent a path item of its own.
+#[test]
+fn links_hang_off_real_operations() {
+    let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+    for path in ["/v1/parties/{id}/clients", "/v1/requests", "/v1/webhooks", "/v1/requests/{id}/attachments"] {
+        let post = &spec["paths"][path]["post"];
+        assert!(post["operationId"].is_string(), "{path}: no POST operation");
+        let links = post["responses"]["201"]["links"].as_object().unwrap_or_else(|| panic!("{path}: no links"));
+        assert!(!links.is_empty(), "{path}: no links");
+        for (name, link) in links {
+            let target = link["operationId"].as_str().unwrap();
+            let exists = spec["paths"]
+                .as_object()
+                .unwrap()
+                .values()
+                .any(|item| item.as_object().unwrap().values().any(|op| op["operationId"] == target));
+            assert!(exists, "{path}: link {name} names no operation {target}");
+        }
+    }
+}
