@@ -163,7 +163,7 @@ pub fn event(
         // The outbox: notifications and deliveries are written with the change itself.
         let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
         crate::notify::fan_out(conn, &row, &recorded, now)?;
-        let jws = crate::audit::checkpoints::sign(keys, &view(conn, request)?, recorded.seq, &recorded.hash)
+        let jws = crate::audit::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
             .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
         repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
         Ok(recorded)
@@ -1233,6 +1233,12 @@ pub fn list(
 /// The request as its parties see it.
 pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
     let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    view_of(conn, row)
+}
+
+/// The request as its parties see it, from a row already read.
+fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Request, ApiError> {
+    let id = row.id;
     let mut participants = Vec::new();
     for (p, name, country) in repo::participants(conn, id)? {
         participants.push(Participant {
