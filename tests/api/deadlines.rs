@@ -4,27 +4,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
+use crate::support::clocked::*;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend};
-
-async fn app(backend: TestBackend) -> Option<(TestApp, World)> {
-    let app = TestApp::with_manual_clock(backend, &[]).await?;
-    let w = world(&app).await;
-    Some((app, w))
-}
-
-async fn advance(app: &TestApp, w: &mut World, by: TimeDelta) {
-    app.clock.as_ref().expect("manual clock").advance(by);
-    w.refresh(app).await;
-}
-
-async fn scan(app: &TestApp) -> rogatory::deadlines::scanner::ScanReport {
-    rogatory::deadlines::scanner::scan(&app.state, 1000).await.expect("scan")
-}
-
-fn now(app: &TestApp) -> DateTime<Utc> {
-    rogatory::clock::Clock::now(app.clock.as_ref().unwrap())
-}
 
 async fn clocks(app: &TestApp, who: &Actor, id: &str) -> Vec<Value> {
     ok(&get(app, who, &format!("/v1/requests/{id}/clocks")).await, 200)["items"].as_array().unwrap().clone()

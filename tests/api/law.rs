@@ -7,44 +7,10 @@ use actix_web::test::TestRequest;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
+use crate::on_both_backends;
+use crate::support::clocked::*;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestResponse};
-
-/// Runs a scenario on SQLite and on PostgreSQL, each on a fresh database and a manual clock.
-macro_rules! on_both_backends {
-    ($name:ident) => {
-        mod $name {
-            #[actix_web::test]
-            async fn sqlite() {
-                super::$name(crate::support::TestBackend::Sqlite).await;
-            }
-
-            #[actix_web::test]
-            async fn postgres() {
-                super::$name(crate::support::TestBackend::Postgres).await;
-            }
-        }
-    };
-}
-
-async fn app(backend: TestBackend) -> Option<(TestApp, World)> {
-    let app = TestApp::with_manual_clock(backend, &[]).await?;
-    let w = world(&app).await;
-    Some((app, w))
-}
-
-async fn advance(app: &TestApp, w: &mut World, by: TimeDelta) {
-    app.clock.as_ref().expect("manual clock").advance(by);
-    w.refresh(app).await;
-}
-
-async fn scan(app: &TestApp) -> rogatory::deadlines::scanner::ScanReport {
-    rogatory::deadlines::scanner::scan(&app.state, 1000).await.expect("scan")
-}
-
-fn now(app: &TestApp) -> DateTime<Utc> {
-    rogatory::clock::Clock::now(app.clock.as_ref().unwrap())
-}
 
 fn time(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a time: {v}"))).unwrap().with_timezone(&Utc)

@@ -13,22 +13,6 @@ use crate::support::smtp::SmtpSink;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase};
 
-/// Runs an async test body on both backends, as `#[actix_web::test]` functions.
-macro_rules! both {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[actix_web::test]
-            async fn sqlite() {
-                super::$body(super::TestBackend::Sqlite).await;
-            }
-            #[actix_web::test]
-            async fn postgres() {
-                super::$body(super::TestBackend::Postgres).await;
-            }
-        }
-    };
-}
-
 /// A preservation from France to Germany, submitted and (optionally) acknowledged.
 async fn submitted(app: &TestApp, w: &World, acknowledge: bool) -> String {
     let id = ok(&post(app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"]
@@ -80,7 +64,7 @@ async fn binary_with_smtp_sends_exactly_one_mail(backend: TestBackend) {
         assert!(mails[0].contains("To: desk@de.example.org"), "{}", mails[0]);
     }
 }
-both!(binary_with_smtp_sends_exactly_one_mail_on, binary_with_smtp_sends_exactly_one_mail);
+crate::on_both_backends!(binary_with_smtp_sends_exactly_one_mail);
 
 /// Item 2: 30 concurrent messages and 30 concurrent uploads on one request all succeed, and
 /// the event chain stays contiguous and intact.
@@ -128,7 +112,7 @@ async fn concurrent_writes_to_one_request(backend: TestBackend) {
     let audit = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/audit")).await, 200);
     assert_eq!(audit["status"], "intact", "{audit}");
 }
-both!(concurrent_writes_to_one_request_on, concurrent_writes_to_one_request);
+crate::on_both_backends!(concurrent_writes_to_one_request);
 
 /// Item 3: a withdrawal and a response race; the loser's 409 names the status the request
 /// really has, and two PATCHes with the same ETag give the loser a 412.
@@ -181,7 +165,7 @@ async fn race_losers_are_told_the_truth(backend: TestBackend) {
         assert_eq!(loser.body["code"], "precondition_failed");
     }
 }
-both!(race_losers_are_told_the_truth_on, race_losers_are_told_the_truth);
+crate::on_both_backends!(race_losers_are_told_the_truth);
 
 /// Item 4: a receiver that never answers does not delay another receiver, and two worker
 /// processes never deliver a job twice.
@@ -251,7 +235,7 @@ async fn slow_receivers_delay_nobody_and_jobs_run_once(backend: TestBackend) {
     assert_eq!(seen.len(), expected);
     drop(held);
 }
-both!(slow_receivers_delay_nobody_and_jobs_run_once_on, slow_receivers_delay_nobody_and_jobs_run_once);
+crate::on_both_backends!(slow_receivers_delay_nobody_and_jobs_run_once);
 
 /// Item 4: a worker whose lease ran out and was taken over changes nothing (fencing).
 async fn a_stale_worker_cannot_undo_a_finished_job(backend: TestBackend) {
@@ -284,7 +268,7 @@ async fn a_stale_worker_cannot_undo_a_finished_job(backend: TestBackend) {
     let state: State = diesel::RunQueryDsl::get_result(diesel::sql_query("SELECT state FROM jobs"), &mut conn).unwrap();
     assert_eq!(state.state, "done");
 }
-both!(a_stale_worker_cannot_undo_a_finished_job_on, a_stale_worker_cannot_undo_a_finished_job);
+crate::on_both_backends!(a_stale_worker_cannot_undo_a_finished_job);
 
 /// Item 5: drafts are filtered before the page is cut: full pages until the last, and no
 /// cursor names another party's draft.
@@ -321,7 +305,7 @@ async fn pages_are_full_until_the_last(backend: TestBackend) {
     assert_eq!(seen, sent, "every submitted request once, newest first, and no draft");
     assert_eq!(sizes, [3, 3, 2], "pages are full until the last: {sizes:?}");
 }
-both!(pages_are_full_until_the_last_on, pages_are_full_until_the_last);
+crate::on_both_backends!(pages_are_full_until_the_last);
 
 fn temp_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(app.database.data_dir().join("attachments/tmp"))
@@ -390,7 +374,7 @@ async fn partial_uploads_leave_nothing(backend: TestBackend) {
     assert!(!stale.exists(), "a stale temporary file is swept at start-up");
     assert!(fresh.exists(), "a file an upload may still be writing is not");
 }
-both!(partial_uploads_leave_nothing_on, partial_uploads_leave_nothing);
+crate::on_both_backends!(partial_uploads_leave_nothing);
 
 /// Item 7: a database that does not accept writes makes /readyz answer 503 and say why, and a
 /// write answers a problem, not a 500. PostgreSQL: the database turned read-only, as a standby

@@ -1,6 +1,7 @@
 //! The test harness: a `TestApp` built exactly as `serve` builds the application, on a fresh
 //! database of either backend, and `backend_test!` to write a test once and run it on both.
 
+pub mod clocked;
 pub mod database;
 pub mod process;
 pub mod receiver;
@@ -377,6 +378,26 @@ macro_rules! backend_test {
                 if let Some(app) = $crate::support::TestApp::spawn($crate::support::TestBackend::Postgres).await {
                     run(app).await;
                 }
+            }
+        }
+    };
+}
+
+/// Runs `async fn name(backend: TestBackend)` on SQLite and on PostgreSQL as `name::sqlite` and
+/// `name::postgres`: for scenarios that build their own application (a manual clock, extra
+/// settings, the binary as a process).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::support::TestBackend::Sqlite).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name($crate::support::TestBackend::Postgres).await;
             }
         }
     };
