@@ -20,6 +20,7 @@ pub mod ops;
 pub mod parties;
 pub mod requests;
 pub mod routes;
+mod spec_examples;
 pub mod telemetry;
 pub mod validate;
 pub mod vocab;

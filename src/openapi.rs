@@ -94,7 +94,14 @@ where
     }
     let mut spec = refine(spec);
     type_webhook_deliveries(&mut spec);
-    (app, spec)
+    (app, with_examples(spec))
+}
+
+/// Every operation's request and response examples (`spec_examples`).
+fn with_examples(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let Ok(mut doc) = serde_json::to_value(&spec) else { return spec };
+    crate::spec_examples::apply(&mut doc);
+    serde_json::from_value(doc).unwrap_or(spec)
 }
 
 /// The schema of one event type's delivery, e.g. `RequestSubmittedDelivery`.

@@ -219,3 +219,223 @@ fn links_hang_off_real_operations() {
         }
     }
 }
+
+/// Issue 15 item 8: every operation shows a request (when it takes a body) and a response for
+/// each answer with content, and every example is valid against its schema (a small JSON Schema
+/// checker: types, enums, required and known fields, lengths, patterns, bounds, references,
+/// oneOf/anyOf/allOf), so an integrator can paste any example and be understood.
+#[test]
+fn every_operation_has_examples_valid_against_their_schemas() {
+    let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (method, path, op) in operations(&spec) {
+        let name = format!("{method} {path}");
+        let mut media_types: Vec<(String, &Value)> = Vec::new();
+        if let Some(content) = op.pointer("/requestBody/content").and_then(Value::as_object) {
+            media_types.extend(content.iter().map(|(t, m)| (format!("{name} request {t}"), m)));
+        }
+        for (status, response) in op["responses"].as_object().into_iter().flatten() {
+            for (t, m) in response["content"].as_object().into_iter().flatten() {
+                media_types.push((format!("{name} {status} {t}"), m));
+            }
+        }
+        for (place, media) in media_types {
+            let Some(example) = media.get("example") else {
+                problems.push(format!("{place}: no example"));
+                continue;
+            };
+            checked += 1;
+            if media["schema"]["format"] == "binary" || media["schema"]["contentMediaType"].is_string() {
+                assert!(example.is_string(), "{place}: a file's example is its text");
+                continue;
+            }
+            let mut errors = Vec::new();
+            schema_check::validate(&spec, &media["schema"], example, "", &mut errors);
+            problems.extend(errors.into_iter().map(|e| format!("{place}: {e}")));
+        }
+    }
+    for (name, schema) in spec["components"]["schemas"].as_object().expect("schemas") {
+        if let Some(example) = schema.get("example") {
+            let mut errors = Vec::new();
+            schema_check::validate(&spec, schema, example, "", &mut errors);
+            problems.extend(errors.into_iter().map(|e| format!("schema {name}: {e}")));
+        }
+    }
+    assert!(checked > 150, "only {checked} examples checked");
+    assert!(problems.is_empty(), "{} example problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn the_example_checker_refuses_what_the_schema_refuses() {
+    let spec = serde_json::json!({"components": {"schemas": {
+        "Kind": {"type": "string", "enum": ["state", "provider"]},
+        "Thing": {"type": "object", "required": ["kind", "name"], "additionalProperties": false,
+                  "properties": {"kind": {"$ref": "#/components/schemas/Kind"},
+                                 "name": {"type": "string", "minLength": 1, "pattern": "^[A-Z]"},
+                                 "port": {"type": ["integer", "null"], "minimum": 0, "maximum": 65535},
+                                 "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 1}}}
+    }}});
+    let schema = serde_json::json!({"$ref": "#/components/schemas/Thing"});
+    let check = |value: Value| {
+        let mut errors = Vec::new();
+        schema_check::validate(&spec, &schema, &value, "", &mut errors);
+        errors
+    };
+    assert!(check(serde_json::json!({"kind": "state", "name": "Fr", "port": null, "tags": ["a"]})).is_empty());
+    for bad in [
+        serde_json::json!({"kind": "exchange", "name": "Fr"}),
+        serde_json::json!({"kind": "state"}),
+        serde_json::json!({"kind": "state", "name": ""}),
+        serde_json::json!({"kind": "state", "name": "fr"}),
+        serde_json::json!({"kind": "state", "name": "Fr", "port": 70000}),
+        serde_json::json!({"kind": "state", "name": "Fr", "port": "80"}),
+        serde_json::json!({"kind": "state", "name": "Fr", "tags": ["a", "b"]}),
+        serde_json::json!({"kind": "state", "name": "Fr", "extra": 1}),
+    ] {
+        assert!(!check(bad.clone()).is_empty(), "accepted {bad}");
+    }
+}
+
+/// Just enough of JSON Schema 2020-12 for the examples of this document.
+mod schema_check {
+    use serde_json::Value;
+
+    pub fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+        let here = if at.is_empty() { "/" } else { at };
+        if let Some(reference) = schema["$ref"].as_str() {
+            let target = reference.strip_prefix('#').and_then(|p| doc.pointer(p));
+            match target {
+                Some(target) => validate(doc, target, value, at, errors),
+                None => errors.push(format!("{here}: unresolvable {reference}")),
+            }
+        }
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            validate(doc, part, value, at, errors);
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(branches) = schema[key].as_array() {
+                let passing = branches
+                    .iter()
+                    .filter(|b| {
+                        let mut e = Vec::new();
+                        validate(doc, b, value, at, &mut e);
+                        e.is_empty()
+                    })
+                    .count();
+                if passing == 0 || (key == "oneOf" && passing > 1) {
+                    errors.push(format!("{here}: {passing} branches of {key} match {value}"));
+                }
+            }
+        }
+        if let Some(allowed) = schema["enum"].as_array()
+            && !allowed.contains(value)
+        {
+            errors.push(format!("{here}: {value} is not one of {allowed:?}"));
+        }
+        if let Some(constant) = schema.get("const")
+            && constant != value
+        {
+            errors.push(format!("{here}: {value} is not {constant}"));
+        }
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !types.is_empty() && !types.iter().any(|t| is_type(value, t)) {
+            errors.push(format!("{here}: {value} is not of type {types:?}"));
+            return;
+        }
+        match value {
+            Value::Object(fields) => {
+                for required in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    if !fields.contains_key(required) {
+                        errors.push(format!("{here}: missing required {required}"));
+                    }
+                }
+                let properties = schema["properties"].as_object();
+                for (name, field) in fields {
+                    let path = format!("{at}/{name}");
+                    match properties.and_then(|p| p.get(name)) {
+                        Some(field_schema) => validate(doc, field_schema, field, &path, errors),
+                        None => match &schema["additionalProperties"] {
+                            Value::Bool(false) => errors.push(format!("{here}: unknown field {name}")),
+                            extra @ Value::Object(_) => validate(doc, extra, field, &path, errors),
+                            _ => {}
+                        },
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(min) = schema["minItems"].as_u64()
+                    && (items.len() as u64) < min
+                {
+                    errors.push(format!("{here}: fewer than {min} items"));
+                }
+                if let Some(max) = schema["maxItems"].as_u64()
+                    && (items.len() as u64) > max
+                {
+                    errors.push(format!("{here}: more than {max} items"));
+                }
+                if schema.get("items").is_some_and(Value::is_object) {
+                    for (i, item) in items.iter().enumerate() {
+                        validate(doc, &schema["items"], item, &format!("{at}/{i}"), errors);
+                    }
+                }
+            }
+            Value::String(text) => {
+                let length = text.chars().count() as u64;
+                if schema["minLength"].as_u64().is_some_and(|min| length < min) {
+                    errors.push(format!("{here}: {text:?} is shorter than {}", schema["minLength"]));
+                }
+                if schema["maxLength"].as_u64().is_some_and(|max| length > max) {
+                    errors.push(format!("{here}: {text:?} is longer than {}", schema["maxLength"]));
+                }
+                if let Some(pattern) = schema["pattern"].as_str() {
+                    match regex::Regex::new(pattern) {
+                        Ok(re) if !re.is_match(text) => {
+                            errors.push(format!("{here}: {text:?} does not match {pattern}"))
+                        }
+                        Err(e) => errors.push(format!("{here}: bad pattern {pattern}: {e}")),
+                        _ => {}
+                    }
+                }
+                let format_ok = match schema["format"].as_str() {
+                    Some("uuid") => text.len() == 36 && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-'),
+                    Some("date-time") => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+                    Some("date") => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+                    Some("email") => text.contains('@'),
+                    Some("uri") => text.contains(':'),
+                    _ => true,
+                };
+                if !format_ok {
+                    errors.push(format!("{here}: {text:?} is not a {}", schema["format"]));
+                }
+            }
+            Value::Number(n) => {
+                let x = n.as_f64().unwrap_or_default();
+                if schema["minimum"].as_f64().is_some_and(|min| x < min) {
+                    errors.push(format!("{here}: {x} below {}", schema["minimum"]));
+                }
+                if schema["maximum"].as_f64().is_some_and(|max| x > max) {
+                    errors.push(format!("{here}: {x} above {}", schema["maximum"]));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn is_type(value: &Value, t: &str) -> bool {
+        match t {
+            "null" => value.is_null(),
+            "boolean" => value.is_boolean(),
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => value.is_i64() || value.is_u64(),
+            _ => true,
+        }
+    }
+}
