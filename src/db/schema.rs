@@ -133,6 +133,21 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
+    use crate::db::types::PUuid;
+
+    party_requests (party_id, request_id) {
+        party_id -> PUuid,
+        request_id -> PUuid,
+        outgoing -> Bool,
+        status -> Text,
+        priority -> Text,
+        legal_basis -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
     use crate::db::types::{PTimestamptz, PUuid};
 
     request_participants (request_id, party_id, role) {
@@ -271,6 +286,7 @@ diesel::table! {
 
 diesel::joinable!(api_clients -> parties (party_id));
 diesel::joinable!(request_participants -> requests (request_id));
+diesel::joinable!(party_requests -> requests (request_id));
 
 diesel::table! {
     use diesel::sql_types::*;
@@ -392,4 +408,11 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(parties, api_clients, requests, request_participants, clocks);
+diesel::allow_tables_to_appear_in_same_query!(
+    parties,
+    api_clients,
+    requests,
+    request_participants,
+    party_requests,
+    clocks
+);

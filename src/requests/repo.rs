@@ -8,10 +8,10 @@ use uuid::Uuid;
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    clarifications, parties, reference_counters, request_events, request_messages, request_participants,
-    request_responses, requests,
+    clarifications, parties, party_requests, reference_counters, request_events, request_messages,
+    request_participants, request_responses, requests,
 };
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbTime, DbUuid, PUuid};
 use crate::error::ApiError;
 use crate::http::pagination::Page;
 
@@ -82,11 +82,28 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
                 requests::updated_at.eq(DbTime(row.updated_at)),
             ))
             .execute(conn)?;
+    if updated == 1 {
+        // The list's copy of what changes (see `party_requests`).
+        diesel::update(party_requests::table.filter(party_requests::request_id.eq(DbUuid(row.id))))
+            .set((party_requests::status.eq(&row.status), party_requests::priority.eq(&row.priority)))
+            .execute(conn)?;
+    }
     Ok(updated == 1)
 }
 
 pub fn add_participant(conn: &mut AnyConnection, row: ParticipantRow) -> Result<(), ApiError> {
+    let (request, party) = (row.request_id, row.party_id);
     diesel::insert_into(request_participants::table).values(row).execute(conn)?;
+    // The party's row of the list, with the request's filterable columns as they are now
+    // (`save` keeps them current). One per party whatever its roles.
+    diesel::sql_query(
+        "INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind) \
+         SELECT $1, id, issuer_party = $1, status, priority, legal_basis, kind FROM requests WHERE id = $2 \
+         ON CONFLICT (party_id, request_id) DO NOTHING",
+    )
+    .bind::<PUuid, _>(DbUuid(party))
+    .bind::<PUuid, _>(DbUuid(request))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -96,6 +113,17 @@ pub fn remove_participant(conn: &mut AnyConnection, request: Uuid, party: Uuid, 
             .filter(request_participants::request_id.eq(DbUuid(request)))
             .filter(request_participants::party_id.eq(DbUuid(party)))
             .filter(request_participants::role.eq(role)),
+    )
+    .execute(conn)?;
+    // Out of the party's list when that was its last role on the request.
+    let other_roles = request_participants::table
+        .filter(request_participants::request_id.eq(DbUuid(request)))
+        .filter(request_participants::party_id.eq(DbUuid(party)));
+    diesel::delete(
+        party_requests::table
+            .filter(party_requests::party_id.eq(DbUuid(party)))
+            .filter(party_requests::request_id.eq(DbUuid(request)))
+            .filter(diesel::dsl::not(diesel::dsl::exists(other_roles))),
     )
     .execute(conn)?;
     Ok(())
@@ -148,22 +176,26 @@ pub struct ListFilter {
 
 /// Requests visible to a party, newest first.
 pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<RequestRow>, ApiError> {
-    let visible = request_participants::table
-        .filter(request_participants::party_id.eq(DbUuid(f.party)))
-        .select(request_participants::request_id);
-    let mut query = requests::table.filter(requests::id.eq_any(visible)).select(RequestRow::as_select()).into_boxed();
+    // Driven by the party's rows of `party_requests` newest first, through the index the
+    // filter picks (party + status, priority, legal basis, kind or direction), each joined to
+    // its request by primary key: a page costs the same at ten or a million stored requests.
+    // (`requests.id IN (participants of the party)` read every request a party ever saw before
+    // cutting the page: 1.8 s on SQLite for a platform holding 900 k of 1 M requests.)
+    let mut query = party_requests::table
+        .inner_join(requests::table)
+        .filter(party_requests::party_id.eq(DbUuid(f.party)))
+        .select(RequestRow::as_select())
+        .into_boxed();
     // A request that has not left its issuer (drafted, awaiting approval) is the issuer's
     // alone. Filtered here, before the page is cut, so that a page is short only when it is
     // the last and a cursor never names another party's draft.
     query = query.filter(
-        requests::issuer_party
-            .eq(DbUuid(f.party))
-            .or(requests::status.ne_all(super::service::NOT_LEFT.map(|s| crate::db::codec::encode_text(&s)))),
+        party_requests::outgoing
+            .eq(true)
+            .or(party_requests::status.ne_all(super::service::NOT_LEFT.map(|s| crate::db::codec::encode_text(&s)))),
     );
-    match f.outgoing {
-        Some(true) => query = query.filter(requests::issuer_party.eq(DbUuid(f.party))),
-        Some(false) => query = query.filter(requests::issuer_party.ne(DbUuid(f.party))),
-        None => {}
+    if let Some(outgoing) = f.outgoing {
+        query = query.filter(party_requests::outgoing.eq(outgoing));
     }
     if let Some(counterpart) = f.counterpart {
         query = match f.outgoing {
@@ -175,16 +207,16 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
         };
     }
     if let Some(status) = &f.status {
-        query = query.filter(requests::status.eq(status.clone()));
+        query = query.filter(party_requests::status.eq(status.clone()));
     }
     if let Some(code) = &f.legal_basis {
-        query = query.filter(requests::legal_basis.eq(code.clone()));
+        query = query.filter(party_requests::legal_basis.eq(code.clone()));
     }
     if let Some(kind) = &f.kind {
-        query = query.filter(requests::kind.eq(kind.clone()));
+        query = query.filter(party_requests::kind.eq(kind.clone()));
     }
     if let Some(priority) = &f.priority {
-        query = query.filter(requests::priority.eq(priority.clone()));
+        query = query.filter(party_requests::priority.eq(priority.clone()));
     }
     if let Some(after) = f.created_after {
         query = query.filter(requests::created_at.ge(DbTime(after)));
@@ -207,9 +239,9 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
         query = query.filter(requests::id.eq_any(due));
     }
     if let Some(cursor) = page.after {
-        query = query.filter(requests::id.lt(DbUuid(cursor)));
+        query = query.filter(party_requests::request_id.lt(DbUuid(cursor)));
     }
-    Ok(query.order(requests::id.desc()).limit(page.limit + 1).load(conn)?)
+    Ok(query.order(party_requests::request_id.desc()).limit(page.limit + 1).load(conn)?)
 }
 
 /// Locks the request's row for the rest of the transaction (see `dialect::lock_request`);

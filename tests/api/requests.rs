@@ -387,6 +387,53 @@ backend_test! {
 }
 
 backend_test! {
+    /// Issue 16: the list reads each party's own rows (`party_requests`), kept current by every
+    /// change: status, re-addressing a draft, forwarding (the earlier addressee keeps its view),
+    /// forwarding back (listed once though the party held two roles).
+    async fn lists_follow_status_readdressing_and_forwarding(app) {
+        let w = world(&app).await;
+        let ids = |v: &Value| -> Vec<String> {
+            v["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let list = |who: &Actor, query: &str| {
+            let (app, token, query) = (&app, who.token.clone(), query.to_owned());
+            async move {
+                let r = app.call(Method::GET, &format!("/v1/requests?{query}"), Some(&token), None).await;
+                ids(&ok(&r, 200))
+            }
+        };
+        let mut request = preservation_request();
+        request["addressee"] = json!({"party_id": w.de_central.id});
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", request).await, 201)["id"].as_str().unwrap().to_owned();
+        assert_eq!(list(&w.fr_24_7, "status=draft&direction=outgoing").await, vec![id.clone()]);
+        // Re-addressed while a draft: the first addressee loses it, the new one sees it only once sent.
+        let readdress = TestRequest::patch().uri(&format!("/v1/requests/{id}"))
+            .insert_header(("authorization", format!("Bearer {}", w.fr_24_7.token))).insert_header(("if-match", "\"1\""))
+            .set_json(json!({"addressee": {"party_id": w.de_24_7.id}}));
+        ok(&app.send(readdress).await, 200);
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        assert!(list(&w.fr_24_7, "status=draft").await.is_empty());
+        assert_eq!(list(&w.fr_24_7, "status=submitted&direction=outgoing").await, vec![id.clone()]);
+        assert_eq!(list(&w.de_24_7, "status=submitted&direction=incoming").await, vec![id.clone()]);
+        assert!(list(&w.de_24_7, "direction=outgoing").await.is_empty());
+        assert!(list(&w.de_central, "").await.is_empty());
+        ok(&post(&app, &w.de_24_7, &format!("/v1/requests/{id}/acknowledge"), json!({})).await, 200);
+        assert!(list(&w.de_24_7, "status=submitted").await.is_empty());
+        assert_eq!(list(&w.de_24_7, "status=acknowledged").await, vec![id.clone()]);
+        // Forwarded: both German parties list it; forwarded back: the 24/7 point lists it once.
+        ok(&post(&app, &w.de_24_7, &format!("/v1/requests/{id}/forward"),
+            json!({"to": {"party_id": w.de_central.id}, "reason": "A production of content needs the central authority."})).await, 200);
+        assert_eq!(list(&w.de_central, "direction=incoming").await, vec![id.clone()]);
+        assert_eq!(list(&w.de_24_7, "direction=incoming").await, vec![id.clone()]);
+        ok(&post(&app, &w.de_central, &format!("/v1/requests/{id}/forward"),
+            json!({"to": {"party_id": w.de_24_7.id}, "reason": "Preservation is the 24/7 point's."})).await, 200);
+        assert_eq!(list(&w.de_24_7, "").await, vec![id.clone()]);
+        assert_eq!(list(&w.de_central, "").await, vec![id.clone()]);
+        assert_eq!(list(&w.fr_24_7, "legal_basis=coe_budapest_29&kind=preservation&priority=urgent").await, vec![id]);
+    }
+}
+
+backend_test! {
     async fn messages_stay_between_the_parties(app) {
         let w = world(&app).await;
         let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
