@@ -324,7 +324,9 @@ fn raw_insert_rate(backend: &str, url: &str, duration: Duration, concurrency: us
     }
 }
 
-/// Seeds `n` stored requests with a running clock each, all but `due` of them due in a year.
+/// Seeds `n` stored requests from the French to the German party (which thus holds them all, as a
+/// large platform would), each with its participants, list rows and a running clock, all but
+/// `due` of them due in a year.
 fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start: i64, n: i64, due: i64) {
     let (issuer, addressee) = (&w.fr_party, &w.de_party);
     let sql = if backend == "postgres" {
@@ -332,6 +334,12 @@ fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start:
             "INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, content, drafted_by, extensions_used, version, created_at, updated_at)
              SELECT md5('r' || g)::uuid, 'ZZ-2026-' || g, 'coe_budapest_29', 'preservation', 'normal', 'submitted', '{issuer}', '{addressee}', '{{}}'::jsonb, '{issuer}', 0, 1, now(), now()
              FROM generate_series({start}, {end}) g;
+             INSERT INTO request_participants (request_id, party_id, role, added_at)
+             SELECT md5('r' || g)::uuid, p, r, now() FROM generate_series({start}, {end}) g,
+               (VALUES ('{issuer}'::uuid, 'issuer'), ('{addressee}'::uuid, 'addressee')) AS v(p, r);
+             INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind)
+             SELECT p, md5('r' || g)::uuid, o, 'submitted', 'normal', 'coe_budapest_29', 'preservation' FROM generate_series({start}, {end}) g,
+               (VALUES ('{issuer}'::uuid, true), ('{addressee}'::uuid, false)) AS v(p, o);
              INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
              SELECT md5('c' || g)::uuid, md5('r' || g)::uuid, '{addressee}', 'respond', 'addressee', 'running', now(), now() + interval '365 days', 31536000, false, false, false, 'bench', now() + interval '180 days', now(), now()
              FROM generate_series({start}, {end}) g;",
@@ -345,6 +353,12 @@ fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start:
              INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, content, drafted_by, extensions_used, version, created_at, updated_at)
              SELECT {rid}, 'ZZ-2026-' || n, 'coe_budapest_29', 'preservation', 'normal', 'submitted', '{issuer}', '{addressee}', '{{}}', '{issuer}', 0, 1,
                '2026-11-30 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00' FROM s;
+             WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
+             INSERT INTO request_participants (request_id, party_id, role, added_at)
+             SELECT {rid}, p, r, '2026-11-30 00:00:00.000000+00:00' FROM s, (SELECT '{issuer}' AS p, 'issuer' AS r UNION ALL SELECT '{addressee}', 'addressee');
+             WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
+             INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind)
+             SELECT p, {rid}, o, 'submitted', 'normal', 'coe_budapest_29', 'preservation' FROM s, (SELECT '{issuer}' AS p, 1 AS o UNION ALL SELECT '{addressee}', 0);
              WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
              INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
              SELECT {cid}, {rid}, '{addressee}', 'respond', 'addressee', 'running', '2026-11-30 00:00:00.000000+00:00', '2027-11-30 00:00:00.000000+00:00',
@@ -374,8 +388,30 @@ struct PlanLine {
 
 /// The query plan of the scanner's selection, to show it uses the index.
 fn scan_plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str) -> String {
-    let q =
-        "SELECT id FROM clocks WHERE next_reminder_at <= '2026-12-01 00:00:00+00' ORDER BY next_reminder_at LIMIT 500";
+    plan(
+        conn,
+        backend,
+        url,
+        "SELECT id FROM clocks WHERE next_reminder_at <= '2026-12-01 00:00:00+00' ORDER BY next_reminder_at LIMIT 500",
+    )
+}
+
+/// The plan of the list's query for a party's incoming requests with a status (the shape
+/// `requests::repo::list` builds).
+fn list_plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str, party: &str) -> String {
+    plan(
+        conn,
+        backend,
+        url,
+        &format!(
+            "SELECT r.id FROM party_requests p JOIN requests r ON r.id = p.request_id WHERE p.party_id = '{party}' \
+             AND (p.outgoing OR p.status NOT IN ('draft', 'awaiting_approval')) AND p.outgoing = false AND p.status = 'acknowledged' \
+             ORDER BY p.request_id DESC LIMIT 51"
+        ),
+    )
+}
+
+fn plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str, q: &str) -> String {
     if backend == "postgres" {
         let out = Command::new("psql").args(["-Atc", &format!("EXPLAIN {q}"), url]).output();
         out.map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::trim).collect::<Vec<_>>().join(" / "))
@@ -501,6 +537,44 @@ fn main() {
                 let report = rogatory::deadlines::scanner::scan(&state, 1000).await.unwrap();
                 (t.elapsed(), report)
             });
+            // The lists at this size, through a fresh server (the German party holds them all).
+            let lists = {
+                let server = start_server(&url, &data);
+                std::thread::sleep(Duration::from_millis(300));
+                let port = server.port;
+                let out = actix_web::rt::System::new().block_on(async {
+                    let client = awc::Client::builder()
+                        .timeout(Duration::from_secs(30))
+                        .connector(awc::Connector::new().limit(256))
+                        .finish();
+                    let api = Rc::new(Api { client, base: format!("http://127.0.0.1:{port}") });
+                    let mut out = vec![];
+                    for path in
+                        ["/v1/requests?direction=incoming", "/v1/requests?direction=incoming&status=acknowledged"]
+                    {
+                        let (achieved, l, e) =
+                            fixed_rate(api.clone(), Rc::new(w.de.clone()), path.to_owned(), args.read_rate, duration)
+                                .await;
+                        out.push((path, achieved, percentile(&l, 0.5), percentile(&l, 0.99), e));
+                    }
+                    out
+                });
+                drop(server);
+                out
+            };
+            let list_plan = list_plan(&mut conn, backend, &url, &w.de_party);
+            for (path, achieved, p50, p99, e) in lists {
+                rows.push(Row(
+                    backend.clone(),
+                    format!("GET {path} @ {}/s, {size} stored", args.read_rate),
+                    format!("{achieved:.0}/s done, p50 {p50:.2} ms, p99 {p99:.2} ms, {e} errors (target p99 < 25 ms)"),
+                ));
+            }
+            rows.push(Row(
+                backend.clone(),
+                format!("list plan, {size} stored"),
+                list_plan.chars().take(160).collect::<String>(),
+            ));
             rows.push(Row(
                 backend.clone(),
                 format!("deadline scan, {size} stored requests"),
