@@ -92,7 +92,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
         (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/attachments")]
 pub async fn upload_attachment(
@@ -144,7 +144,7 @@ pub async fn upload_attachment(
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}/attachments")]
 pub async fn list_attachments(
@@ -176,7 +176,7 @@ pub async fn list_attachments(
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/attachments/{id}")]
 pub async fn download_attachment(
