@@ -19,7 +19,9 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    /// The file's name, kept for the recipient (no path).
+    /// The file's name, kept for the recipient (no path). When present, 1 to 255 bytes, not
+    /// blank.
+    #[param(min_length = 1, max_length = 255, pattern = r"^[^/\\\x00-\x1F\x7F-\x9F]+$")]
     pub file_name: Option<String>,
 }
 
@@ -44,9 +46,13 @@ fn media_type(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// The file name to keep: absent is none; present, it must name a file (a blank one is a
+/// client mistake, not "no name").
 fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
-    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else { return Ok(None) };
-    let bad = name.len() > 255
+    let Some(given) = name else { return Ok(None) };
+    let name = given.trim().to_owned();
+    let bad = name.is_empty()
+        || given.len() > 255
         || name.contains(['/', '\\'])
         || name.chars().any(char::is_control)
         || name == "."
@@ -65,10 +71,10 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
 ///
 /// Streams the body (any media type, given by `Content-Type`) to the exchange's
 /// content-addressed store; it is never held whole in memory. Records its size, media type,
-/// file name and SHA-256 as an event of the request's audit chain. Parties acting on the request
-/// (issuer, addressee, enforcing authority; `operator` or `responder`) may attach while it is
-/// open. Bodies over the configured limit get 413 and leave nothing behind; a full disk gets
-/// 507. Honours `Idempotency-Key` (a retry of the same content returns the first answer).
+/// file name and SHA-256 as an event of the request's audit chain. Parties acting on the request (issuer, addressee, enforcing authority;
+/// `operator` or `responder`) may attach while it is open. Bodies over the configured limit get
+/// 413 and leave nothing behind; a full disk gets 507; an empty body or a blank `file_name` is
+/// a 422. Honours `Idempotency-Key` (a retry of the same content returns the first answer).
 #[utoipa::path(
     operation_id = "upload_attachment",
     tag = "attachments",
@@ -78,7 +84,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters."),
     ),
     request_body(content = String, content_type = "application/octet-stream",
-        description = "The file's bytes, sent with the file's own media type as `Content-Type` (recorded as `media_type`); any media type is accepted"),
+        description = "The file's bytes, at least one, sent with the file's own media type as `Content-Type` (recorded as `media_type`); any media type is accepted"),
     responses(
         (status = 201, description = "The recorded attachment", body = Attachment,
             headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
@@ -88,7 +94,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid media type or file name", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty body, a blank or invalid file name, or an invalid media type", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
         (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
     ),
