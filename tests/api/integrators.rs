@@ -178,6 +178,37 @@ backend_test! {
     }
 }
 
+backend_test! {
+    async fn the_media_type_query_parameter_is_the_recorded_media_type(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        // A generated client that cannot send JSON bytes as application/json sends them as
+        // octet-stream and names their type in the query.
+        let bytes = br#"{"subscriber": "x", "ip": "203.0.113.7"}"#;
+        for (query, header, recorded) in [
+            ("?media_type=application/json", Some("application/octet-stream"), "application/json"),
+            ("?media_type=Text/Plain;%20charset=utf-8", None, "text/plain; charset=utf-8"),
+            ("?media_type=application/json&file_name=a.json", Some("not a media type"), "application/json"),
+        ] {
+            let r = upload_to(&app, &w.de_24_7, &id, query, header, bytes).await;
+            let attachment = ok(&r, 201);
+            assert_eq!(attachment["media_type"], recorded, "{query}");
+            let r = get(&app, &w.fr_24_7, &format!("/v1/attachments/{}", attachment["id"].as_str().unwrap())).await;
+            assert_eq!(r.status, 200);
+            assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+            assert_eq!(r.header("rogatory-media-type"), Some(recorded), "{query}");
+            assert_eq!(r.body.as_ref(), bytes.as_slice());
+        }
+        for bad in ["json", "application/", "%20text/plain", "text/plain%20;x=1", "text/pl%C3%A4in", "a/b;%C3%A4"] {
+            let r = upload_to(&app, &w.de_24_7, &id, &format!("?media_type={bad}"), None, bytes).await;
+            let problem = r.assert_problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["pointer"], "media_type", "{bad}: {problem}");
+            assert_eq!(problem["errors"][0]["code"], "invalid_media_type", "{bad}: {problem}");
+        }
+    }
+}
+
 /// Whether `value` has the JSON type a schema property declares (`type` a string or a list;
 /// `$ref`s and formats are not followed: enough to catch a field typed wrong).
 fn has_declared_type(schema: &serde_json::Value, value: &serde_json::Value) -> bool {
