@@ -5,7 +5,10 @@
 #                 outside the repository, Debian's chromium), reuse them otherwise
 #   1. spec lint  openapi-spec-validator, Redocly `recommended`, Spectral `spectral:oas` + house rules
 #   2. fuzzing    Schemathesis, every operation, --checks all, against the live binary
-#   3. clients    openapi-python-client and openapi-typescript + openapi-fetch scenarios
+#   3. clients    generated clients drive the integrator scenario: openapi-python-client and
+#                 openapi-typescript + openapi-fetch (full), openapi-generator python (full),
+#                 openapi-generator typescript-fetch (tsc strict, short), @hey-api/openapi-ts
+#                 (tsc strict, full); each full one checks JSON, text and binary evidence
 #   4. docs       /docs/ in headless Chromium: every operation renders, nothing leaves loopback
 # Exits non-zero when any step fails; every step runs regardless, so one run reports everything.
 #
@@ -257,14 +260,69 @@ client_typescript() {
     node "$CLIENTS/typescript/run.mjs" "$out"
 }
 
+# openapi-generator (the jar of PyPI's openapi-generator-cli, run by Java): generate GENERATOR
+# into OUT; a generator error, or a file it wrote twice, fails.
+openapi_generator() {
+  local generator=$1 out=$2
+  shift 2
+  say "openapi-generator $("$VENV/bin/openapi-generator-cli" version 2>/dev/null) -g $generator ($(basename "$SPEC")) -> $out"
+  "$VENV/bin/openapi-generator-cli" generate -g "$generator" -i "$SPEC" -o "$out" "$@" > "$out.generate.log" 2>&1 \
+    || { grep -v '^\s*at ' "$out.generate.log" | tail -30; return 1; }
+  if grep -q -e '\] ERROR' -e 'FILEPATH_COLLISION' -e 'has already been written' "$out.generate.log"; then
+    say "openapi-generator reported errors (log $out.generate.log):"
+    grep -e '\] ERROR' -e 'FILEPATH_COLLISION' -e 'has already been written' "$out.generate.log" | head -20
+    return 1
+  fi
+  say "openapi-generator warnings: $(grep -c '\] WARN' "$out.generate.log") (log $out.generate.log)"
+}
+
+client_og_python() {
+  local out=$BUILD/openapi-generator-python
+  rm -rf "$out" "$out.generate.log"
+  openapi_generator python "$out" --package-name rogatory_og --additional-properties=projectName=rogatory-og || return 1
+  PYTHONPATH=$out "$VENV/bin/python" -c 'import rogatory_og' || { say "the generated package does not import"; return 1; }
+  start_server og-python || return 1
+  ROGATORY_URL=$URL ROGATORY_ADMIN_CLIENT_ID=$ADMIN_ID ROGATORY_ADMIN_CLIENT_SECRET=$ADMIN_SECRET \
+    PYTHONPATH=$out "$VENV/bin/python" "$CLIENTS/openapi-generator/python/scenario.py"
+}
+
+# A TypeScript scenario beside generated code in DIR/generated: compiled with tsc (its
+# tsconfig.json, strict, CommonJS, the generated code included), then run with node.
+compile_and_run_ts() {
+  local dir=$1 scenario_dir=$2
+  cp "$scenario_dir/scenario.ts" "$scenario_dir/tsconfig.json" "$dir/"
+  ln -s "$NODE_DIR/node_modules" "$dir/node_modules"
+  say "tsc (strict) on scenario.ts + the generated code"
+  (cd "$dir" && "$NODE_BIN/tsc" -p tsconfig.json) || return 1
+  start_server "$(basename "$dir")" || return 1
+  ROGATORY_URL=$URL ROGATORY_ADMIN_CLIENT_ID=$ADMIN_ID ROGATORY_ADMIN_CLIENT_SECRET=$ADMIN_SECRET \
+    node "$dir/dist/scenario.js"
+}
+
+client_og_typescript_fetch() {
+  local out=$BUILD/typescript-fetch
+  rm -rf "$out" "$out.generate.log"
+  mkdir -p "$out"
+  openapi_generator typescript-fetch "$out/generated" || return 1
+  compile_and_run_ts "$out" "$CLIENTS/openapi-generator/typescript-fetch"
+}
+
+client_hey_api() {
+  local out=$BUILD/hey-api
+  rm -rf "$out"
+  mkdir -p "$out"
+  say "@hey-api/openapi-ts $("$NODE_BIN/openapi-ts" --version 2>/dev/null | tail -1) ($(basename "$SPEC")) -> $out/generated"
+  "$NODE_BIN/openapi-ts" -i "$SPEC" -o "$out/generated" > "$out/generate.log" 2>&1 || { cat "$out/generate.log"; return 1; }
+  compile_and_run_ts "$out" "$CLIENTS/hey-api"
+}
+
 step_clients() {
-  local ok=0 started
-  started=$(now); say "-- python client"
-  client_python || { ok=1; say "python client: FAIL"; }
-  say "python client: $(elapsed "$started")s"
-  started=$(now); say "-- typescript client"
-  client_typescript || { ok=1; say "typescript client: FAIL"; }
-  say "typescript client: $(elapsed "$started")s"
+  local ok=0 started name
+  for name in python typescript og_python og_typescript_fetch hey_api; do
+    started=$(now); say "-- client $name"
+    "client_$name" || { ok=1; say "client $name: FAIL"; }
+    say "client $name: $(elapsed "$started")s"
+  done
   return $ok
 }
 
@@ -290,7 +348,7 @@ if [[ ${RESULTS[0]} == *FAIL* ]]; then
 fi
 wants 1 && run_step 1 "spec lint" step_lint
 wants 2 && run_step 2 "contract fuzzing (schemathesis)" step_fuzz
-wants 3 && run_step 3 "generated clients (python, ts)" step_clients
+wants 3 && run_step 3 "generated clients (5 generators)" step_clients
 wants 4 && run_step 4 "docs page in chromium" step_docs
 
 echo
