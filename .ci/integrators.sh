@@ -4,7 +4,9 @@
 #   0. tools      install the pinned tools when missing (Python venv and npm packages in a cache
 #                 outside the repository, Debian's chromium), reuse them otherwise
 #   1. spec lint  openapi-spec-validator, Redocly `recommended`, Spectral `spectral:oas` + house rules
-#   2. fuzzing    Schemathesis, every operation, --checks all, against the live binary
+#   2. fuzzing    Schemathesis, every operation, --checks all, all phases (stateful included),
+#                 against the live binary: as the exchange admin, then on a `rogatory demo`
+#                 directory as a single-role operator and as a platform's responder
 #   3. clients    generated clients drive the integrator scenario: openapi-python-client and
 #                 openapi-typescript + openapi-fetch (full), openapi-generator python (full),
 #                 openapi-generator typescript-fetch (tsc strict, short), @hey-api/openapi-ts
@@ -16,7 +18,8 @@
 #   ROGATORY_BIN        the server binary (CI: $CARGO_TARGET_DIR/debug/rogatory); default /tmp/rogatory-snapshot
 #   ROGATORY_TOOLS_DIR  tools cache; default /work/.cache/rogatory-tools
 #   ROGATORY_SPEC       the document to lint and generate clients from; default openapi/openapi.json
-#   ST_MAX_EXAMPLES     Schemathesis examples per operation and phase (default 100)
+#   ST_MAX_EXAMPLES     Schemathesis examples per operation and phase, admin run (default 100)
+#   ST_PARTY_MAX_EXAMPLES  the same for the operator and platform runs (default 40)
 #   ST_SEED             Schemathesis seed (default 20261130)
 #   INTEGRATORS_STEPS   steps to run, e.g. "1 3" (default "1 2 3 4"; tools are always ensured)
 # Artifacts (git-ignored): target/ci-artifacts/ (reports, logs, screenshots), target/clients/ (generated code).
@@ -27,6 +30,7 @@ ROOT=$PWD
 ROGATORY_BIN=${ROGATORY_BIN:-/tmp/rogatory-snapshot}
 TOOLS=${ROGATORY_TOOLS_DIR:-/work/.cache/rogatory-tools}
 ST_MAX_EXAMPLES=${ST_MAX_EXAMPLES:-100}
+ST_PARTY_MAX_EXAMPLES=${ST_PARTY_MAX_EXAMPLES:-40}
 ST_SEED=${ST_SEED:-20261130}
 STEPS=${INTEGRATORS_STEPS:-1 2 3 4}
 SPEC=${ROGATORY_SPEC:-$ROOT/openapi/openapi.json}
@@ -128,7 +132,8 @@ step_tools() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# A fresh server: new data directory, new SQLite file, bootstrapped. Sets URL, ADMIN_ID,
+# A fresh server: new data directory, new SQLite file, bootstrapped (or, with a second argument
+# `demo`, filled by `rogatory demo`, whose credentials go to $DEMO_JSON). Sets URL, ADMIN_ID,
 # ADMIN_SECRET, ADMIN_TOKEN and SERVER_LOG.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -147,8 +152,15 @@ start_server() {
     # The scenarios' webhook receivers listen on 127.0.0.1 (closed network: see README, Security).
     ROGATORY_WEBHOOK_ALLOW_PRIVATE=1
   )
-  env "${env[@]}" "$ROGATORY_BIN" admin bootstrap --email ops@exchange.example.org > "$dir/bootstrap.json" 2> "$dir/bootstrap.log" \
-    || { say "bootstrap failed:"; cat "$dir/bootstrap.log"; return 1; }
+  if [[ ${2:-} == demo ]]; then
+    DEMO_JSON=$dir/demo.json
+    env "${env[@]}" "$ROGATORY_BIN" demo > "$DEMO_JSON" 2> "$dir/bootstrap.log" \
+      || { say "rogatory demo failed:"; cat "$dir/bootstrap.log"; return 1; }
+    python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["exchange_admin"], sys.stdout)' < "$DEMO_JSON" > "$dir/bootstrap.json" || return 1
+  else
+    env "${env[@]}" "$ROGATORY_BIN" admin bootstrap --email ops@exchange.example.org > "$dir/bootstrap.json" 2> "$dir/bootstrap.log" \
+      || { say "bootstrap failed:"; cat "$dir/bootstrap.log"; return 1; }
+  fi
   ADMIN_ID=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])' < "$dir/bootstrap.json") || return 1
   ADMIN_SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])' < "$dir/bootstrap.json") || return 1
   env "${env[@]}" "$ROGATORY_BIN" serve > "$SERVER_LOG" 2>&1 &
@@ -185,25 +197,28 @@ step_lint() {
 
 # ---------------------------------------------------------------------------------------------
 # 2. contract fuzzing against the live binary.
-step_fuzz() {
-  start_server fuzz || return 1
-  local report=$OUT/schemathesis
+# schemathesis_run NAME TOKEN MAX_EXAMPLES: one run against $URL as the holder of TOKEN, its
+# reports in $OUT/schemathesis-NAME (the admin run's in $OUT/schemathesis).
+schemathesis_run() {
+  local name=$1 token=$2 examples=$3 report
+  report=$OUT/schemathesis${name:+-$name}
+  [[ $name == admin ]] && report=$OUT/schemathesis
   rm -rf "$report"
   mkdir -p "$report"
-  say "schemathesis: --checks all, seed $ST_SEED, --max-examples $ST_MAX_EXAMPLES, all phases"
+  say "schemathesis as $name: --checks all, seed $ST_SEED, --max-examples $examples, all phases"
   # Every operation of the served document; --continue-on-failure so that one run lists every
   # failure. The volume is bounded by --max-examples alone: --max-time would make the fuzzing and
-  # stateful phases repeat until the budget is spent. The admin token is a throwaway of this run's fresh database, so the output is
-  # not sanitised: the curl reproductions then carry the real Idempotency-Key values.
+  # stateful phases repeat until the budget is spent. The tokens are throwaways of this run's
+  # fresh database, so the output is not sanitised: the curl reproductions then carry the real
+  # Idempotency-Key values.
   local rc=0
   (
     cd "$WORK" &&
-    PYTHONPATH=$CLIENTS/schemathesis SCHEMATHESIS_HOOKS=rogatory_hooks \
+    PYTHONPATH=$CLIENTS/schemathesis SCHEMATHESIS_HOOKS=rogatory_hooks ST_TOKEN=$token \
     timeout 900 "$VENV/bin/schemathesis" --config-file "$CLIENTS/schemathesis/schemathesis.toml" run "$URL/openapi.json" \
-      --header "Authorization: Bearer $ADMIN_TOKEN" \
       --checks all \
       --phases examples,coverage,fuzzing,stateful \
-      --max-examples "$ST_MAX_EXAMPLES" --seed "$ST_SEED" --generation-database none \
+      --max-examples "$examples" --seed "$ST_SEED" --generation-database none \
       --continue-on-failure --workers 1 --request-timeout 10 \
       --no-color --output-sanitize false \
       --report junit,ndjson --report-dir "$report"
@@ -216,11 +231,33 @@ step_fuzz() {
     grep -a '^## ' "$report/failures.md" | sed 's/^## /  /'
     say "failures with curl reproductions: $report/failures.md (full log: $report/run.log)"
   fi
+  say "schemathesis as $name: exit $rc"
+  return $rc
+}
+
+server_log_errors() {
   if grep -q '"level":"ERROR"\|panicked' "$SERVER_LOG"; then
     say "server log lines at ERROR level or with a panic (count, message):"
     grep -o '"level":"ERROR","message":"[^"]*"\|panicked.*' "$SERVER_LOG" | sort | uniq -c | sort -rn | head -10 | cut -c1-300
   fi
-  return $rc
+}
+
+step_fuzz() {
+  local ok=0 tokens
+  # As the exchange admin, on a bootstrapped directory.
+  start_server fuzz || return 1
+  schemathesis_run admin "$ADMIN_TOKEN" "$ST_MAX_EXAMPLES" || ok=1
+  server_log_errors
+  # As parties, on a `rogatory demo` directory with a request addressed to the platform: a
+  # single-role operator of the French 24/7 point of contact, and the platform's responder.
+  start_server fuzz-parties demo || return 1
+  tokens=$("$VENV/bin/python" "$CLIENTS/schemathesis/seed_parties.py" "$URL" "$DEMO_JSON") || return 1
+  schemathesis_run operator "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["operator"])' <<< "$tokens")" \
+    "$ST_PARTY_MAX_EXAMPLES" || ok=1
+  schemathesis_run platform "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["platform_responder"])' <<< "$tokens")" \
+    "$ST_PARTY_MAX_EXAMPLES" || ok=1
+  server_log_errors
+  return $ok
 }
 
 # ---------------------------------------------------------------------------------------------
