@@ -4,8 +4,13 @@
 #   0. tools      install the pinned tools when missing (Python venv and npm packages in a cache
 #                 outside the repository, Debian's chromium), reuse them otherwise
 #   1. spec lint  openapi-spec-validator, Redocly `recommended`, Spectral `spectral:oas` + house rules
-#   2. fuzzing    Schemathesis, every operation, --checks all, against the live binary
-#   3. clients    openapi-python-client and openapi-typescript + openapi-fetch scenarios
+#   2. fuzzing    Schemathesis, every operation, --checks all, all phases (stateful included),
+#                 against the live binary: as the exchange admin, then on a `rogatory demo`
+#                 directory as a single-role operator and as a platform's responder
+#   3. clients    generated clients drive the integrator scenario: openapi-python-client and
+#                 openapi-typescript + openapi-fetch (full), openapi-generator python (full),
+#                 openapi-generator typescript-fetch (tsc strict, short), @hey-api/openapi-ts
+#                 (tsc strict, full); each full one checks JSON, text and binary evidence
 #   4. docs       /docs/ in headless Chromium: every operation renders, nothing leaves loopback
 # Exits non-zero when any step fails; every step runs regardless, so one run reports everything.
 #
@@ -13,7 +18,8 @@
 #   ROGATORY_BIN        the server binary (CI: $CARGO_TARGET_DIR/debug/rogatory); default /tmp/rogatory-snapshot
 #   ROGATORY_TOOLS_DIR  tools cache; default /work/.cache/rogatory-tools
 #   ROGATORY_SPEC       the document to lint and generate clients from; default openapi/openapi.json
-#   ST_MAX_EXAMPLES     Schemathesis examples per operation and phase (default 100)
+#   ST_MAX_EXAMPLES     Schemathesis examples per operation and phase, admin run (default 100)
+#   ST_PARTY_MAX_EXAMPLES  the same for the operator and platform runs (default 40)
 #   ST_SEED             Schemathesis seed (default 20261130)
 #   INTEGRATORS_STEPS   steps to run, e.g. "1 3" (default "1 2 3 4"; tools are always ensured)
 # Artifacts (git-ignored): target/ci-artifacts/ (reports, logs, screenshots), target/clients/ (generated code).
@@ -24,6 +30,7 @@ ROOT=$PWD
 ROGATORY_BIN=${ROGATORY_BIN:-/tmp/rogatory-snapshot}
 TOOLS=${ROGATORY_TOOLS_DIR:-/work/.cache/rogatory-tools}
 ST_MAX_EXAMPLES=${ST_MAX_EXAMPLES:-100}
+ST_PARTY_MAX_EXAMPLES=${ST_PARTY_MAX_EXAMPLES:-40}
 ST_SEED=${ST_SEED:-20261130}
 STEPS=${INTEGRATORS_STEPS:-1 2 3 4}
 SPEC=${ROGATORY_SPEC:-$ROOT/openapi/openapi.json}
@@ -125,7 +132,8 @@ step_tools() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# A fresh server: new data directory, new SQLite file, bootstrapped. Sets URL, ADMIN_ID,
+# A fresh server: new data directory, new SQLite file, bootstrapped (or, with a second argument
+# `demo`, filled by `rogatory demo`, whose credentials go to $DEMO_JSON). Sets URL, ADMIN_ID,
 # ADMIN_SECRET, ADMIN_TOKEN and SERVER_LOG.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -144,8 +152,15 @@ start_server() {
     # The scenarios' webhook receivers listen on 127.0.0.1 (closed network: see README, Security).
     ROGATORY_WEBHOOK_ALLOW_PRIVATE=1
   )
-  env "${env[@]}" "$ROGATORY_BIN" admin bootstrap --email ops@exchange.example.org > "$dir/bootstrap.json" 2> "$dir/bootstrap.log" \
-    || { say "bootstrap failed:"; cat "$dir/bootstrap.log"; return 1; }
+  if [[ ${2:-} == demo ]]; then
+    DEMO_JSON=$dir/demo.json
+    env "${env[@]}" "$ROGATORY_BIN" demo > "$DEMO_JSON" 2> "$dir/bootstrap.log" \
+      || { say "rogatory demo failed:"; cat "$dir/bootstrap.log"; return 1; }
+    python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["exchange_admin"], sys.stdout)' < "$DEMO_JSON" > "$dir/bootstrap.json" || return 1
+  else
+    env "${env[@]}" "$ROGATORY_BIN" admin bootstrap --email ops@exchange.example.org > "$dir/bootstrap.json" 2> "$dir/bootstrap.log" \
+      || { say "bootstrap failed:"; cat "$dir/bootstrap.log"; return 1; }
+  fi
   ADMIN_ID=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_id"])' < "$dir/bootstrap.json") || return 1
   ADMIN_SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])' < "$dir/bootstrap.json") || return 1
   env "${env[@]}" "$ROGATORY_BIN" serve > "$SERVER_LOG" 2>&1 &
@@ -182,25 +197,28 @@ step_lint() {
 
 # ---------------------------------------------------------------------------------------------
 # 2. contract fuzzing against the live binary.
-step_fuzz() {
-  start_server fuzz || return 1
-  local report=$OUT/schemathesis
+# schemathesis_run NAME TOKEN MAX_EXAMPLES: one run against $URL as the holder of TOKEN, its
+# reports in $OUT/schemathesis-NAME (the admin run's in $OUT/schemathesis).
+schemathesis_run() {
+  local name=$1 token=$2 examples=$3 report
+  report=$OUT/schemathesis${name:+-$name}
+  [[ $name == admin ]] && report=$OUT/schemathesis
   rm -rf "$report"
   mkdir -p "$report"
-  say "schemathesis: --checks all, seed $ST_SEED, --max-examples $ST_MAX_EXAMPLES, all phases"
+  say "schemathesis as $name: --checks all, seed $ST_SEED, --max-examples $examples, all phases"
   # Every operation of the served document; --continue-on-failure so that one run lists every
   # failure. The volume is bounded by --max-examples alone: --max-time would make the fuzzing and
-  # stateful phases repeat until the budget is spent. The admin token is a throwaway of this run's fresh database, so the output is
-  # not sanitised: the curl reproductions then carry the real Idempotency-Key values.
+  # stateful phases repeat until the budget is spent. The tokens are throwaways of this run's
+  # fresh database, so the output is not sanitised: the curl reproductions then carry the real
+  # Idempotency-Key values.
   local rc=0
   (
     cd "$WORK" &&
-    PYTHONPATH=$CLIENTS/schemathesis SCHEMATHESIS_HOOKS=rogatory_hooks \
+    PYTHONPATH=$CLIENTS/schemathesis SCHEMATHESIS_HOOKS=rogatory_hooks ST_TOKEN=$token \
     timeout 900 "$VENV/bin/schemathesis" --config-file "$CLIENTS/schemathesis/schemathesis.toml" run "$URL/openapi.json" \
-      --header "Authorization: Bearer $ADMIN_TOKEN" \
       --checks all \
       --phases examples,coverage,fuzzing,stateful \
-      --max-examples "$ST_MAX_EXAMPLES" --seed "$ST_SEED" --generation-database none \
+      --max-examples "$examples" --seed "$ST_SEED" --generation-database none \
       --continue-on-failure --workers 1 --request-timeout 10 \
       --no-color --output-sanitize false \
       --report junit,ndjson --report-dir "$report"
@@ -213,11 +231,33 @@ step_fuzz() {
     grep -a '^## ' "$report/failures.md" | sed 's/^## /  /'
     say "failures with curl reproductions: $report/failures.md (full log: $report/run.log)"
   fi
+  say "schemathesis as $name: exit $rc"
+  return $rc
+}
+
+server_log_errors() {
   if grep -q '"level":"ERROR"\|panicked' "$SERVER_LOG"; then
     say "server log lines at ERROR level or with a panic (count, message):"
     grep -o '"level":"ERROR","message":"[^"]*"\|panicked.*' "$SERVER_LOG" | sort | uniq -c | sort -rn | head -10 | cut -c1-300
   fi
-  return $rc
+}
+
+step_fuzz() {
+  local ok=0 tokens
+  # As the exchange admin, on a bootstrapped directory.
+  start_server fuzz || return 1
+  schemathesis_run admin "$ADMIN_TOKEN" "$ST_MAX_EXAMPLES" || ok=1
+  server_log_errors
+  # As parties, on a `rogatory demo` directory with a request addressed to the platform: a
+  # single-role operator of the French 24/7 point of contact, and the platform's responder.
+  start_server fuzz-parties demo || return 1
+  tokens=$("$VENV/bin/python" "$CLIENTS/schemathesis/seed_parties.py" "$URL" "$DEMO_JSON") || return 1
+  schemathesis_run operator "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["operator"])' <<< "$tokens")" \
+    "$ST_PARTY_MAX_EXAMPLES" || ok=1
+  schemathesis_run platform "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["platform_responder"])' <<< "$tokens")" \
+    "$ST_PARTY_MAX_EXAMPLES" || ok=1
+  server_log_errors
+  return $ok
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -257,14 +297,69 @@ client_typescript() {
     node "$CLIENTS/typescript/run.mjs" "$out"
 }
 
+# openapi-generator (the jar of PyPI's openapi-generator-cli, run by Java): generate GENERATOR
+# into OUT; a generator error, or a file it wrote twice, fails.
+openapi_generator() {
+  local generator=$1 out=$2
+  shift 2
+  say "openapi-generator $("$VENV/bin/openapi-generator-cli" version 2>/dev/null) -g $generator ($(basename "$SPEC")) -> $out"
+  "$VENV/bin/openapi-generator-cli" generate -g "$generator" -i "$SPEC" -o "$out" "$@" > "$out.generate.log" 2>&1 \
+    || { grep -v '^\s*at ' "$out.generate.log" | tail -30; return 1; }
+  if grep -q -e '\] ERROR' -e 'FILEPATH_COLLISION' -e 'has already been written' "$out.generate.log"; then
+    say "openapi-generator reported errors (log $out.generate.log):"
+    grep -e '\] ERROR' -e 'FILEPATH_COLLISION' -e 'has already been written' "$out.generate.log" | head -20
+    return 1
+  fi
+  say "openapi-generator warnings: $(grep -c '\] WARN' "$out.generate.log") (log $out.generate.log)"
+}
+
+client_og_python() {
+  local out=$BUILD/openapi-generator-python
+  rm -rf "$out" "$out.generate.log"
+  openapi_generator python "$out" --package-name rogatory_og --additional-properties=projectName=rogatory-og || return 1
+  PYTHONPATH=$out "$VENV/bin/python" -c 'import rogatory_og' || { say "the generated package does not import"; return 1; }
+  start_server og-python || return 1
+  ROGATORY_URL=$URL ROGATORY_ADMIN_CLIENT_ID=$ADMIN_ID ROGATORY_ADMIN_CLIENT_SECRET=$ADMIN_SECRET \
+    PYTHONPATH=$out "$VENV/bin/python" "$CLIENTS/openapi-generator/python/scenario.py"
+}
+
+# A TypeScript scenario beside generated code in DIR/generated: compiled with tsc (its
+# tsconfig.json, strict, CommonJS, the generated code included), then run with node.
+compile_and_run_ts() {
+  local dir=$1 scenario_dir=$2
+  cp "$scenario_dir/scenario.ts" "$scenario_dir/tsconfig.json" "$dir/"
+  ln -s "$NODE_DIR/node_modules" "$dir/node_modules"
+  say "tsc (strict) on scenario.ts + the generated code"
+  (cd "$dir" && "$NODE_BIN/tsc" -p tsconfig.json) || return 1
+  start_server "$(basename "$dir")" || return 1
+  ROGATORY_URL=$URL ROGATORY_ADMIN_CLIENT_ID=$ADMIN_ID ROGATORY_ADMIN_CLIENT_SECRET=$ADMIN_SECRET \
+    node "$dir/dist/scenario.js"
+}
+
+client_og_typescript_fetch() {
+  local out=$BUILD/typescript-fetch
+  rm -rf "$out" "$out.generate.log"
+  mkdir -p "$out"
+  openapi_generator typescript-fetch "$out/generated" || return 1
+  compile_and_run_ts "$out" "$CLIENTS/openapi-generator/typescript-fetch"
+}
+
+client_hey_api() {
+  local out=$BUILD/hey-api
+  rm -rf "$out"
+  mkdir -p "$out"
+  say "@hey-api/openapi-ts $("$NODE_BIN/openapi-ts" --version 2>/dev/null | tail -1) ($(basename "$SPEC")) -> $out/generated"
+  "$NODE_BIN/openapi-ts" -i "$SPEC" -o "$out/generated" > "$out/generate.log" 2>&1 || { cat "$out/generate.log"; return 1; }
+  compile_and_run_ts "$out" "$CLIENTS/hey-api"
+}
+
 step_clients() {
-  local ok=0 started
-  started=$(now); say "-- python client"
-  client_python || { ok=1; say "python client: FAIL"; }
-  say "python client: $(elapsed "$started")s"
-  started=$(now); say "-- typescript client"
-  client_typescript || { ok=1; say "typescript client: FAIL"; }
-  say "typescript client: $(elapsed "$started")s"
+  local ok=0 started name
+  for name in python typescript og_python og_typescript_fetch hey_api; do
+    started=$(now); say "-- client $name"
+    "client_$name" || { ok=1; say "client $name: FAIL"; }
+    say "client $name: $(elapsed "$started")s"
+  done
   return $ok
 }
 
@@ -290,7 +385,7 @@ if [[ ${RESULTS[0]} == *FAIL* ]]; then
 fi
 wants 1 && run_step 1 "spec lint" step_lint
 wants 2 && run_step 2 "contract fuzzing (schemathesis)" step_fuzz
-wants 3 && run_step 3 "generated clients (python, ts)" step_clients
+wants 3 && run_step 3 "generated clients (5 generators)" step_clients
 wants 4 && run_step 4 "docs page in chromium" step_docs
 
 echo

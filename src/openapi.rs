@@ -3,7 +3,7 @@
 //! `openapi/openapi.json` (a test fails when they differ).
 
 use actix_web::dev::{ServiceFactory, ServiceRequest};
-use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
@@ -41,20 +41,16 @@ use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
 )]
 struct ApiDoc;
 
-/// `oauth2` (client-credentials flow at `/v1/oauth/token`) and `bearer` (the same JWT, for
-/// clients that obtain it themselves). Protected operations accept either.
+/// `bearer`: the JWT that `/v1/oauth/token` issues (client credentials), sent as
+/// `Authorization: Bearer …`. The only scheme protected operations list: with a second,
+/// `oauth2`, beside it, generators write one header per scheme and some (openapi-generator's
+/// typescript-fetch) let the oauth2 branch overwrite the bearer one with the bare token (401).
+/// Where the token comes from is said in the description instead.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "oauth2",
-            SecurityScheme::OAuth2(OAuth2::with_description(
-                [Flow::ClientCredentials(ClientCredentials::new("/v1/oauth/token", Scopes::new()))],
-                "Client credentials of an API client (RFC 6749 §4.4)",
-            )),
-        );
         components.add_security_scheme(
             "webhook_signature",
             SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
@@ -70,7 +66,11 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access token from /v1/oauth/token (EdDSA-signed JWT)"))
+                    .description(Some(
+                        "An access token (EdDSA-signed JWT) from `POST /v1/oauth/token`: the OAuth 2.0 client \
+                         credentials grant (RFC 6749 §4.4) with an API client's `client_id` and `client_secret` \
+                         (HTTP Basic or form fields). Send it as `Authorization: Bearer <token>`.",
+                    ))
                     .build(),
             ),
         );

@@ -19,8 +19,21 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    /// The file's name, kept for the recipient (no path).
+    /// The file's name, kept for the recipient (no path). When present, 1 to 255 bytes, not
+    /// blank.
+    #[param(min_length = 1, max_length = 255, pattern = r"^[^/\\\x00-\x1F\x7F-\x9F]+$")]
     pub file_name: Option<String>,
+    /// The file's media type, recorded as `media_type` instead of `Content-Type`: for clients
+    /// that cannot send the bytes with the file's own `Content-Type` (a generated client that
+    /// serialises a `bytes` body sent as `application/json` to a JSON string, for instance). The
+    /// body may then be sent as `application/octet-stream`. Same grammar as the header, without
+    /// optional whitespace: `type/subtype`, then optional `;` parameters.
+    #[param(
+        max_length = 255,
+        pattern = r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(;[\x20-\x7E]*)?$",
+        example = "application/json"
+    )]
+    pub media_type: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -28,15 +41,36 @@ pub struct AttachmentList {
     pub items: Vec<Attachment>,
 }
 
-fn media_type(req: &HttpRequest) -> Result<String, ApiError> {
+fn is_token(x: &str) -> bool {
+    !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+}
+
+/// The media type to record: the `media_type` query parameter when given, else `Content-Type`
+/// (default `application/octet-stream`), lowercased.
+fn media_type(req: &HttpRequest, query: Option<String>) -> Result<String, ApiError> {
+    if let Some(given) = query {
+        // The grammar of the parameter's documented pattern, exactly.
+        let (essence, parameters) = match given.split_once(';') {
+            Some((essence, parameters)) => (essence, Some(parameters)),
+            None => (given.as_str(), None),
+        };
+        let valid = given.len() <= 255
+            && essence.split_once('/').is_some_and(|(t, s)| is_token(t) && is_token(s))
+            && parameters.is_none_or(|p| p.bytes().all(|b| (0x20..=0x7e).contains(&b)));
+        return if valid {
+            Ok(given.to_ascii_lowercase())
+        } else {
+            Err(ApiError::validation(vec![FieldError::new(
+                "media_type",
+                "invalid_media_type",
+                "not a media type (type/subtype, then optional ;parameters)",
+            )]))
+        };
+    }
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else { return Ok("application/octet-stream".into()) };
     let text = value.to_str().unwrap_or_default().trim().to_ascii_lowercase();
     let essence = text.split(';').next().unwrap_or_default().trim();
-    let valid = essence.split_once('/').is_some_and(|(t, s)| {
-        let token =
-            |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b));
-        token(t) && token(s)
-    });
+    let valid = essence.split_once('/').is_some_and(|(t, s)| is_token(t) && is_token(s));
     if valid {
         Ok(text)
     } else {
@@ -44,9 +78,13 @@ fn media_type(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// The file name to keep: absent is none; present, it must name a file (a blank one is a
+/// client mistake, not "no name").
 fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
-    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else { return Ok(None) };
-    let bad = name.len() > 255
+    let Some(given) = name else { return Ok(None) };
+    let name = given.trim().to_owned();
+    let bad = name.is_empty()
+        || given.len() > 255
         || name.contains(['/', '\\'])
         || name.chars().any(char::is_control)
         || name == "."
@@ -63,12 +101,13 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
 
 /// Attach a file to a request
 ///
-/// Streams the body (any media type, given by `Content-Type`) to the exchange's
-/// content-addressed store; it is never held whole in memory. Records its size, media type,
-/// file name and SHA-256 as an event of the request's audit chain. Parties acting on the request
-/// (issuer, addressee, enforcing authority; `operator` or `responder`) may attach while it is
-/// open. Bodies over the configured limit get 413 and leave nothing behind; a full disk gets
-/// 507. Honours `Idempotency-Key` (a retry of the same content returns the first answer).
+/// Streams the body (any media type, given by `Content-Type` or by the `media_type` query
+/// parameter, which wins) to the exchange's content-addressed store; it is never held whole in
+/// memory. Records its size, media type, file name and SHA-256 as an event of the request's
+/// audit chain. Parties acting on the request (issuer, addressee, enforcing authority;
+/// `operator` or `responder`) may attach while it is open. Bodies over the configured limit get
+/// 413 and leave nothing behind; a full disk gets 507; an empty body or a blank `file_name` is
+/// a 422. Honours `Idempotency-Key` (a retry of the same content returns the first answer).
 #[utoipa::path(
     operation_id = "upload_attachment",
     tag = "attachments",
@@ -78,7 +117,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters."),
     ),
     request_body(content = String, content_type = "application/octet-stream",
-        description = "The file's bytes, sent with the file's own media type as `Content-Type` (recorded as `media_type`); any media type is accepted"),
+        description = "The file's bytes, at least one, sent with the file's own media type as `Content-Type` (recorded as `media_type`), or as `application/octet-stream` with the file's media type in the `media_type` query parameter; any media type is accepted"),
     responses(
         (status = 201, description = "The recorded attachment", body = Attachment,
             headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
@@ -88,11 +127,11 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid media type or file name", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty body, a blank or invalid file name, or an invalid media type (header or `media_type`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
         (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/attachments")]
 pub async fn upload_attachment(
@@ -105,8 +144,9 @@ pub async fn upload_attachment(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let request = id.into_inner();
-    let media_type = media_type(&req)?;
-    let file_name = file_name(query.into_inner().file_name)?;
+    let query = query.into_inner();
+    let media_type = media_type(&req, query.media_type)?;
+    let file_name = file_name(query.file_name)?;
     // Check who is uploading before accepting a single byte.
     let check = caller.clone();
     state.db.run(move |conn| service::check_upload(conn, &check, request)).await?;
@@ -144,7 +184,7 @@ pub async fn upload_attachment(
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}/attachments")]
 pub async fn list_attachments(
@@ -176,7 +216,7 @@ pub async fn list_attachments(
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/attachments/{id}")]
 pub async fn download_attachment(

@@ -73,6 +73,12 @@ fn too_large(limit: u64) -> ApiError {
     )
 }
 
+/// Evidence with no bytes is a client mistake (a file that was not read, a stream already
+/// consumed), never something to record.
+fn empty() -> ApiError {
+    ApiError::validation(vec![crate::error::FieldError::new("", "empty", "an attachment has at least one byte")])
+}
+
 impl Store {
     pub fn new(data_dir: &Path) -> Store {
         Store { root: data_dir.join("attachments") }
@@ -83,11 +89,14 @@ impl Store {
         self.root.join("sha256").join(&sha256[..2.min(sha256.len())]).join(sha256)
     }
 
-    /// Streams `payload` into the store, refusing it past `limit` bytes (413) and when the
-    /// disk is full (507); on any failure nothing is left behind.
+    /// Streams `payload` into the store, refusing it past `limit` bytes (413), when it is empty
+    /// (422) and when the disk is full (507); on any failure nothing is left behind.
     pub async fn save(&self, mut payload: Payload, declared: Option<u64>, limit: u64) -> Result<Stored, ApiError> {
         if declared.is_some_and(|length| length > limit) {
             return Err(too_large(limit));
+        }
+        if declared == Some(0) {
+            return Err(empty());
         }
         let tmp_dir = self.root.join("tmp");
         tokio::fs::create_dir_all(&tmp_dir).await.map_err(io_error)?;
@@ -105,6 +114,9 @@ impl Store {
                 }
                 hasher.update(&chunk);
                 file.write_all(&chunk).await.map_err(io_error)?;
+            }
+            if size == 0 {
+                return Err(empty());
             }
             file.flush().await.map_err(io_error)?;
             file.sync_all().await.map_err(io_error)?;

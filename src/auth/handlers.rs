@@ -359,7 +359,7 @@ pub struct Me {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's party is not active", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/me")]
 pub async fn get_me(caller: Caller) -> web::Json<Me> {

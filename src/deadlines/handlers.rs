@@ -36,7 +36,7 @@ pub struct ClockList {
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}/clocks")]
 pub async fn list_request_clocks(
@@ -105,7 +105,7 @@ fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/parties/{id}/clock-targets")]
 pub async fn list_clock_targets(
@@ -149,7 +149,7 @@ pub async fn list_clock_targets(
         (status = 422, description = "Unknown basis, or its clock is set by law", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[put("/parties/{id}/clock-targets/{code}")]
 pub async fn set_clock_target(

@@ -83,7 +83,7 @@ fn to_job(row: JobRow) -> Result<Job, ApiError> {
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/admin/jobs")]
 pub async fn list_jobs(
@@ -135,7 +135,7 @@ pub async fn list_jobs(
         (status = 409, description = "The job is not dead", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/admin/jobs/{id}/retry")]
 pub async fn retry_job(

@@ -63,7 +63,7 @@ type Row = (DbUuid, Option<DbUuid>, String, String, DbJson, DbTime, Option<DbTim
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/notifications")]
 pub async fn list_notifications(
@@ -134,7 +134,7 @@ pub async fn list_notifications(
         (status = 404, description = "No such notification of the caller's party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/notifications/{id}/read")]
 pub async fn read_notification(

@@ -377,7 +377,7 @@ async fn record_attempt(
         (status = 422, description = "Invalid URL or event type", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/webhooks")]
 pub async fn create_webhook(
@@ -430,7 +430,7 @@ pub async fn create_webhook(
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/webhooks")]
 pub async fn list_webhooks(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<WebhookList>, ApiError> {
@@ -456,7 +456,7 @@ pub async fn list_webhooks(caller: Caller, state: web::Data<AppState>) -> Result
         (status = 404, description = "No such subscription of the caller's party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
@@ -497,7 +497,7 @@ pub async fn delete_webhook(
         (status = 404, description = "No such subscription of the caller's party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
@@ -573,7 +573,7 @@ pub async fn list_webhook_deliveries(
         (status = 404, description = "No such subscription of the caller's party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/webhooks/{id}/test")]
 pub async fn test_webhook(

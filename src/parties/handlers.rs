@@ -52,7 +52,7 @@ fn party_reply(party: &Party, status: StatusCode) -> Replayable {
         (status = 422, description = "Invalid fields (each listed in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/parties")]
 pub async fn create_party(
@@ -91,7 +91,7 @@ pub async fn create_party(
         (status = 403, description = "Listing non-active parties needs an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/parties")]
 pub async fn list_parties(
@@ -128,7 +128,7 @@ pub async fn list_parties(
         (status = 404, description = "No such party visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/parties/{id}")]
 pub async fn get_party(
@@ -166,7 +166,7 @@ pub async fn get_party(
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[patch("/parties/{id}")]
 pub async fn update_party(
@@ -218,7 +218,7 @@ async fn change_status(
         (status = 409, description = "The party is not pending verification", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/parties/{id}/verify")]
 pub async fn verify_party(
@@ -249,7 +249,7 @@ pub async fn verify_party(
         (status = 422, description = "The reason is missing", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/parties/{id}/suspend")]
 pub async fn suspend_party(
@@ -288,7 +288,7 @@ pub async fn suspend_party(
         (status = 409, description = "The party is not suspended", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/parties/{id}/reinstate")]
 pub async fn reinstate_party(
@@ -322,7 +322,7 @@ pub async fn reinstate_party(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/parties/{id}/clients")]
 pub async fn create_client(
@@ -356,7 +356,7 @@ pub async fn create_client(
         (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/parties/{id}/clients")]
 pub async fn list_clients(
@@ -387,7 +387,7 @@ pub async fn list_clients(
         (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[delete("/clients/{id}")]
 pub async fn revoke_client(

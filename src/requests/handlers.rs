@@ -92,7 +92,7 @@ async fn lifecycle_action<B: Serialize>(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests")]
 pub async fn create_request(
@@ -126,7 +126,7 @@ pub async fn create_request(
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests")]
 pub async fn list_requests(
@@ -161,7 +161,7 @@ pub async fn list_requests(
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}")]
 pub async fn get_request(
@@ -196,7 +196,7 @@ pub async fn get_request(
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[patch("/requests/{id}")]
 pub async fn update_request(
@@ -233,7 +233,7 @@ pub async fn update_request(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/submit")]
 pub async fn submit_request(
@@ -262,7 +262,7 @@ pub async fn submit_request(
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/approve")]
 pub async fn approve_request(
@@ -291,7 +291,7 @@ pub async fn approve_request(
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/acknowledge")]
 pub async fn acknowledge_request(
@@ -322,7 +322,7 @@ pub async fn acknowledge_request(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/forward")]
 pub async fn forward_request(
@@ -356,7 +356,7 @@ pub async fn forward_request(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/responses")]
 pub async fn respond_to_request(
@@ -390,7 +390,7 @@ pub async fn respond_to_request(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/objection")]
 pub async fn object_to_request(
@@ -424,7 +424,7 @@ pub async fn object_to_request(
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/recognise")]
 pub async fn recognise_request(
@@ -458,7 +458,7 @@ pub async fn recognise_request(
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/derogation")]
 pub async fn derogate_time_limit(
@@ -491,7 +491,7 @@ pub async fn derogate_time_limit(
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/no-grounds")]
 pub async fn confirm_no_grounds(
@@ -522,7 +522,7 @@ pub async fn confirm_no_grounds(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/withdraw")]
 pub async fn withdraw_request(
@@ -555,7 +555,7 @@ pub async fn withdraw_request(
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/extend")]
 pub async fn extend_preservation(
@@ -589,7 +589,7 @@ pub async fn extend_preservation(
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/follow-up-confirmation")]
 pub async fn confirm_follow_up(
@@ -621,7 +621,7 @@ pub async fn confirm_follow_up(
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/release")]
 pub async fn release_preservation(
@@ -653,7 +653,7 @@ pub async fn release_preservation(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/clarifications")]
 pub async fn create_clarification(
@@ -688,7 +688,7 @@ pub async fn create_clarification(
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}/clarifications")]
 pub async fn list_clarifications(
@@ -720,7 +720,7 @@ pub async fn list_clarifications(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/clarifications/{cid}/answer")]
 pub async fn answer_clarification(
@@ -760,7 +760,7 @@ pub async fn answer_clarification(
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[post("/requests/{id}/messages")]
 pub async fn create_message(
@@ -795,7 +795,7 @@ pub async fn create_message(
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}/messages")]
 pub async fn list_messages(
@@ -823,7 +823,7 @@ pub async fn list_messages(
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
-    security(("oauth2" = []), ("bearer" = [])),
+    security(("bearer" = [])),
 )]
 #[get("/requests/{id}/events")]
 pub async fn list_request_events(

@@ -135,6 +135,80 @@ backend_test! {
     }
 }
 
+/// One upload: `query` is appended to the path as is, `content_type` sent when given.
+async fn upload_to(
+    app: &crate::support::TestApp,
+    who: &Actor,
+    request: &str,
+    query: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> crate::support::TestResponse {
+    let mut call = TestRequest::post()
+        .uri(&format!("/v1/requests/{request}/attachments{query}"))
+        .insert_header(("authorization", format!("Bearer {}", who.token)));
+    if let Some(media) = content_type {
+        call = call.insert_header(("content-type", media));
+    }
+    app.send(call.set_payload(body.to_vec())).await
+}
+
+backend_test! {
+    async fn an_empty_upload_or_a_blank_file_name_is_refused_and_leaves_nothing(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        // Evidence with no bytes is a client mistake (a file not read, a stream already consumed).
+        let r = upload_to(&app, &w.de_24_7, &id, "?file_name=records.txt", Some("text/plain"), b"").await;
+        let problem = r.assert_problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["pointer"], "", "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "empty", "{problem}");
+        // A file_name that is there but names nothing is refused, not stored as null.
+        for query in ["?file_name=", "?file_name=%20%20"] {
+            let r = upload_to(&app, &w.de_24_7, &id, query, Some("text/plain"), b"records").await;
+            let problem = r.assert_problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["pointer"], "file_name", "{query}: {problem}");
+            assert_eq!(problem["errors"][0]["code"], "invalid_file_name", "{query}: {problem}");
+        }
+        let list = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/attachments")).await, 200);
+        assert_eq!(list["items"], json!([]), "nothing was recorded");
+        // Without file_name, a file is still welcome (no name to keep).
+        let attachment = ok(&upload_to(&app, &w.de_24_7, &id, "", Some("text/plain"), b"records").await, 201);
+        assert_eq!(attachment["file_name"], serde_json::Value::Null);
+    }
+}
+
+backend_test! {
+    async fn the_media_type_query_parameter_is_the_recorded_media_type(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        // A generated client that cannot send JSON bytes as application/json sends them as
+        // octet-stream and names their type in the query.
+        let bytes = br#"{"subscriber": "x", "ip": "203.0.113.7"}"#;
+        for (query, header, recorded) in [
+            ("?media_type=application/json", Some("application/octet-stream"), "application/json"),
+            ("?media_type=Text/Plain;%20charset=utf-8", None, "text/plain; charset=utf-8"),
+            ("?media_type=application/json&file_name=a.json", Some("not a media type"), "application/json"),
+        ] {
+            let r = upload_to(&app, &w.de_24_7, &id, query, header, bytes).await;
+            let attachment = ok(&r, 201);
+            assert_eq!(attachment["media_type"], recorded, "{query}");
+            let r = get(&app, &w.fr_24_7, &format!("/v1/attachments/{}", attachment["id"].as_str().unwrap())).await;
+            assert_eq!(r.status, 200);
+            assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+            assert_eq!(r.header("rogatory-media-type"), Some(recorded), "{query}");
+            assert_eq!(r.body.as_ref(), bytes.as_slice());
+        }
+        for bad in ["json", "application/", "%20text/plain", "text/plain%20;x=1", "text/pl%C3%A4in", "a/b;%C3%A4"] {
+            let r = upload_to(&app, &w.de_24_7, &id, &format!("?media_type={bad}"), None, bytes).await;
+            let problem = r.assert_problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["pointer"], "media_type", "{bad}: {problem}");
+            assert_eq!(problem["errors"][0]["code"], "invalid_media_type", "{bad}: {problem}");
+        }
+    }
+}
+
 /// Whether `value` has the JSON type a schema property declares (`type` a string or a list;
 /// `$ref`s and formats are not followed: enough to catch a field typed wrong).
 fn has_declared_type(schema: &serde_json::Value, value: &serde_json::Value) -> bool {

@@ -439,3 +439,23 @@ mod schema_check {
         }
     }
 }
+
+/// One way to authenticate, said once: generators write one header per listed scheme, and
+/// openapi-generator's typescript-fetch let an `oauth2` branch overwrite `Authorization:
+/// Bearer …` with the bare token (every call a 401). A protected operation lists `bearer` alone.
+#[test]
+fn protected_operations_list_the_bearer_scheme_alone() {
+    let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
+    let schemes = spec["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    let bearer = schemes["bearer"]["description"].as_str().unwrap();
+    assert!(bearer.contains("/v1/oauth/token"), "the bearer scheme says where the token comes from: {bearer}");
+    assert!(!schemes.contains_key("oauth2"), "a second scheme for the same token: {:?}", schemes.keys());
+    for (method, path, op) in operations(&spec) {
+        let security = op["security"].as_array().unwrap_or_else(|| panic!("{method} {path}: no security"));
+        let public = security.len() == 1 && security[0].as_object().is_some_and(|o| o.is_empty());
+        if !public {
+            assert_eq!(security, &vec![serde_json::json!({"bearer": []})], "{method} {path}");
+        }
+    }
+}
