@@ -164,6 +164,7 @@ pub fn build_app(
     >,
 > {
     let json_limit = state.settings.max_json_body;
+    let server_timing = http::ServerTiming(state.settings.server_timing);
     let (app, spec) = openapi::assemble(
         App::new()
             .into_utoipa_app()
@@ -179,6 +180,7 @@ pub fn build_app(
     app.service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .app_data(web::Data::new(routes))
+        .app_data(server_timing)
         .default_service(web::to(fallback::not_matched))
         .wrap(from_fn(http::text_guard::refuse_nul))
         // Outside the NUL guard, which reads JSON and form bodies: the deadline covers that read.

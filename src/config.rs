@@ -48,6 +48,8 @@ pub struct Settings {
     /// Webhooks may target private and loopback addresses, and plain `http`
     /// (`ROGATORY_WEBHOOK_ALLOW_PRIVATE=1`): for tests and closed networks only.
     pub webhook_allow_private: bool,
+    /// Answers carry `Server-Timing: db;desc="N statements"` (`ROGATORY_SERVER_TIMING=1`).
+    pub server_timing: bool,
 }
 
 /// What a client connection may hold and for how long.
@@ -282,6 +284,17 @@ impl Settings {
                 });
             }
         };
+        let server_timing = match get("ROGATORY_SERVER_TIMING").as_deref() {
+            None | Some("0" | "false" | "off") => false,
+            Some("1" | "true" | "on") => true,
+            Some(other) => {
+                return Err(ConfigError {
+                    key: "ROGATORY_SERVER_TIMING",
+                    expected: "`1` or `0`".into(),
+                    got: Some(other.into()),
+                });
+            }
+        };
         let smtp_url = get("ROGATORY_SMTP_URL");
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
@@ -309,6 +322,7 @@ impl Settings {
             mail_from,
             background,
             webhook_allow_private,
+            server_timing,
             scan_interval: Duration::from_secs(scan_secs.max(1)),
             job_poll_interval: Duration::from_millis(poll_ms.max(50)),
             tokens,

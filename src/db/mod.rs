@@ -6,6 +6,7 @@ pub mod codec;
 pub mod dialect;
 pub mod migrations;
 pub mod schema;
+pub mod statements;
 pub mod types;
 
 use std::fmt;
@@ -91,7 +92,10 @@ impl DbUrl {
     pub fn connect(&self) -> Result<AnyConnection, DbError> {
         match self {
             DbUrl::Postgres(url) => PgConnection::establish(url)
-                .map(AnyConnection::Postgresql)
+                .map(|mut conn| {
+                    diesel::Connection::set_instrumentation(&mut conn, statements::ConnectionWatch::default());
+                    AnyConnection::Postgresql(conn)
+                })
                 .map_err(|e| DbError::Connect { target: self.redacted(), cause: e.to_string().trim().to_owned() }),
             DbUrl::Sqlite(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -103,6 +107,7 @@ impl DbUrl {
                 let path_text = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path_text)
                     .map_err(|e| DbError::Connect { target: self.redacted(), cause: e.to_string() })?;
+                diesel::Connection::set_instrumentation(&mut conn, statements::ConnectionWatch::default());
                 // busy_timeout first: the pool opens connections in parallel and WAL needs a
                 // lock to switch modes (research/stack.md P5).
                 conn.batch_execute(
@@ -194,11 +199,39 @@ impl ManageConnection for AnyConnectionManager {
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        r2d2::R2D2Connection::is_broken(conn)
+        statements::lost(conn.watch()) || r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
 pub type DbPool = Pool<AnyConnectionManager>;
+
+impl AnyConnection {
+    /// The connection's `statements::ConnectionWatch` (as its diesel instrumentation).
+    fn watch(&mut self) -> &mut dyn diesel::connection::Instrumentation {
+        match self {
+            AnyConnection::Postgresql(c) => diesel::Connection::instrumentation(c),
+            AnyConnection::Sqlite(c) => diesel::Connection::instrumentation(c),
+        }
+    }
+}
+
+/// A connection idle longer than this is pinged before it is lent (after a database restart
+/// the pool holds only dead ones); a busy one is not (issue 16: no round trip per checkout).
+const PING_WHEN_IDLE: Duration = Duration::from_secs(2);
+
+/// A pooled connection that answered recently or answers a ping; a dead one is discarded and
+/// the next tried.
+fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<AnyConnectionManager>, ApiError> {
+    for _ in 0..=pool.max_size() {
+        let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+        let fresh = statements::idle_for(conn.watch()).is_some_and(|idle| idle < PING_WHEN_IDLE);
+        if fresh || conn.batch_execute("SELECT 1").is_ok() {
+            return Ok(conn);
+        }
+        // Lost: dropped here, discarded by the pool (`has_broken`).
+    }
+    Err(ApiError::database_unavailable("no pooled connection answers"))
+}
 
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -232,6 +265,9 @@ impl Db {
         let pool = Pool::builder()
             .max_size(pool.max_size)
             .min_idle(Some(1))
+            // No `SELECT 1` before each checkout: a lost connection is known by its error
+            // (`statements::ConnectionWatch`) and discarded when it comes back.
+            .test_on_check_out(false)
             .connection_timeout(pool.connect_timeout)
             .build_unchecked(AnyConnectionManager { url: url.clone() });
         let write_lock = (url.backend() == Backend::Sqlite).then(Default::default);
@@ -249,12 +285,15 @@ impl Db {
         R: Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
-            work(&mut conn)
+        let (result, sent) = actix_web::web::block(move || {
+            let before = statements::on_this_thread();
+            let result = checkout(&pool).and_then(|mut conn| work(&mut conn));
+            (result, statements::on_this_thread() - before)
         })
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?;
+        statements::add_to_request(sent);
+        result
     }
 
     /// Runs a state change as one transaction (serialised per process on SQLite).
@@ -266,13 +305,19 @@ impl Db {
     {
         let pool = self.pool.clone();
         let lock = self.write_lock.clone();
-        actix_web::web::block(move || {
+        let (result, sent) = actix_web::web::block(move || {
             let _guard = lock.as_ref().map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
-            immediate_transaction(&mut conn, work)
+            let before = statements::on_this_thread();
+            let result = match checkout(&pool) {
+                Ok(mut conn) => immediate_transaction(&mut conn, work),
+                Err(e) => Err(E::from(e)),
+            };
+            (result, statements::on_this_thread() - before)
         })
         .await
-        .map_err(|e| E::from(ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))))?
+        .map_err(|e| E::from(ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))))?;
+        statements::add_to_request(sent);
+        result
     }
 }
 

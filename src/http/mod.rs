@@ -33,6 +33,12 @@ fn caller_request_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
+/// Whether answers carry `Server-Timing: db;desc="N statements"` (`ROGATORY_SERVER_TIMING`):
+/// the statements the request sent to the database, for budgets and diagnosis. Off by default:
+/// it tells callers something of the inside.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerTiming(pub bool);
+
 /// Outermost middleware: one span per request carrying its id, the id echoed in
 /// `x-request-id` on every response, and one log line with status and latency.
 pub async fn request_context(
@@ -48,13 +54,18 @@ pub async fn request_context(
     );
     // Never clone the HttpRequest here: routing needs to own it (actix panics otherwise).
     let started = Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
+    let server_timing = req.app_data::<ServerTiming>().is_some_and(|t| t.0);
+    let (response, statements) = crate::db::statements::counted(next.call(req).instrument(span.clone())).await;
+    let mut response = response?.map_into_boxed_body();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    if server_timing && let Ok(value) = HeaderValue::from_str(&format!("db;desc=\"{statements} statements\"")) {
+        response.headers_mut().insert(header::HeaderName::from_static("server-timing"), value);
+    }
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| tracing::info!(status, elapsed_ms, "request finished"));
+    span.in_scope(|| tracing::info!(status, elapsed_ms, statements, "request finished"));
     Ok(response)
 }
 

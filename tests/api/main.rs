@@ -22,4 +22,5 @@ mod ops;
 mod parties;
 mod races;
 mod requests;
+mod statements;
 mod upload_memory;
