@@ -88,6 +88,7 @@ fn start_server(url: &str, data: &Path) -> Server {
         // One issuer for every server the bench starts on this database: tokens outlive a server.
         .env("ROGATORY_PUBLIC_URL", "http://bench.rogatory.invalid")
         .env("ROGATORY_BACKGROUND", "off")
+        .env("ROGATORY_MAX_ATTACHMENT_BYTES", (256u64 << 20).to_string())
         .env("ROGATORY_DB_POOL_SIZE", "16")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -324,6 +325,125 @@ fn raw_insert_rate(backend: &str, url: &str, duration: Duration, concurrency: us
         }
         n as f64 / started.elapsed().as_secs_f64()
     }
+}
+
+/// Evidence throughput (issue 16 item 4): one 100 MiB upload and its download, in MB/s beside
+/// `dd` writing (with fdatasync, as the server syncs each attachment) and reading the same
+/// number of bytes in the same data directory; then 16 concurrent 100 MiB uploads while the
+/// server's resident memory is sampled (the body must stay a stream).
+async fn evidence_throughput(api: Rc<Api>, token: &str, data: &Path, pid: u32) -> Vec<(String, String)> {
+    const SIZE: usize = 100 << 20;
+    let mb = SIZE as f64 / 1e6;
+    let dd_file = data.join("dd.bin");
+    let t = Instant::now();
+    let dd_write = Command::new("dd")
+        .args(["if=/dev/urandom", &format!("of={}", dd_file.display()), "bs=1M", "count=100", "conv=fdatasync"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    let dd_write_rate = mb / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let dd_read = Command::new("dd")
+        .args([&format!("if={}", dd_file.display()), "of=/dev/null", "bs=1M"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    let dd_read_rate = mb / t.elapsed().as_secs_f64();
+    let body = actix_web::web::Bytes::from(std::fs::read(&dd_file).unwrap_or_else(|_| vec![7u8; SIZE]));
+    let _ = std::fs::remove_file(&dd_file);
+    let (_, created) = api.call("POST", "/v1/requests", Some(token), Some(preservation())).await;
+    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    api.call("POST", &format!("/v1/requests/{id}/submit"), Some(token), Some(json!({}))).await;
+    let upload = |body: actix_web::web::Bytes| {
+        let (api, token, id) = (api.clone(), token.to_owned(), id.clone());
+        async move {
+            let t = Instant::now();
+            let res = api
+                .client
+                .post(format!("{}/v1/requests/{id}/attachments?file_name=capture.bin", api.base))
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("content-type", "application/octet-stream"))
+                .timeout(Duration::from_secs(600))
+                .send_body(body)
+                .await;
+            let attachment = match res {
+                Ok(mut r) if r.status().as_u16() == 201 => {
+                    r.json::<Value>().await.ok().and_then(|v| v["id"].as_str().map(str::to_owned))
+                }
+                _ => None,
+            };
+            (attachment, t.elapsed())
+        }
+    };
+    let (attachment, took) = upload(body.clone()).await;
+    let upload_rate = mb / took.as_secs_f64();
+    let mut download_rate = f64::NAN;
+    if let Some(attachment) = &attachment {
+        let t = Instant::now();
+        let res = api
+            .client
+            .get(format!("{}/v1/attachments/{attachment}", api.base))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .timeout(Duration::from_secs(600))
+            .send()
+            .await;
+        if let Ok(mut r) = res {
+            let got = r.body().limit(SIZE + 1).await.map(|b| b.len()).unwrap_or(0);
+            if got == SIZE {
+                download_rate = mb / t.elapsed().as_secs_f64();
+            }
+        }
+    }
+    // 16 at once, memory sampled every 50 ms.
+    let before = rss_kb(pid, "VmRSS:");
+    let peak = Rc::new(RefCell::new(before));
+    let done = Rc::new(RefCell::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        actix_web::rt::spawn(async move {
+            while !*done.borrow() {
+                let now = rss_kb(pid, "VmRSS:");
+                peak.replace_with(|p| (*p).max(now));
+                actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    let t = Instant::now();
+    let uploads: Vec<_> = (0..16).map(|_| actix_web::rt::spawn(upload(body.clone()))).collect();
+    let mut stored = 0;
+    for u in uploads {
+        if let Ok((Some(_), _)) = u.await {
+            stored += 1;
+        }
+    }
+    let concurrent_rate = 16.0 * mb / t.elapsed().as_secs_f64();
+    *done.borrow_mut() = true;
+    let _ = sampler.await;
+    let growth_mb = (*peak.borrow()).saturating_sub(before) as f64 / 1024.0;
+    vec![
+        (
+            "upload 100 MiB".into(),
+            format!(
+                "{upload_rate:.0} MB/s; dd write+fdatasync {dd_write_rate:.0} MB/s{}: {:.0}% (target ≥ 50%)",
+                if dd_write { "" } else { " (dd failed)" },
+                100.0 * upload_rate / dd_write_rate
+            ),
+        ),
+        (
+            "download 100 MiB".into(),
+            format!(
+                "{download_rate:.0} MB/s; dd read {dd_read_rate:.0} MB/s{}: {:.0}% (target ≥ 50%)",
+                if dd_read { "" } else { " (dd failed)" },
+                100.0 * download_rate / dd_read_rate
+            ),
+        ),
+        (
+            "16 concurrent 100 MiB uploads".into(),
+            format!(
+                "{stored}/16 stored, {concurrent_rate:.0} MB/s together; server memory grew {growth_mb:.1} MB (target < 64 MB)"
+            ),
+        ),
+    ]
 }
 
 /// The same rows a create and a submit write (request, participants, list rows, events, signed
@@ -617,9 +737,14 @@ fn main() {
                 let (achieved, l, e) = fixed_rate(api.clone(), Rc::new(token), path, args.read_rate, duration).await;
                 reads.push((label, achieved, percentile(&l, 0.5), percentile(&l, 0.99), e));
             }
-            (w, raw, raw_lifecycle, rate, lat, errors, peak, reads)
+            eprintln!("   evidence: 100 MiB up and down, then 16 at once");
+            let evidence = evidence_throughput(api.clone(), &w.fr, &data, pid).await;
+            (w, raw, raw_lifecycle, rate, lat, errors, peak, reads, evidence)
         });
-        let (w, raw, raw_lifecycle, rate, lat, errors, peak, reads) = results;
+        let (w, raw, raw_lifecycle, rate, lat, errors, peak, reads, evidence) = results;
+        for (measure, result) in evidence {
+            rows.push(Row(backend.clone(), measure, result));
+        }
         drop(server);
         rows.push(Row(backend.clone(), "raw single-row committed inserts".into(), format!("{raw:.0} rows/s")));
         rows.push(Row(
