@@ -2,10 +2,6 @@
 //! same transaction as the change it records, with who did it.
 
 pub mod chain;
-pub mod checkpoints;
-pub mod documents;
-pub mod export;
-pub mod handlers;
 pub mod jcs;
 
 use chrono::{DateTime, Utc};

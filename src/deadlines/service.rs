@@ -8,14 +8,12 @@ use uuid::Uuid;
 
 use super::rules::{self, ClockState};
 use crate::db::AnyConnection;
-use crate::db::codec::{decode, decode_text, encode_text};
+use crate::db::codec::{decode_text, encode_text};
 use crate::db::schema::{clocks, party_clock_targets};
 use crate::db::types::{DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::legal_bases::LegalBasis;
-use crate::requests::dto::{Priority, RequestContent};
-use crate::requests::model::RequestRow;
-use crate::vocab::{ClockKind, ClockTrigger, Obligor};
+use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Obligor, Priority};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clocks)]
@@ -106,11 +104,24 @@ impl ClockRow {
     }
 }
 
-fn obligor_party(request: &RequestRow, obligor: Obligor) -> Option<Uuid> {
+/// What a request's clocks depend on, read from the request by `requests`.
+#[derive(Debug, Clone)]
+pub struct ClockSubject {
+    pub request: Uuid,
+    pub issuer: Uuid,
+    pub addressee: Uuid,
+    pub enforcing: Option<Uuid>,
+    pub priority: Priority,
+    pub data_categories: Vec<DataCategory>,
+    /// The declarations of the request's content (among `FLAGS`) that hold.
+    pub flags: Vec<&'static str>,
+}
+
+fn obligor_party(request: &ClockSubject, obligor: Obligor) -> Option<Uuid> {
     match obligor {
-        Obligor::Addressee => Some(request.addressee_party),
-        Obligor::Issuer => Some(request.issuer_party),
-        Obligor::EnforcingAuthority => request.enforcing_party.as_ref().map(|p| p.0),
+        Obligor::Addressee => Some(request.addressee),
+        Obligor::Issuer => Some(request.issuer),
+        Obligor::EnforcingAuthority => request.enforcing,
     }
 }
 
@@ -126,7 +137,7 @@ fn target(conn: &mut AnyConnection, party: Uuid, basis: &str, kind: ClockKind) -
 }
 
 /// The declarations of a request's content that clock conditions may name.
-const FLAGS: [&str; 4] =
+pub const FLAGS: [&str; 4] =
     ["provisional_measures", "directly_accessible", "offence_in_issuing_state", "person_resides_in_issuing_state"];
 
 /// The clock kinds a party may give its own target where the basis sets none at all (e.g.
@@ -136,29 +147,26 @@ pub const OWN_TARGET_KINDS: [ClockKind; 2] = [ClockKind::Acknowledge, ClockKind:
 /// Starts the clocks `trigger` starts for this request, for the obligors `only` accepts.
 pub fn start(
     conn: &mut AnyConnection,
-    request: &RequestRow,
+    request: &ClockSubject,
     basis: &LegalBasis,
     trigger: ClockTrigger,
     only: impl Fn(Obligor) -> bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<ClockRow>, ApiError> {
-    let priority: Priority = decode_text("requests.priority", request.priority.clone())?;
-    let content: RequestContent = decode("requests.content", request.content.clone())?;
-    let addressee = request.addressee_party;
+    let addressee = request.addressee;
     let mut targets = Vec::new();
     for rule in basis.clocks.iter().filter(|r| !r.binding) {
         if let Some(t) = target(conn, addressee, &basis.code, rule.kind)? {
             targets.push((rule.kind, t));
         }
     }
-    let flags: Vec<&str> = FLAGS.into_iter().filter(|f| content.flag(f)).collect();
     let mut plans = rules::plan(
         basis,
         trigger,
-        priority,
-        &content.data_categories,
-        &flags,
-        request.enforcing_party.is_some(),
+        request.priority,
+        &request.data_categories,
+        &request.flags,
+        request.enforcing.is_some(),
         |kind| targets.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t),
     );
     // No time by law at all for this kind (ETS 185 Art 31, ETS 030 …): the party's own target,
@@ -188,7 +196,7 @@ pub fn start(
         let next = rules::scan(ClockState::Running, plan.kind, now, due, plan.duration, plan.emergency, now).next_look;
         let row = ClockRow {
             id: Uuid::now_v7(),
-            request_id: request.id,
+            request_id: request.request,
             party_id: party,
             kind: encode_text(&plan.kind),
             obligation_of: encode_text(&plan.obligation_of),

@@ -3,7 +3,7 @@
 //! the safety net that turns any error response produced outside our handlers into a problem.
 
 pub mod body_deadline;
-pub mod client_address;
+pub mod caller;
 pub mod fallback;
 pub mod idempotency;
 pub mod pagination;

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{JobRow, JobState};
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::codec::{decode_text, encode_text};
@@ -17,6 +16,7 @@ use crate::db::schema::jobs;
 use crate::db::types::{DbTime, DbUuid};
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{Page, next_link};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6fe-0000-7000-8000-0000000000dd", "kind": "email", "state": "dead", "attempts": 8,

@@ -4,7 +4,6 @@
 //! job as `dead` after its last attempt, for an exchange administrator to see and retry.
 
 pub mod handlers;
-pub mod worker;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::schema::notifications;
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::{ApiError, Problem};
 use crate::http::pagination::{Page, next_link};
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6fb-0000-7000-8000-0000000000aa", "request_id": "0193a6f5-0000-7000-8000-000000000001",

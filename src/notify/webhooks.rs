@@ -18,7 +18,6 @@ use sha2::Sha256;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
@@ -26,6 +25,7 @@ use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::types::{DbJson, DbTime, DbUuid, PJsonb, PTimestamptz, PUuid};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
+use crate::state::AppState;
 use diesel::sql_types::{Nullable, Text};
 
 /// The event types a subscription may name.

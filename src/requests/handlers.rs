@@ -11,7 +11,6 @@ use super::dto::{
     Request, RequestList, RequestPatch, RequestQuery, Withdrawal,
 };
 use super::service::{self, Act};
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
@@ -19,6 +18,7 @@ use crate::error::{ApiError, Problem};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::pagination::{Page, next_link};
 use crate::http::preconditions::{IfMatch, etag};
+use crate::state::AppState;
 
 fn request_reply(request: &Request, status: StatusCode) -> Replayable {
     let reply = Replayable::json(status, request).header(header::ETAG, etag(request.version));

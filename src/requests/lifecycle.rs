@@ -1,8 +1,8 @@
 //! The request lifecycle (DESIGN.md section 4) as pure functions: which side and role may
 //! take which action, and from which status to which. No database, no HTTP.
 
-use super::dto::{Outcome, RequestStatus};
 use crate::auth::roles::Role;
+use crate::vocab::{Outcome, RequestStatus};
 
 /// What a caller can do to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

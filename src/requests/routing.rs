@@ -2,8 +2,9 @@
 //! functions over directory entries; the service loads the candidates.
 
 use crate::legal_bases::LegalBasis;
-use crate::parties::dto::{LegalEntity, Party, PartyKind, PartyStatus};
+use crate::parties::dto::{LegalEntity, Party};
 use crate::vocab::{Designation, RecipientKind};
+use crate::vocab::{PartyKind, PartyStatus};
 
 /// The Member States of the European Union, for provider entities designated for region `EU`.
 pub const EU_MEMBER_STATES: [&str; 27] = [

@@ -8,14 +8,13 @@ use uuid::Uuid;
 use super::content::{self, needs_enforcing_notification};
 use super::dto::{
     AddresseeSpec, Clarification, DataHold, Derogation, Event, FollowUpConfirmation, Forward, HoldStatus, Message,
-    NewRequest, NewResponse, Objection, Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition,
-    RecognitionScope, Request, RequestContent, RequestPatch, RequestQuery, RequestStatus, RequestSummary,
+    NewRequest, NewResponse, Objection, Participant, ParticipantRole, PartyRef, Recognition, RecognitionScope, Request,
+    RequestContent, RequestPatch, RequestQuery, RequestSummary,
 };
 use super::lifecycle::{self, Action, Facts, Side};
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
 use super::repo::{self, DocumentKind, ListFilter};
 use super::routing;
-use crate::attachments;
 use crate::auth::Caller;
 use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
@@ -25,9 +24,12 @@ use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::http::pagination::Page;
 use crate::legal_bases::{self, LegalBasis};
-use crate::parties::dto::{LegalEntity, Party, PartyKind, PartyStatus};
+use crate::parties::dto::{LegalEntity, Party};
 use crate::parties::{repo as party_repo, service as party_service};
+use crate::requests::attachments;
 use crate::vocab::{ClockKind, RequestKind};
+use crate::vocab::{Outcome, Priority, RequestStatus};
+use crate::vocab::{PartyKind, PartyStatus};
 
 /// The statuses of a request that has not left its issuer: nobody else sees it, nor hears of it.
 pub const NOT_LEFT: [RequestStatus; 2] = [RequestStatus::Draft, RequestStatus::PendingApproval];
@@ -162,9 +164,10 @@ pub fn event(
     .and_then(|recorded| {
         // The outbox: notifications and deliveries are written with the change itself.
         let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-        crate::notify::fan_out(conn, &row, &recorded, now)?;
-        let jws = crate::audit::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
+        crate::notify::fan_out(conn, &notify_subject(&row), &occurrence(&recorded), now)?;
+        let jws =
+            crate::requests::evidence::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
         repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
         Ok(recorded)
     })
@@ -822,10 +825,24 @@ pub fn act(
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
     }
-    if crate::audit::documents::RESPONSE_EVENTS.contains(&event_type) {
+    if crate::requests::evidence::documents::RESPONSE_EVENTS.contains(&event_type) {
         sign_response(conn, keys, &request, &recorded, now)?;
     }
     Ok(request)
+}
+
+/// What the request's clocks depend on, read from its row.
+fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::service::ClockSubject, ApiError> {
+    let content: RequestContent = decode("requests.content", row.content.clone())?;
+    Ok(crate::deadlines::service::ClockSubject {
+        request: row.id,
+        issuer: row.issuer_party,
+        addressee: row.addressee_party,
+        enforcing: row.enforcing_party.as_ref().map(|p| p.0),
+        priority: decode_text("requests.priority", row.priority.clone())?,
+        flags: crate::deadlines::service::FLAGS.into_iter().filter(|f| content.flag(f)).collect(),
+        data_categories: content.data_categories,
+    })
 }
 
 /// Starts, closes or moves the request's clocks after an action (DESIGN.md section 5).
@@ -843,7 +860,7 @@ fn update_clocks(
     let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
     match action {
         Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
-            clocks::start(conn, row, basis, ClockTrigger::Received, |_| true, now)?;
+            clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Received, |_| true, now)?;
         }
         // The acknowledgement of receipt (e.g. Dir. 2014/41 Art 16(1), Annex B) meets the
         // acknowledge clock only; for an EIO it is not the decision on recognition.
@@ -859,18 +876,19 @@ fn update_clocks(
                 clocks::close(conn, row.id, |kind, _| kind == ClockKind::ProvisionalMeasures, ClockState::Met, now)?;
             } else {
                 clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
-                clocks::start(conn, row, basis, ClockTrigger::Recognised, |_| true, now)?;
+                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Recognised, |_| true, now)?;
             }
         }
         Action::Forward => {
             // The new addressee's clocks start on its receipt.
             clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Cancelled, now)?;
-            clocks::start(conn, row, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
+            let subject = clock_subject(row)?;
+            clocks::start(conn, &subject, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
         }
         Action::Respond(Outcome::Preserved) => {
             clocks::close(conn, row.id, |kind, _| kind != ClockKind::Preservation, ClockState::Met, now)?;
             if clocks::preservation(conn, row.id)?.is_none() {
-                clocks::start(conn, row, basis, ClockTrigger::Preserved, |_| true, now)?;
+                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Preserved, |_| true, now)?;
             }
             // The preservation clock and the request show one expiry: the date the addressee gave.
             if let (Some(mut clock), Some(until)) =
@@ -917,8 +935,12 @@ fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
     Ok(exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into()))
 }
 
-fn bound(event: &EventRow) -> crate::audit::documents::BoundEvent<'_> {
-    crate::audit::documents::BoundEvent { seq: event.seq, event_type: &event.event_type, hash: &event.hash }
+fn bound(event: &EventRow) -> crate::requests::evidence::documents::BoundEvent<'_> {
+    crate::requests::evidence::documents::BoundEvent {
+        seq: event.seq,
+        event_type: &event.event_type,
+        hash: &event.hash,
+    }
 }
 
 const HELD: &str = "held_pending_enforcing_authority";
@@ -995,6 +1017,32 @@ pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: Dat
     Ok(())
 }
 
+/// The request as the notification fan-out sees it.
+fn notify_subject(row: &RequestRow) -> crate::notify::Subject<'_> {
+    crate::notify::Subject {
+        id: row.id,
+        reference: &row.reference,
+        legal_basis: &row.legal_basis,
+        issuer_party: row.issuer_party,
+        addressee_party: row.addressee_party,
+        enforcing_party: row.enforcing_party.as_ref().map(|p| p.0),
+        submitted: row.submitted_at.is_some(),
+        hidden_from_issuer: hidden_from_issuer(row),
+    }
+}
+
+/// A recorded event as the notification fan-out sees it.
+fn occurrence(event: &EventRow) -> crate::notify::Occurrence<'_> {
+    crate::notify::Occurrence {
+        id: event.id,
+        seq: event.seq,
+        occurred_at: event.occurred_at,
+        actor_party: event.actor_party.as_ref().map(|p| p.0),
+        event_type: &event.event_type,
+        data: &event.data,
+    }
+}
+
 /// Whether the data of the request's other parties are kept from its issuer (Reg. 2023/1543
 /// Art 8(4)): while held, and for good once the enforcing authority raised a ground.
 pub fn hidden_from_issuer(row: &RequestRow) -> bool {
@@ -1004,7 +1052,7 @@ pub fn hidden_from_issuer(row: &RequestRow) -> bool {
 /// The legal content of a request as the exchange signs it, bound to the event that made it
 /// leave (its sequence number and hash in the audit chain).
 pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
-    crate::audit::documents::request_document(request, exchange, &bound(event))
+    crate::requests::evidence::documents::request_document(request, exchange, &bound(event))
 }
 
 fn sign_document(
@@ -1015,7 +1063,7 @@ fn sign_document(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let exchange = exchange_name(conn)?;
-    let jws = crate::audit::documents::sign(keys, &document(request, &exchange, event))
+    let jws = crate::requests::evidence::documents::sign(keys, &document(request, &exchange, event))
         .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
     repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
 }
@@ -1029,7 +1077,7 @@ fn sign_response(
     event: &EventRow,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    use crate::audit::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
+    use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
     let exchange = exchange_name(conn)?;
     let party = event.actor_party.as_ref().map(|p| p.0);
     let document = response_document(request, &exchange, party, &event.data, &bound(event));
