@@ -20,6 +20,7 @@ pub mod notify;
 pub mod oauth;
 pub mod openapi;
 pub mod ops;
+pub mod page;
 pub mod parties;
 pub mod requests;
 pub mod routes;

@@ -7,7 +7,8 @@ use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBui
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
-use crate::error::{FieldError, Problem};
+use crate::error::FieldError;
+use crate::http::problem::Problem;
 use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
 
 #[derive(OpenApi)]

@@ -16,8 +16,6 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
-use crate::error::ApiError;
-
 /// One connection type for both backends. PostgreSQL comes first: the derive's own
 /// `establish` tries variants in order (we never call it; see `DbUrl`).
 #[derive(diesel::MultiConnection)]
@@ -172,6 +170,15 @@ pub enum DbError {
     Migrate { target: String, cause: String },
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+    /// No pooled connection in time (the database is down or saturated): retryable.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The blocking task that ran the work failed (panicked or was cancelled).
+    #[error("blocking task failed: {0}")]
+    Blocking(String),
+    /// A stored value does not decode: a defect of the data.
+    #[error("column {column} holds a bad value: {cause}")]
+    Decode { column: String, cause: String },
 }
 
 /// r2d2 manager that keys the backend on the URL scheme (see `DbUrl`) and applies the SQLite
@@ -243,18 +250,19 @@ impl Db {
     }
 
     /// Runs blocking diesel work on actix's blocking thread pool with a pooled connection.
-    pub async fn run<F, R>(&self, work: F) -> Result<R, ApiError>
+    pub async fn run<F, R, E>(&self, work: F) -> Result<R, E>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<R, ApiError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            let mut conn = pool.get().map_err(|e| DbError::Unavailable(e.to_string()))?;
             work(&mut conn)
         })
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
     }
 
     /// Runs a state change as one transaction (serialised per process on SQLite).
@@ -262,17 +270,17 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
-        E: From<diesel::result::Error> + From<ApiError> + Send + 'static,
+        E: From<diesel::result::Error> + From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         let lock = self.write_lock.clone();
         actix_web::web::block(move || {
             let _guard = lock.as_ref().map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            let mut conn = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
             immediate_transaction(&mut conn, work)
         })
         .await
-        .map_err(|e| E::from(ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))))?
+        .map_err(|e| E::from(DbError::Blocking(e.to_string())))?
     }
 }
 

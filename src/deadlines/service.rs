@@ -77,11 +77,11 @@ pub struct Clock {
 
 impl ClockRow {
     pub fn state(&self) -> Result<ClockState, ApiError> {
-        decode_text("clocks.state", self.state.clone())
+        Ok(decode_text("clocks.state", self.state.clone())?)
     }
 
     pub fn kind(&self) -> Result<ClockKind, ApiError> {
-        decode_text("clocks.kind", self.kind.clone())
+        Ok(decode_text("clocks.kind", self.kind.clone())?)
     }
 
     pub fn into_clock(self) -> Result<Clock, ApiError> {

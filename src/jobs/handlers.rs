@@ -14,8 +14,10 @@ use crate::auth::roles::Role;
 use crate::db::codec::{decode_text, encode_text};
 use crate::db::schema::jobs;
 use crate::db::types::{DbTime, DbUuid};
-use crate::error::{ApiError, Problem};
-use crate::http::pagination::{Page, next_link};
+use crate::error::ApiError;
+use crate::http::pagination::list_response;
+use crate::http::problem::Problem;
+use crate::page::Page;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -106,16 +108,13 @@ pub async fn list_jobs(
             if let Some(after) = page.after {
                 q = q.filter(jobs::id.lt(DbUuid(after)));
             }
-            Ok(q.order(jobs::id.desc()).limit(page.limit + 1).load(conn)?)
+            Ok::<_, ApiError>(q.order(jobs::id.desc()).limit(page.limit + 1).load(conn)?)
         })
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     let items = rows.into_iter().map(to_job).collect::<Result<_, _>>()?;
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((actix_web::http::header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(JobList { items, next_cursor }))
+    let body = JobList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Retry a dead job

@@ -12,10 +12,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::db::DbError;
 use crate::db::dialect;
 use crate::db::schema::jobs;
 use crate::db::types::{DbJson, DbTime, DbUuid};
-use crate::error::ApiError;
 
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -39,7 +39,7 @@ pub fn enqueue(
     payload: serde_json::Value,
     dedupe_key: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DbError> {
     Ok(dialect::insert_job(conn, Uuid::now_v7(), kind, &payload, MAX_ATTEMPTS, now, dedupe_key, now)?)
 }
 
@@ -97,7 +97,7 @@ pub fn renew(
     lease: &Lease,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DbError> {
     let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((jobs::locked_until.eq(Some(DbTime(until))), jobs::updated_at.eq(DbTime(now))))
         .execute(conn)?;
@@ -105,7 +105,7 @@ pub fn renew(
 }
 
 /// Marks the job done if the lease is still held; `false` when it was not (nothing changed).
-pub fn complete(conn: &mut AnyConnection, lease: &Lease, now: DateTime<Utc>) -> Result<bool, ApiError> {
+pub fn complete(conn: &mut AnyConnection, lease: &Lease, now: DateTime<Utc>) -> Result<bool, DbError> {
     let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
             jobs::state.eq("done"),
@@ -126,7 +126,7 @@ pub fn fail(
     max_attempts: i32,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<Option<JobState>, ApiError> {
+) -> Result<Option<JobState>, DbError> {
     let state = if attempts >= max_attempts { JobState::Dead } else { JobState::Queued };
     let error: String = error.chars().take(2000).collect();
     let updated = diesel::update(jobs::table.filter(held(lease)))
@@ -149,7 +149,7 @@ pub fn release(
     lease: &Lease,
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, DbError> {
     let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
             jobs::state.eq("queued"),

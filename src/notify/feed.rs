@@ -1,6 +1,5 @@
 //! The in-app feed of a party.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,8 +10,10 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db::schema::notifications;
 use crate::db::types::{DbJson, DbTime, DbUuid};
-use crate::error::{ApiError, Problem};
-use crate::http::pagination::{Page, next_link};
+use crate::error::ApiError;
+use crate::http::pagination::list_response;
+use crate::http::problem::Problem;
+use crate::page::Page;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -96,7 +97,7 @@ pub async fn list_notifications(
             if let Some(after) = page.after {
                 q = q.filter(notifications::id.lt(DbUuid(after)));
             }
-            Ok(q.order(notifications::id.desc()).limit(page.limit + 1).load(conn)?)
+            Ok::<_, ApiError>(q.order(notifications::id.desc()).limit(page.limit + 1).load(conn)?)
         })
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.0.0);
@@ -112,11 +113,8 @@ pub async fn list_notifications(
             read_at: read.map(|r| r.0),
         })
         .collect();
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(NotificationList { items, next_cursor }))
+    let body = NotificationList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Mark a notification read

@@ -23,8 +23,9 @@ use crate::auth::roles::Role;
 use crate::db::AnyConnection;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::types::{DbJson, DbTime, DbUuid, PJsonb, PTimestamptz, PUuid};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
+use crate::http::problem::Problem;
 use crate::state::AppState;
 use diesel::sql_types::{Nullable, Text};
 
@@ -275,11 +276,11 @@ pub async fn deliver(state: &AppState, job: Uuid, attempt: i32, payload: &Value)
                 .filter(webhooks::id.eq(DbUuid(webhook)))
                 .filter(webhooks::deleted_at.is_null())
                 .select((webhooks::url, webhooks::secret))
-                .first(conn)
+                .first::<(String, String)>(conn)
                 .optional()?)
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e: ApiError| e.to_string())?;
     // A deleted subscription: nothing to deliver.
     let Some((url, secret)) = target else { return Ok(()) };
     let now = state.clock.now();
@@ -435,8 +436,10 @@ pub async fn create_webhook(
 #[get("/webhooks")]
 pub async fn list_webhooks(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<WebhookList>, ApiError> {
     caller.require(&[Role::PartyAdmin])?;
-    let rows: Vec<WebhookRow> =
-        state.db.run(move |conn| Ok(of_party(caller.party).order(webhooks::id.asc()).load(conn)?)).await?;
+    let rows: Vec<WebhookRow> = state
+        .db
+        .run(move |conn| Ok::<_, ApiError>(of_party(caller.party).order(webhooks::id.asc()).load(conn)?))
+        .await?;
     Ok(web::Json(WebhookList { items: rows.into_iter().map(to_webhook).collect() }))
 }
 
@@ -510,7 +513,7 @@ pub async fn list_webhook_deliveries(
     caller.require(&[Role::PartyAdmin])?;
     let id = id.into_inner();
     let query = query.into_inner();
-    let page = crate::http::pagination::Page::parse(query.limit, query.cursor.as_deref())?;
+    let page = crate::page::Page::parse(query.limit, query.cursor.as_deref())?;
     type D = (DbUuid, String, String, i32, Option<i32>, Option<String>, i64, DbTime);
     let rows: Vec<D> = state
         .db
@@ -520,19 +523,21 @@ pub async fn list_webhook_deliveries(
             if let Some(after) = page.after {
                 q = q.filter(webhook_deliveries::id.lt(DbUuid(after)));
             }
-            Ok(q.select((
-                webhook_deliveries::id,
-                webhook_deliveries::message_id,
-                webhook_deliveries::event_type,
-                webhook_deliveries::attempt,
-                webhook_deliveries::status_code,
-                webhook_deliveries::error,
-                webhook_deliveries::duration_ms,
-                webhook_deliveries::created_at,
-            ))
-            .order(webhook_deliveries::id.desc())
-            .limit(page.limit + 1)
-            .load(conn)?)
+            Ok::<_, ApiError>(
+                q.select((
+                    webhook_deliveries::id,
+                    webhook_deliveries::message_id,
+                    webhook_deliveries::event_type,
+                    webhook_deliveries::attempt,
+                    webhook_deliveries::status_code,
+                    webhook_deliveries::error,
+                    webhook_deliveries::duration_ms,
+                    webhook_deliveries::created_at,
+                ))
+                .order(webhook_deliveries::id.desc())
+                .limit(page.limit + 1)
+                .load(conn)?,
+            )
         })
         .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.0.0);
@@ -549,11 +554,8 @@ pub async fn list_webhook_deliveries(
             created_at: created.0,
         })
         .collect();
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((actix_web::http::header::LINK, crate::http::pagination::next_link(&req, next)));
-    }
-    Ok(response.json(DeliveryList { items, next_cursor }))
+    let body = DeliveryList { items, next_cursor };
+    Ok(crate::http::pagination::list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Send a test event

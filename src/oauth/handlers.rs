@@ -13,7 +13,8 @@ use crate::auth::repo::{self, ClientKey};
 use crate::auth::roles::Role;
 use crate::auth::secrets::{self, Busy, StoredSecret};
 use crate::db::codec::decode_text;
-use crate::error::{ApiError, PROBLEM_TYPE_BASE, Problem};
+use crate::error::ApiError;
+use crate::http::problem::{PROBLEM_TYPE_BASE, Problem};
 use crate::state::AppState;
 use crate::vocab::PartyStatus;
 

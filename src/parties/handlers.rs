@@ -12,10 +12,12 @@ use super::rules::StatusChange;
 use super::service;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
-use crate::http::pagination::{Page, next_link};
+use crate::http::pagination::list_response;
 use crate::http::preconditions::{IfMatch, etag};
+use crate::http::problem::Problem;
+use crate::page::Page;
 use crate::state::AppState;
 use crate::vocab::PartyStatus;
 
@@ -106,11 +108,8 @@ pub async fn list_parties(
         .db
         .run(move |conn| service::list_parties(conn, &caller, query.kind, query.country, query.status, page))
         .await?;
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(PartyList { items, next_cursor }))
+    let body = PartyList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Get a party

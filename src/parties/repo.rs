@@ -11,7 +11,7 @@ use crate::db::codec::encode_text;
 use crate::db::schema::{api_clients, parties};
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
-use crate::http::pagination::Page;
+use crate::page::Page;
 use crate::vocab::{PartyKind, PartyStatus};
 
 /// Inserts a party; `Ok(false)` when its name is already taken.

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::deadlines::handlers::ClockList;
 use crate::deadlines::service;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::problem::Problem;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -13,7 +13,7 @@ use crate::db::schema::{
 };
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
-use crate::http::pagination::Page;
+use crate::page::Page;
 
 /// The next number of `country`'s references in `year`, starting at 1.
 pub fn next_reference_number(conn: &mut AnyConnection, country: &str, year: i32) -> Result<i64, ApiError> {

@@ -22,8 +22,8 @@ use crate::db::AnyConnection;
 use crate::db::codec::{decode, decode_text, encode, encode_text};
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::{ApiError, FieldError, ProblemType};
-use crate::http::pagination::Page;
 use crate::legal_bases::{self, LegalBasis};
+use crate::page::Page;
 use crate::parties::dto::{LegalEntity, Party};
 use crate::parties::{repo as party_repo, service as party_service};
 use crate::requests::attachments;
@@ -56,7 +56,7 @@ fn basis(conn: &mut AnyConnection, code: &str) -> Result<LegalBasis, ApiError> {
 /// later correction of the catalogue does not move its clocks; the current one for a draft.
 pub(crate) fn basis_for(conn: &mut AnyConnection, row: &RequestRow) -> Result<LegalBasis, ApiError> {
     match &row.legal_basis_pinned {
-        Some(pinned) => decode("requests.legal_basis_pinned", pinned.0.clone()),
+        Some(pinned) => Ok(decode("requests.legal_basis_pinned", pinned.0.clone())?),
         None => basis(conn, &row.legal_basis),
     }
 }

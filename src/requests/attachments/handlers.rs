@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::{Attachment, repr_digest, service};
 use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
+use crate::http::problem::Problem;
 use crate::state::AppState;
 use crate::storage::Store;
 

@@ -154,7 +154,7 @@ impl TestApp {
                 country: None,
                 statuses: vec![rogatory::vocab::PartyStatus::Active],
             },
-            rogatory::http::pagination::Page { limit: 1, after: None },
+            rogatory::page::Page { limit: 1, after: None },
         )
         .expect("the exchange party")
         .into_iter()
