@@ -144,8 +144,12 @@ impl ApiError {
     }
 
     /// A 409 for a state change the resource's status does not allow.
-    pub fn conflict_in_status(status: &str, detail: impl Into<String>) -> Self {
-        Self { current_status: Some(status.to_owned()), ..Self::new(ProblemType::Conflict, detail) }
+    /// `status` is a snake_case vocabulary value (`RequestStatus`, …) or its text.
+    pub fn conflict_in_status<S: Serialize + ?Sized>(status: &S, detail: impl Into<String>) -> Self {
+        Self {
+            current_status: Some(crate::db::codec::encode_text(&status)),
+            ..Self::new(ProblemType::Conflict, detail)
+        }
     }
 
     pub fn with_header(mut self, name: impl AsRef<str>, value: impl Into<String>) -> Self {

@@ -1,6 +1,8 @@
 //! The shared vocabulary of the domain (DESIGN.md section 3): closed lists that the API,
 //! the catalogue and later the requests use with the same spelling.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -171,3 +173,31 @@ pub enum PartyStatus {
     Active,
     Suspended,
 }
+
+/// Displays vocabulary values in their API spelling (`pending_approval`), for messages: the
+/// rules name a status without knowing how it is stored.
+macro_rules! api_spelling {
+    ($($ty:ty),* $(,)?) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match serde_json::to_value(self) {
+                    Ok(serde_json::Value::String(text)) => f.write_str(&text),
+                    _ => write!(f, "{self:?}"),
+                }
+            }
+        }
+    )*};
+}
+
+api_spelling!(
+    RequestKind,
+    RecipientKind,
+    Designation,
+    DataCategory,
+    ClockKind,
+    RequestStatus,
+    Priority,
+    Outcome,
+    PartyKind,
+    PartyStatus
+);

@@ -82,7 +82,7 @@ pub fn authenticate(conn: &mut AnyConnection, subject: &TokenSubject) -> Result<
     if status != PartyStatus::Active {
         return Err(ApiError::new(
             ProblemType::Forbidden,
-            format!("the client's party is {}", crate::db::codec::encode_text(&status).replace('_', " ")),
+            format!("the client's party is {}", status.to_string().replace('_', " ")),
         ));
     }
     let client = found.client;

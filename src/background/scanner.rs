@@ -141,8 +141,8 @@ fn process(
     else {
         return Ok((false, false, false));
     };
-    let state = clock.state()?;
-    let kind = clock.kind()?;
+    let state = clock.state;
+    let kind = clock.kind;
     let span = TimeDelta::seconds(clock.span_secs);
     let step = rules::scan(state, kind, clock.started_at, clock.due_at, span, clock.emergency, now);
     let data = |label: Option<&str>| {

@@ -11,7 +11,7 @@ use crate::db::schema::{
     clarifications, parties, reference_counters, request_events, request_messages, request_participants,
     request_responses, requests,
 };
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::page::Page;
 
@@ -64,13 +64,13 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
     let updated =
         diesel::update(requests::table.filter(requests::id.eq(DbUuid(row.id))).filter(requests::version.eq(expected)))
             .set((
-                requests::priority.eq(&row.priority),
-                requests::status.eq(&row.status),
+                requests::priority.eq(DbText(row.priority)),
+                requests::status.eq(DbText(row.status)),
                 requests::addressee_party.eq(DbUuid(row.addressee_party)),
                 requests::enforcing_party.eq(row.enforcing_party.clone()),
                 requests::addressee_entity.eq(row.addressee_entity.clone()),
                 requests::content.eq(DbJson(row.content.clone())),
-                requests::outcome.eq(&row.outcome),
+                requests::outcome.eq(row.outcome),
                 requests::submitted_at.eq(row.submitted_at.clone()),
                 requests::preservation_expires_at.eq(row.preservation_expires_at.clone()),
                 requests::extensions_used.eq(row.extensions_used),

@@ -20,7 +20,7 @@ use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
 use crate::db::codec::{decode, decode_text, encode, encode_text};
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::legal_bases::{self, LegalBasis};
 use crate::page::Page;
@@ -34,8 +34,8 @@ use crate::vocab::{PartyKind, PartyStatus};
 /// The statuses of a request that has not left its issuer: nobody else sees it, nor hears of it.
 pub const NOT_LEFT: [RequestStatus; 2] = [RequestStatus::Draft, RequestStatus::PendingApproval];
 
-fn has_left(status: &str) -> bool {
-    NOT_LEFT.iter().all(|s| status != encode_text(s))
+fn has_left(status: RequestStatus) -> bool {
+    !NOT_LEFT.contains(&status)
 }
 
 fn not_found(id: Uuid) -> ApiError {
@@ -177,7 +177,7 @@ pub fn event(
 pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     repo::lock(conn, id)?;
     let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    if row.status == encode_text(&RequestStatus::Preserved) {
+    if row.status == RequestStatus::Preserved {
         save(conn, row, RequestStatus::Lapsed, now)?;
     }
     Ok(())
@@ -230,9 +230,9 @@ pub fn create(
         id,
         reference: format!("{country}-{year}-{number:06}"),
         legal_basis: basis.code.clone(),
-        kind: encode_text(&basis.request_kind),
-        priority: encode_text(&input.priority),
-        status: encode_text(&RequestStatus::Draft),
+        kind: basis.request_kind,
+        priority: input.priority,
+        status: RequestStatus::Draft,
         issuer_party: issuer.id,
         addressee_party: route.addressee.id,
         enforcing_party: route.enforcing.as_ref().map(|p| DbUuid(p.id)),
@@ -286,7 +286,7 @@ pub(crate) fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Resul
         return Err(not_found(id));
     };
     // A request is the issuer's own business until it leaves (drafted, or awaiting approval).
-    if !has_left(&row.status) && side != Side::Issuer {
+    if !has_left(row.status) && side != Side::Issuer {
         return Err(not_found(id));
     }
     Ok((row, side))
@@ -328,7 +328,7 @@ pub(crate) fn authorize(
         ));
     }
     caller.require(lifecycle::required_roles(action))?;
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     lifecycle::next_status(status, action, facts).map_err(|why| ApiError::conflict_in_status(&row.status, why))
 }
 
@@ -340,12 +340,12 @@ pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts,
             || c.starts_on == crate::vocab::ClockTrigger::Recognised
     });
     let objection_window_open = crate::deadlines::service::for_request(conn, row.id)?.iter().any(|c| {
-        c.obligation_of == encode_text(&crate::vocab::Obligor::EnforcingAuthority)
-            && c.state().is_ok_and(|s| s == crate::deadlines::rules::ClockState::Running)
+        c.obligation_of == crate::vocab::Obligor::EnforcingAuthority
+            && c.state == crate::deadlines::rules::ClockState::Running
     });
     Ok(Facts {
         requires_approval: issuer.requires_approval,
-        is_preservation: row.kind == encode_text(&RequestKind::Preservation),
+        is_preservation: row.kind == RequestKind::Preservation,
         recognisable,
         objection_window_open,
     })
@@ -360,7 +360,7 @@ fn try_save(
     now: DateTime<Utc>,
 ) -> Result<Option<RequestRow>, ApiError> {
     let expected = row.version;
-    row.status = encode_text(&status);
+    row.status = status;
     row.version += 1;
     row.updated_at = now;
     Ok(repo::save(conn, &row, expected)?.then_some(row))
@@ -401,7 +401,7 @@ pub fn update_draft(
     let basis = basis(conn, &row.legal_basis)?;
     let priority: Priority = match patch.priority {
         Some(p) => p,
-        None => decode_text("requests.priority", row.priority.clone())?,
+        None => row.priority,
     };
     let current: RequestContent = decode("requests.content", row.content.clone())?;
     let content =
@@ -426,7 +426,7 @@ pub fn update_draft(
     if patch.priority.is_some() {
         changed.push("priority");
     }
-    row.priority = encode_text(&priority);
+    row.priority = priority;
     row.content = encode(&content);
     changed.push("content");
     // Two edits with the same ETag: the second finds the version moved, a 412 as if its
@@ -493,7 +493,7 @@ pub fn act(
         row.legal_basis_pinned = Some(DbJson(encode(&basis)));
         // Outside emergencies the enforcing authority's notification is suspensive (Reg.
         // 2023/1543 Art 8(4)): the data wait for the end of its time (Art 10(2)).
-        let priority: Priority = decode_text("requests.priority", row.priority.clone())?;
+        let priority: Priority = row.priority;
         if let Some(window) = hold_window(&basis, &row, priority) {
             row.hold_status = Some(encode_text(&HoldStatus::HeldPendingEnforcingAuthority));
             row.hold_until = Some(DbTime(now + window));
@@ -643,7 +643,7 @@ pub fn act(
                     release_at: if held { row.hold_until.clone() } else { None },
                 },
             )?;
-            row.outcome = Some(encode_text(&response.outcome));
+            row.outcome = Some(DbText(response.outcome));
             row.preservation_expires_at = preserved_until.map(DbTime);
             if held {
                 // Nothing of the data in the event: its text and attachments follow in
@@ -666,15 +666,13 @@ pub fn act(
             let clocks_now = crate::deadlines::service::for_request(conn, id)?;
             let open = |kind: ClockKind| -> Result<bool, ApiError> {
                 Ok(clocks_now.iter().any(|c| {
-                    c.kind().is_ok_and(|k| k == kind)
-                        && c.state().is_ok_and(|s| {
-                            matches!(
-                                s,
-                                crate::deadlines::rules::ClockState::Running
-                                    | crate::deadlines::rules::ClockState::Paused
-                                    | crate::deadlines::rules::ClockState::Missed
-                            )
-                        })
+                    c.kind == kind
+                        && matches!(
+                            c.state,
+                            crate::deadlines::rules::ClockState::Running
+                                | crate::deadlines::rules::ClockState::Paused
+                                | crate::deadlines::rules::ClockState::Missed
+                        )
                 }))
             };
             let (kind, citation) = match decision.scope {
@@ -719,14 +717,14 @@ pub fn act(
                 json!({"reason": reason, "citation": "Dir. (EU) 2023/977 Art 5(2): derogation to obtain a judicial authorisation"}),
             )
         }
-        Act::Object(objection) if row.status == encode_text(&RequestStatus::Completed) => {
+        Act::Object(objection) if row.status == RequestStatus::Completed => {
             // After the answer (Reg. 2023/1543 Art 8(4), Art 10(2) and (4)): held data are
             // withheld for good; data already sent in an emergency may not be used.
             let text = required_text(&objection.text, "/text")?;
             let effect = if row.hold_status.as_deref() == Some(HELD) {
                 row.hold_status = Some(encode_text(&HoldStatus::Withheld));
                 repo::set_response_status(conn, id, HELD, WITHHELD)?;
-                row.outcome = Some(encode_text(&Outcome::Refused));
+                row.outcome = Some(DbText(Outcome::Refused));
                 "withheld"
             } else {
                 "use_objected"
@@ -762,7 +760,7 @@ pub fn act(
                     release_at: None,
                 },
             )?;
-            row.outcome = Some(encode_text(&Outcome::Refused));
+            row.outcome = Some(DbText(Outcome::Refused));
             ("request.objected", json!({"reason": objection.reason, "text": text}))
         }
         Act::Withdraw(reason) => {
@@ -839,7 +837,7 @@ fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::service::ClockSub
         issuer: row.issuer_party,
         addressee: row.addressee_party,
         enforcing: row.enforcing_party.as_ref().map(|p| p.0),
-        priority: decode_text("requests.priority", row.priority.clone())?,
+        priority: row.priority,
         flags: crate::deadlines::service::FLAGS.into_iter().filter(|f| content.flag(f)).collect(),
         data_categories: content.data_categories,
     })
@@ -857,7 +855,7 @@ fn update_clocks(
     use crate::deadlines::rules::ClockState;
     use crate::deadlines::service as clocks;
     use crate::vocab::{ClockTrigger, Obligor};
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     match action {
         Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
             clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Received, |_| true, now)?;
@@ -1009,7 +1007,7 @@ pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: Dat
     }
     let events = released_events(conn, id)?;
     row.hold_status = Some(encode_text(&HoldStatus::Released));
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     save(conn, row, status, now)?;
     for (event_type, data) in events {
         event(conn, keys, id, None, event_type, data, now)?;
@@ -1265,9 +1263,9 @@ pub fn list(
                 id: r.id,
                 reference: r.reference,
                 legal_basis: r.legal_basis,
-                kind: decode_text("requests.kind", r.kind)?,
-                priority: decode_text("requests.priority", r.priority)?,
-                status: decode_text("requests.status", r.status)?,
+                kind: r.kind,
+                priority: r.priority,
+                status: r.status,
                 issuer_party: r.issuer_party,
                 addressee_party: r.addressee_party,
                 created_at: r.created_at,
@@ -1301,9 +1299,9 @@ fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Request, ApiErro
         id: row.id,
         reference: row.reference,
         legal_basis: row.legal_basis,
-        kind: decode_text("requests.kind", row.kind)?,
-        priority: decode_text("requests.priority", row.priority)?,
-        status: decode_text("requests.status", row.status)?,
+        kind: row.kind,
+        priority: row.priority,
+        status: row.status,
         issuer: find(row.issuer_party).ok_or_else(|| missing("issuer"))?,
         addressee: find(row.addressee_party).ok_or_else(|| missing("addressee"))?,
         addressee_entity: row.addressee_entity.map(|e| decode("requests.addressee_entity", e.0)).transpose()?,
@@ -1311,7 +1309,7 @@ fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Request, ApiErro
         participants,
         content: decode("requests.content", row.content)?,
         follow_up_of: row.follow_up_of.map(|p| p.0),
-        outcome: row.outcome.map(|o| decode_text("requests.outcome", o)).transpose()?,
+        outcome: row.outcome.map(|o| o.0),
         submitted_at: row.submitted_at.map(|t| t.0),
         preservation_expires_at: row.preservation_expires_at.map(|t| t.0),
         extensions_used: row.extensions_used,

@@ -10,7 +10,6 @@ use crate::auth::Caller;
 use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
-use crate::db::codec::decode_text;
 use crate::db::schema::attachments;
 use crate::db::types::DbUuid;
 use crate::error::{ApiError, FieldError, ProblemType};
@@ -27,7 +26,7 @@ pub fn check_upload(conn: &mut AnyConnection, caller: &Caller, request: Uuid) ->
         return Err(ApiError::new(ProblemType::Forbidden, "a party that forwarded the request no longer adds to it"));
     }
     caller.require(&[Role::Operator, Role::Responder])?;
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     if matches!(status, RequestStatus::Withdrawn | RequestStatus::Released | RequestStatus::Lapsed) {
         return Err(ApiError::conflict_in_status(&row.status, "the request is closed; nothing can be attached"));
     }
