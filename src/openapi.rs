@@ -9,7 +9,7 @@ use utoipa_actix_web::{AppExt, UtoipaApp};
 
 use crate::error::FieldError;
 use crate::http::problem::Problem;
-use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
+use crate::notify::webhooks::dto::{EVENT_TYPES, WebhookEvent, WebhookEventData};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -21,11 +21,11 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(feed::list_notifications)
         .service(feed::read_notification)
-        .service(webhooks::create_webhook)
-        .service(webhooks::list_webhooks)
-        .service(webhooks::delete_webhook)
-        .service(webhooks::list_webhook_deliveries)
-        .service(webhooks::test_webhook);
+        .service(webhooks::handlers::create_webhook)
+        .service(webhooks::handlers::list_webhooks)
+        .service(webhooks::handlers::delete_webhook)
+        .service(webhooks::handlers::list_webhook_deliveries)
+        .service(webhooks::handlers::test_webhook);
 }
 
 /// Events that also go out by e-mail: the ones a person must act on.
