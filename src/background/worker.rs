@@ -18,7 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db::dialect::{self, ClaimedJob};
 use crate::error::ApiError;
-use crate::jobs::{self, JobState, Lease};
+use crate::jobs::queue::{self as jobs, JobState, Lease};
 use crate::notify;
 use crate::state::AppState;
 

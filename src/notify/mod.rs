@@ -5,6 +5,7 @@
 
 pub mod egress;
 pub mod feed;
+pub mod repo;
 pub mod templates;
 pub mod webhooks;
 
@@ -215,7 +216,7 @@ pub fn fan_out(
             }
             let languages: Vec<String> = serde_json::from_value(languages).unwrap_or_default();
             let job = json!({"to": to, "languages": languages, "party": party, "notification": payload});
-            crate::jobs::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
+            crate::jobs::queue::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
         }
     }
     Ok(())

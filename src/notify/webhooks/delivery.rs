@@ -44,7 +44,7 @@ pub fn enqueue_for_party(
         if wanted.iter().any(|t| t == event_type) {
             let body = json!({"type": event_type, "timestamp": crate::audit::chain::time_text(now), "data": data});
             let job = json!({"webhook": id, "message_id": format!("msg_{message}"), "event_type": event_type, "body": body.to_string()});
-            crate::jobs::enqueue(conn, "webhook", job, Some(&format!("webhook:{id}:{message}")), now)?;
+            crate::jobs::queue::enqueue(conn, "webhook", job, Some(&format!("webhook:{id}:{message}")), now)?;
         }
     }
     Ok(())
@@ -55,7 +55,7 @@ pub fn enqueue_ping(conn: &mut AnyConnection, webhook: Uuid, now: DateTime<Utc>)
     let message = Uuid::now_v7();
     let body = json!({"type": "ping", "timestamp": crate::audit::chain::time_text(now), "data": {"webhook": webhook}});
     let job = json!({"webhook": webhook, "message_id": format!("msg_{message}"), "event_type": "ping", "body": body.to_string()});
-    crate::jobs::enqueue(conn, "webhook", job, None, now)?;
+    crate::jobs::queue::enqueue(conn, "webhook", job, None, now)?;
     Ok(message)
 }
 
