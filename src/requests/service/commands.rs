@@ -1,90 +1,29 @@
-//! State changes of requests. Each public function runs inside one write transaction opened
-//! by the caller (`Db::write`), and records an event row for every change it makes.
+//! State changes of requests: create, update a draft, the lifecycle actions (`act`),
+//! clarifications and messages, the enforcing authority's hold, lapse; and the clocks each
+//! action starts, stops or pauses.
 
-use chrono::{DateTime, Datelike, Utc};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use super::*;
 
-use super::content::{self, needs_enforcing_notification};
-use super::dto::{
-    AddresseeSpec, Clarification, DataHold, Derogation, Event, FollowUpConfirmation, Forward, HoldStatus, Message,
-    NewRequest, NewResponse, Objection, Participant, ParticipantRole, PartyRef, Recognition, RecognitionScope, Request,
-    RequestContent, RequestPatch, RequestQuery, RequestSummary,
-};
-use super::lifecycle::{self, Action, Facts, Side};
-use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
-use super::repo::{self, DocumentKind, ListFilter};
-use super::routing;
-use crate::auth::Caller;
-use crate::auth::keys::KeyRing;
-use crate::auth::roles::Role;
-use crate::db::AnyConnection;
-use crate::db::codec::{decode, decode_text, encode, encode_text};
-use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
-use crate::error::{ApiError, FieldError, ProblemType};
-use crate::legal_bases::{self, LegalBasis};
-use crate::page::Page;
-use crate::parties::dto::{LegalEntity, Party};
-use crate::parties::{repo as party_repo, service as party_service};
-use crate::requests::attachments;
-use crate::vocab::{ClockKind, RequestKind};
-use crate::vocab::{Outcome, Priority, RequestStatus};
-use crate::vocab::{PartyKind, PartyStatus};
-
-/// The statuses of a request that has not left its issuer: nobody else sees it, nor hears of it.
-pub const NOT_LEFT: [RequestStatus; 2] = [RequestStatus::Draft, RequestStatus::PendingApproval];
-
-fn has_left(status: RequestStatus) -> bool {
-    !NOT_LEFT.contains(&status)
-}
-
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::not_found(format!("no request {id}"))
-}
-
-fn basis(conn: &mut AnyConnection, code: &str) -> Result<LegalBasis, ApiError> {
-    legal_bases::repo::find(conn, code)?.ok_or_else(|| {
-        ApiError::validation(vec![FieldError::new(
-            "/legal_basis",
-            "unknown_legal_basis",
-            format!("{code:?} is not in the legal-basis catalogue (GET /v1/legal-bases)"),
-        )])
-    })
-}
-
-/// The catalogue entry a request runs under: the version pinned when it was submitted, so a
-/// later correction of the catalogue does not move its clocks; the current one for a draft.
-pub(crate) fn basis_for(conn: &mut AnyConnection, row: &RequestRow) -> Result<LegalBasis, ApiError> {
-    match &row.legal_basis_pinned {
-        Some(pinned) => Ok(decode("requests.legal_basis_pinned", pinned.0.clone())?),
-        None => basis(conn, &row.legal_basis),
-    }
-}
-
-fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
-    party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
-}
-
-fn unroutable(pointer: &str, why: String) -> ApiError {
+pub(super) fn unroutable(pointer: &str, why: String) -> ApiError {
     ApiError::validation(vec![FieldError::new(pointer, "unroutable", why)])
 }
 
 /// Where a request goes: the addressee, its receiving entity (providers) and the enforcing
 /// authority to notify (EU production orders).
-struct Route {
+pub(super) struct Route {
     addressee: Party,
     entity: Option<LegalEntity>,
     enforcing: Option<Party>,
 }
 
-fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<Vec<Party>, ApiError> {
+pub(super) fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<Vec<Party>, ApiError> {
     let filter =
         party_repo::PartyFilter { kind: None, country: Some(country.to_owned()), statuses: vec![PartyStatus::Active] };
     let rows = party_repo::list_parties(conn, &filter, Page { limit: 10_000, after: None })?;
     rows.into_iter().map(|r| r.into_party()).collect()
 }
 
-fn route(
+pub(super) fn route(
     conn: &mut AnyConnection,
     spec: &AddresseeSpec,
     basis: &LegalBasis,
@@ -134,45 +73,6 @@ fn route(
     Ok(Route { addressee, entity, enforcing })
 }
 
-/// Appends an event to the request's hash chain and signs the new head (a checkpoint over the
-/// event's hash and the request as it now stands), in the caller's transaction: call it after
-/// the change the event records.
-pub fn event(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: Uuid,
-    caller: Option<&Caller>,
-    event_type: &str,
-    data: Value,
-    now: DateTime<Utc>,
-) -> Result<EventRow, ApiError> {
-    repo::append_event(
-        conn,
-        EventRow {
-            id: Uuid::now_v7(),
-            request_id: request,
-            seq: 0,
-            occurred_at: now,
-            actor_client: caller.map(|c| DbUuid(c.client)),
-            actor_party: caller.map(|c| DbUuid(c.party)),
-            event_type: event_type.to_owned(),
-            data,
-            prev_hash: String::new(),
-            hash: String::new(),
-        },
-    )
-    .and_then(|recorded| {
-        // The outbox: notifications and deliveries are written with the change itself.
-        let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-        crate::notify::fan_out(conn, &notify_subject(&row), &occurrence(&recorded), now)?;
-        let jws =
-            crate::requests::evidence::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
-        repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
-        Ok(recorded)
-    })
-}
-
 /// A preservation whose time ran out (the deadline scanner): `preserved` → `lapsed`.
 pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     repo::lock(conn, id)?;
@@ -183,7 +83,7 @@ pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
-fn participant(
+pub(super) fn participant(
     conn: &mut AnyConnection,
     request: Uuid,
     party: Uuid,
@@ -270,68 +170,6 @@ pub fn create(
     view(conn, id)
 }
 
-/// The request if the caller's party may see it (issuer, participant, routing path), with the
-/// caller's side; 404 otherwise, so that existence is not revealed.
-pub(crate) fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestRow, Side), ApiError> {
-    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    let side = if row.issuer_party == caller.party {
-        Side::Issuer
-    } else if row.addressee_party == caller.party {
-        Side::Addressee
-    } else if row.enforcing_party.as_ref().is_some_and(|p| p.0 == caller.party) {
-        Side::EnforcingAuthority
-    } else if repo::is_participant(conn, id, caller.party)? {
-        Side::Observer
-    } else {
-        return Err(not_found(id));
-    };
-    // A request is the issuer's own business until it leaves (drafted, or awaiting approval).
-    if !has_left(row.status) && side != Side::Issuer {
-        return Err(not_found(id));
-    }
-    Ok((row, side))
-}
-
-/// As `load`, for a change: the request's row is locked first (until the transaction ends),
-/// so that of two concurrent changes the second sees what the first made of the request.
-pub(crate) fn load_for_update(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(RequestRow, Side), ApiError> {
-    repo::lock(conn, id)?;
-    load(conn, caller, id)
-}
-
-/// Who may act, then whether the status allows it: 403 for the wrong side or role, 409 with
-/// the current status otherwise.
-pub(crate) fn authorize(
-    caller: &Caller,
-    side: Side,
-    action: Action,
-    row: &RequestRow,
-    facts: Facts,
-) -> Result<RequestStatus, ApiError> {
-    if !lifecycle::allowed_sides(action).contains(&side) {
-        let who: Vec<&str> = lifecycle::allowed_sides(action)
-            .iter()
-            .map(|s| match s {
-                Side::Issuer => "the issuer",
-                Side::Addressee => "the current addressee",
-                Side::EnforcingAuthority => "the enforcing authority",
-                Side::Observer => "a party on the route",
-            })
-            .collect();
-        return Err(ApiError::new(
-            ProblemType::Forbidden,
-            format!("only {} may {} this request", who.join(" or "), action.name()),
-        ));
-    }
-    caller.require(lifecycle::required_roles(action))?;
-    let status = row.status;
-    lifecycle::next_status(status, action, facts).map_err(|why| ApiError::conflict_in_status(&row.status, why))
-}
-
 pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
     let issuer = party(conn, row.issuer_party)?;
     let basis = basis_for(conn, row)?;
@@ -353,7 +191,7 @@ pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts,
 
 /// Writes the request with its new status if nobody changed it since it was read; `None`
 /// when somebody did (its version moved).
-fn try_save(
+pub(super) fn try_save(
     conn: &mut AnyConnection,
     mut row: RequestRow,
     status: RequestStatus,
@@ -368,7 +206,7 @@ fn try_save(
 
 /// As `try_save`; a lost race is a 409 that names the status the request really has now, not
 /// the one this change wanted.
-fn save(
+pub(super) fn save(
     conn: &mut AnyConnection,
     row: RequestRow,
     status: RequestStatus,
@@ -830,7 +668,7 @@ pub fn act(
 }
 
 /// What the request's clocks depend on, read from its row.
-fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::service::ClockSubject, ApiError> {
+pub(super) fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::service::ClockSubject, ApiError> {
     let content: RequestContent = decode("requests.content", row.content.clone())?;
     Ok(crate::deadlines::service::ClockSubject {
         request: row.id,
@@ -844,7 +682,7 @@ fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::service::ClockSub
 }
 
 /// Starts, closes or moves the request's clocks after an action (DESIGN.md section 5).
-fn update_clocks(
+pub(super) fn update_clocks(
     conn: &mut AnyConnection,
     row: &RequestRow,
     basis: &LegalBasis,
@@ -925,32 +763,10 @@ fn update_clocks(
     Ok(())
 }
 
-/// The name the exchange signs documents with: its own party's.
-fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
-    let filter =
-        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
-    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
-    Ok(exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into()))
-}
-
-fn bound(event: &EventRow) -> crate::requests::evidence::documents::BoundEvent<'_> {
-    crate::requests::evidence::documents::BoundEvent {
-        seq: event.seq,
-        event_type: &event.event_type,
-        hash: &event.hash,
-    }
-}
-
-const HELD: &str = "held_pending_enforcing_authority";
-const WITHHELD: &str = "withheld";
-const DELIVERED: &str = "delivered";
-const HOLD_CITATION: &str =
-    "Reg. (EU) 2023/1543 Art 8(4) (suspensive effect), Art 10(2) (data at the end of the 10 days)";
-
 /// How long the data of an EU production order are held from the issuer: the enforcing
 /// authority's time, where it was notified and the order is not an emergency (Reg. 2023/1543
 /// Art 8(4): "except in emergencies").
-fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Option<chrono::TimeDelta> {
+pub(super) fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Option<chrono::TimeDelta> {
     use crate::vocab::{ClockTrigger, Obligor};
     if row.enforcing_party.is_none() || priority == Priority::Emergency {
         return None;
@@ -965,7 +781,7 @@ fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Opti
 /// The earliest end of a preservation the law sets: the running preservation clock, or the
 /// basis's binding period from now (ETS 185 Art 29(7) starts on preservation). `None` where no
 /// law sets one (a default target, e.g. 18 U.S.C. 2703(f) for a foreign issuer).
-fn legal_preservation_end(
+pub(super) fn legal_preservation_end(
     conn: &mut AnyConnection,
     basis: &LegalBasis,
     request: Uuid,
@@ -982,7 +798,7 @@ fn legal_preservation_end(
 }
 
 /// The events that hand held data to the issuer: one `response.released` per held answer.
-fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(&'static str, Value)>, ApiError> {
+pub(super) fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(&'static str, Value)>, ApiError> {
     let mut out = vec![];
     for response in repo::responses(conn, request)? {
         if response.status == HELD {
@@ -1015,75 +831,7 @@ pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: Dat
     Ok(())
 }
 
-/// The request as the notification fan-out sees it.
-fn notify_subject(row: &RequestRow) -> crate::notify::Subject<'_> {
-    crate::notify::Subject {
-        id: row.id,
-        reference: &row.reference,
-        legal_basis: &row.legal_basis,
-        issuer_party: row.issuer_party,
-        addressee_party: row.addressee_party,
-        enforcing_party: row.enforcing_party.as_ref().map(|p| p.0),
-        submitted: row.submitted_at.is_some(),
-        hidden_from_issuer: hidden_from_issuer(row),
-    }
-}
-
-/// A recorded event as the notification fan-out sees it.
-fn occurrence(event: &EventRow) -> crate::notify::Occurrence<'_> {
-    crate::notify::Occurrence {
-        id: event.id,
-        seq: event.seq,
-        occurred_at: event.occurred_at,
-        actor_party: event.actor_party.as_ref().map(|p| p.0),
-        event_type: &event.event_type,
-        data: &event.data,
-    }
-}
-
-/// Whether the data of the request's other parties are kept from its issuer (Reg. 2023/1543
-/// Art 8(4)): while held, and for good once the enforcing authority raised a ground.
-pub fn hidden_from_issuer(row: &RequestRow) -> bool {
-    matches!(row.hold_status.as_deref(), Some(HELD) | Some(WITHHELD))
-}
-
-/// The legal content of a request as the exchange signs it, bound to the event that made it
-/// leave (its sequence number and hash in the audit chain).
-pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
-    crate::requests::evidence::documents::request_document(request, exchange, &bound(event))
-}
-
-fn sign_document(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: &Request,
-    event: &EventRow,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let exchange = exchange_name(conn)?;
-    let jws = crate::requests::evidence::documents::sign(keys, &document(request, &exchange, event))
-        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
-}
-
-/// Signs an answer (a response or an objection) as its event records it: the text, the
-/// outcome and the digests of the attachments it cites.
-fn sign_response(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: &Request,
-    event: &EventRow,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
-    let exchange = exchange_name(conn)?;
-    let party = event.actor_party.as_ref().map(|p| p.0);
-    let document = response_document(request, &exchange, party, &event.data, &bound(event));
-    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
-}
-
-fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
+pub(super) fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.chars().count() > 20_000 {
         return Err(ApiError::validation(vec![FieldError::new(pointer, "required", "1 to 20000 characters")]));
@@ -1184,153 +932,4 @@ pub fn post_message(
     repo::insert_message(conn, message.clone())?;
     event(conn, keys, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
     Ok(message.into())
-}
-
-fn clarification_dto(row: ClarificationRow) -> Clarification {
-    Clarification {
-        id: row.id,
-        request_id: row.request_id,
-        asked_by: row.asked_by,
-        question: row.question,
-        asked_at: row.asked_at,
-        answer: row.answer,
-        answered_at: row.answered_at.map(|t| t.0),
-    }
-}
-
-pub fn get(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Request, ApiError> {
-    load(conn, caller, id)?;
-    view(conn, id)
-}
-
-pub fn clarifications(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Clarification>, ApiError> {
-    load(conn, caller, id)?;
-    Ok(repo::clarifications(conn, id)?.into_iter().map(clarification_dto).collect())
-}
-
-pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Message>, ApiError> {
-    load(conn, caller, id)?;
-    Ok(repo::messages(conn, id)?.into_iter().map(Message::from).collect())
-}
-
-pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
-    // Every event, also while data are held (Reg. 2023/1543 Art 8(4)): the chain must verify
-    // for every party. Held data never are in an event (`response.held` carries none); an
-    // `attachment.added` event names a file the issuer cannot read until the release.
-    load(conn, caller, id)?;
-    Ok(repo::events(conn, id)?
-        .into_iter()
-        .map(|e| Event {
-            id: e.id,
-            seq: e.seq,
-            occurred_at: e.occurred_at,
-            actor_client: e.actor_client.map(|c| c.0),
-            actor_party: e.actor_party.map(|p| p.0),
-            event_type: e.event_type,
-            data: e.data,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        })
-        .collect())
-}
-
-pub fn list(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    q: RequestQuery,
-    page: Page,
-) -> Result<(Vec<RequestSummary>, Option<String>), ApiError> {
-    use super::dto::Direction;
-    let filter = ListFilter {
-        party: caller.party,
-        outgoing: q.direction.map(|d| d == Direction::Outgoing),
-        status: q.status.map(|s| encode_text(&s)),
-        legal_basis: q.legal_basis,
-        kind: q.kind.map(|k| encode_text(&k)),
-        counterpart: q.counterpart,
-        priority: q.priority.map(|p| encode_text(&p)),
-        created_after: q.created_after,
-        created_before: q.created_before,
-        overdue: q.overdue,
-        due_before: q.due_before,
-    };
-    let rows = repo::list(conn, &filter, page)?;
-    let (rows, next) = page.finish(rows, |r| r.id);
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            Ok(RequestSummary {
-                id: r.id,
-                reference: r.reference,
-                legal_basis: r.legal_basis,
-                kind: r.kind,
-                priority: r.priority,
-                status: r.status,
-                issuer_party: r.issuer_party,
-                addressee_party: r.addressee_party,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok((items, next))
-}
-
-/// The request as its parties see it.
-pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
-    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    view_of(conn, row)
-}
-
-/// The request as its parties see it, from a row already read.
-fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Request, ApiError> {
-    let id = row.id;
-    let mut participants = Vec::new();
-    for (p, name, country) in repo::participants(conn, id)? {
-        participants.push(Participant {
-            party: PartyRef { id: p.party_id, name, country },
-            role: decode_text("request_participants.role", p.role)?,
-            since: p.added_at,
-        });
-    }
-    let find = |party: Uuid| participants.iter().find(|p| p.party.id == party).map(|p| p.party.clone());
-    let missing = |what: &str| ApiError::internal(anyhow::anyhow!("request {id} has no {what} participant"));
-    Ok(Request {
-        id: row.id,
-        reference: row.reference,
-        legal_basis: row.legal_basis,
-        kind: row.kind,
-        priority: row.priority,
-        status: row.status,
-        issuer: find(row.issuer_party).ok_or_else(|| missing("issuer"))?,
-        addressee: find(row.addressee_party).ok_or_else(|| missing("addressee"))?,
-        addressee_entity: row.addressee_entity.map(|e| decode("requests.addressee_entity", e.0)).transpose()?,
-        enforcing_authority: row.enforcing_party.and_then(|p| find(p.0)),
-        participants,
-        content: decode("requests.content", row.content)?,
-        follow_up_of: row.follow_up_of.map(|p| p.0),
-        outcome: row.outcome.map(|o| o.0),
-        submitted_at: row.submitted_at.map(|t| t.0),
-        preservation_expires_at: row.preservation_expires_at.map(|t| t.0),
-        extensions_used: row.extensions_used,
-        follow_up_confirmed_at: row.follow_up_confirmed_at.map(|t| t.0),
-        legal_basis_version: row
-            .legal_basis_pinned
-            .as_ref()
-            .and_then(|p| p.0.get("effective_from").cloned())
-            .and_then(|v| serde_json::from_value(v).ok()),
-        data_hold: row
-            .hold_status
-            .map(|s| {
-                Ok::<_, ApiError>(DataHold {
-                    status: decode_text("requests.hold_status", s)?,
-                    release_at: row.hold_until.map(|t| t.0),
-                    citation: HOLD_CITATION.to_owned(),
-                })
-            })
-            .transpose()?,
-        version: row.version,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
 }
