@@ -8,8 +8,9 @@ use crate::auth::roles::Role;
 use crate::config::Settings;
 use crate::db::{AnyConnection, migrations};
 use crate::error::ApiError;
-use crate::parties::dto::{ClientCredentials, LegalEntity, NewClient, NewParty, Party, PartyKind, PartyStatus};
+use crate::parties::dto::{ClientCredentials, LegalEntity, NewClient, NewParty, Party};
 use crate::parties::service;
+use crate::vocab::{PartyKind, PartyStatus};
 
 /// Parses one value of a snake_case vocabulary (`state_authority`, `contact_point_24_7`, …).
 pub fn parse_word<T: DeserializeOwned>(text: &str) -> Result<T, String> {

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::client_address::{ForwardedHeader, TrustedProxies};
 use crate::db::{DbUrl, PoolSettings};
-use crate::http::client_address::{ForwardedHeader, TrustedProxies};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {

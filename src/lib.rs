@@ -3,9 +3,10 @@
 
 pub mod admin;
 pub mod app;
-pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod background;
+pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -14,16 +15,22 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod legal_bases;
+pub mod mail;
 pub mod notify;
+pub mod oauth;
 pub mod openapi;
 pub mod ops;
+pub mod page;
 pub mod parties;
 pub mod requests;
 pub mod routes;
 mod spec_examples;
+pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod validate;
 pub mod vocab;
 
-pub use app::{AppState, build_app};
+pub use app::build_app;
 pub use config::Settings;
+pub use state::AppState;

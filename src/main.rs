@@ -8,8 +8,9 @@ use clap::{Parser, Subcommand};
 
 use rogatory::auth::roles::Role;
 use rogatory::db::migrations;
-use rogatory::parties::dto::{LegalEntity, NewParty, PartyKind};
+use rogatory::parties::dto::{LegalEntity, NewParty};
 use rogatory::vocab::Designation;
+use rogatory::vocab::PartyKind;
 use rogatory::{AppState, Settings, openapi, telemetry};
 
 /// Rogatory: cross-border evidence requests between states and platforms.
@@ -151,7 +152,7 @@ fn worker() -> anyhow::Result<()> {
     tracing::info!(backend = %state.db.backend(), "worker started");
     actix_web::rt::System::new().block_on(async move {
         let (scan, poll) = (state.settings.scan_interval, state.settings.job_poll_interval);
-        rogatory::jobs::worker::run_forever(state, scan, poll).await;
+        rogatory::background::worker::run_forever(state, scan, poll).await;
     });
     Ok(())
 }
@@ -183,7 +184,7 @@ fn print_openapi(output: Option<PathBuf>) -> anyhow::Result<()> {
 
 fn verify_export(file: PathBuf, jwks: Option<PathBuf>) -> anyhow::Result<()> {
     let read = |path: &PathBuf| std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
-    let bundle: rogatory::audit::export::AuditBundle = serde_json::from_str(&read(&file)?)
+    let bundle: rogatory::requests::evidence::export::AuditBundle = serde_json::from_str(&read(&file)?)
         .map_err(|e| anyhow::anyhow!("{}: not an audit bundle: {e}", file.display()))?;
     let keys = match &jwks {
         Some(path) => {
@@ -197,7 +198,7 @@ fn verify_export(file: PathBuf, jwks: Option<PathBuf>) -> anyhow::Result<()> {
             bundle.jwks.clone()
         }
     };
-    let report = rogatory::audit::export::verify(&bundle, &keys);
+    let report = rogatory::requests::evidence::export::verify(&bundle, &keys);
     println!("{}", serde_json::to_string_pretty(&report)?);
     if report.valid { Ok(()) } else { anyhow::bail!("the bundle does not verify:\n  {}", report.reasons.join("\n  ")) }
 }

@@ -7,8 +7,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, UtoipaApp};
 
-use crate::error::{FieldError, Problem};
-use crate::notify::webhooks::{EVENT_TYPES, WebhookEvent, WebhookEventData};
+use crate::error::FieldError;
+use crate::http::problem::Problem;
+use crate::notify::webhooks::dto::{EVENT_TYPES, WebhookEvent, WebhookEventData};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -4,15 +4,16 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(crate::ops::configure);
-    cfg.service(crate::auth::handlers::get_jwks);
+    cfg.service(crate::oauth::handlers::get_jwks);
     cfg.service(
         scope::scope("/v1")
-            .configure(crate::auth::configure)
+            .configure(crate::oauth::configure)
             .configure(crate::legal_bases::configure)
             .configure(crate::parties::configure)
             .configure(crate::requests::configure)
-            .configure(crate::attachments::configure)
-            .configure(crate::audit::handlers::configure)
+            .configure(crate::requests::attachments::configure)
+            .configure(crate::requests::evidence::handlers::configure)
+            .configure(crate::requests::clocks::configure)
             .configure(crate::deadlines::configure)
             .configure(crate::notify::configure)
             .configure(crate::jobs::configure),

@@ -1,6 +1,8 @@
 //! The shared vocabulary of the domain (DESIGN.md section 3): closed lists that the API,
 //! the catalogue and later the requests use with the same spelling.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,3 +103,101 @@ mod tests {
         assert_eq!(serde_json::to_value(RequestKind::MutualLegalAssistance).unwrap(), "mutual_legal_assistance");
     }
 }
+
+// Where a request stands in its lifecycle (DESIGN.md section 4). No doc comment: it would
+// become the schema's description in the committed spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Draft,
+    PendingApproval,
+    Submitted,
+    Acknowledged,
+    AwaitingClarification,
+    Completed,
+    Preserved,
+    Released,
+    Lapsed,
+    Withdrawn,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 10] = [
+        RequestStatus::Draft,
+        RequestStatus::PendingApproval,
+        RequestStatus::Submitted,
+        RequestStatus::Acknowledged,
+        RequestStatus::AwaitingClarification,
+        RequestStatus::Completed,
+        RequestStatus::Preserved,
+        RequestStatus::Released,
+        RequestStatus::Lapsed,
+        RequestStatus::Withdrawn,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    #[default]
+    Normal,
+    Urgent,
+    /// Danger to life or physical integrity: the emergency clocks of the legal basis apply.
+    Emergency,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Fulfilled,
+    PartiallyFulfilled,
+    NoData,
+    Refused,
+    /// Preservation requests: the data are preserved until `preserved_until`.
+    Preserved,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// The operator of this Rogatory exchange (created by `rogatory admin bootstrap`).
+    Exchange,
+    StateAuthority,
+    ServiceProvider,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyStatus {
+    PendingVerification,
+    Active,
+    Suspended,
+}
+
+/// Displays vocabulary values in their API spelling (`pending_approval`), for messages: the
+/// rules name a status without knowing how it is stored.
+macro_rules! api_spelling {
+    ($($ty:ty),* $(,)?) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match serde_json::to_value(self) {
+                    Ok(serde_json::Value::String(text)) => f.write_str(&text),
+                    _ => write!(f, "{self:?}"),
+                }
+            }
+        }
+    )*};
+}
+
+api_spelling!(
+    RequestKind,
+    RecipientKind,
+    Designation,
+    DataCategory,
+    ClockKind,
+    RequestStatus,
+    Priority,
+    Outcome,
+    PartyKind,
+    PartyStatus
+);

@@ -2,10 +2,6 @@
 //! same transaction as the change it records, with who did it.
 
 pub mod chain;
-pub mod checkpoints;
-pub mod documents;
-pub mod export;
-pub mod handlers;
 pub mod jcs;
 
 use chrono::{DateTime, Utc};
@@ -14,9 +10,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::db::DbError;
 use crate::db::schema::audit_log;
 use crate::db::types::{DbJson, DbTime, DbUuid};
-use crate::error::ApiError;
 
 /// Who made a change: an API client of a party, or an operator at the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +54,7 @@ pub fn record(
     subject: (&str, &str),
     details: Value,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), DbError> {
     diesel::insert_into(audit_log::table)
         .values(NewEntry {
             id: Uuid::now_v7(),

@@ -2,10 +2,10 @@
 //! tokens signed with Ed25519, external issuers, and the `Caller` extractor every protected
 //! handler takes, so a handler cannot forget to authenticate.
 
-pub mod extract;
-pub mod handlers;
 pub mod keys;
+pub mod model;
 pub mod rate_limit;
+pub mod repo;
 pub mod roles;
 pub mod secrets;
 pub mod tokens;
@@ -17,14 +17,10 @@ use crate::audit::Actor;
 use crate::db::AnyConnection;
 use crate::db::codec::decode_text;
 use crate::error::{ApiError, ProblemType};
-use crate::parties::dto::{PartyKind, PartyStatus};
-use crate::parties::repo::{self, ClientKey};
+use crate::vocab::{PartyKind, PartyStatus};
+use repo::ClientKey;
 use roles::Role;
 use tokens::{TokenError, TokenSubject};
-
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(handlers::create_token).service(handlers::get_me);
-}
 
 /// An authenticated caller: an active API client of an active party.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,15 +82,15 @@ pub fn authenticate(conn: &mut AnyConnection, subject: &TokenSubject) -> Result<
     if status != PartyStatus::Active {
         return Err(ApiError::new(
             ProblemType::Forbidden,
-            format!("the client's party is {}", crate::db::codec::encode_text(&status).replace('_', " ")),
+            format!("the client's party is {}", status.to_string().replace('_', " ")),
         ));
     }
-    let client = found.client.into_client()?;
+    let client = found.client;
     Ok(Caller {
         client: client.id,
-        client_id: client.client_id,
         party: client.party_id,
         party_kind: decode_text("parties.kind", found.party_kind)?,
-        roles: client.roles,
+        roles: crate::db::codec::decode("api_clients.roles", client.roles)?,
+        client_id: client.client_id,
     })
 }

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::http::client_address::limit_unit;
+use crate::client_address::limit_unit;
 
 /// Entries kept per table; past it, drained entries go first, then arbitrary ones.
 const MAX_KEYS: usize = 100_000;

@@ -794,7 +794,7 @@ fn main() {
             let plan = scan_plan(&mut conn, backend, &url);
             let report = actix_web::rt::System::new().block_on(async {
                 let t = Instant::now();
-                let report = rogatory::deadlines::scanner::scan(&state, 1000).await.unwrap();
+                let report = rogatory::background::scanner::scan(&state, 1000).await.unwrap();
                 (t.elapsed(), report)
             });
             // The lists at this size, through a fresh server (the German party holds them all).

@@ -6,15 +6,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use super::DbError;
 
-pub fn decode<T: DeserializeOwned>(column: &str, value: Value) -> Result<T, ApiError> {
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("column {column} holds a bad value: {e}")))
+pub fn decode<T: DeserializeOwned>(column: &str, value: Value) -> Result<T, DbError> {
+    serde_json::from_value(value).map_err(|e| DbError::Decode { column: column.to_owned(), cause: e.to_string() })
 }
 
 /// Decodes a TEXT column holding a snake_case enum value.
-pub fn decode_text<T: DeserializeOwned>(column: &str, text: String) -> Result<T, ApiError> {
+pub fn decode_text<T: DeserializeOwned>(column: &str, text: String) -> Result<T, DbError> {
     decode(column, Value::String(text))
 }
 

@@ -17,8 +17,6 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
-use crate::error::ApiError;
-
 /// One connection type for both backends. PostgreSQL comes first: the derive's own
 /// `establish` tries variants in order (we never call it; see `DbUrl`).
 #[derive(diesel::MultiConnection)]
@@ -177,6 +175,15 @@ pub enum DbError {
     Migrate { target: String, cause: String },
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+    /// No pooled connection in time (the database is down or saturated): retryable.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The blocking task that ran the work failed (panicked or was cancelled).
+    #[error("blocking task failed: {0}")]
+    Blocking(String),
+    /// A stored value does not decode: a defect of the data.
+    #[error("column {column} holds a bad value: {cause}")]
+    Decode { column: String, cause: String },
 }
 
 /// r2d2 manager that keys the backend on the URL scheme (see `DbUrl`) and applies the SQLite
@@ -221,16 +228,16 @@ const PING_WHEN_IDLE: Duration = Duration::from_secs(2);
 
 /// A pooled connection that answered recently or answers a ping; a dead one is discarded and
 /// the next tried.
-fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<AnyConnectionManager>, ApiError> {
+fn checkout(pool: &DbPool) -> Result<r2d2::PooledConnection<AnyConnectionManager>, DbError> {
     for _ in 0..=pool.max_size() {
-        let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+        let mut conn = pool.get().map_err(|e| DbError::Unavailable(e.to_string()))?;
         let fresh = statements::idle_for(conn.watch()).is_some_and(|idle| idle < PING_WHEN_IDLE);
         if fresh || conn.batch_execute("SELECT 1").is_ok() {
             return Ok(conn);
         }
         // Lost: dropped here, discarded by the pool (`has_broken`).
     }
-    Err(ApiError::database_unavailable("no pooled connection answers"))
+    Err(DbError::Unavailable("no pooled connection answers".into()))
 }
 
 #[derive(Debug, Clone)]
@@ -279,19 +286,20 @@ impl Db {
     }
 
     /// Runs blocking diesel work on actix's blocking thread pool with a pooled connection.
-    pub async fn run<F, R>(&self, work: F) -> Result<R, ApiError>
+    pub async fn run<F, R, E>(&self, work: F) -> Result<R, E>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<R, ApiError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
+        E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         let (result, sent) = actix_web::web::block(move || {
             let before = statements::on_this_thread();
-            let result = checkout(&pool).and_then(|mut conn| work(&mut conn));
+            let result = checkout(&pool).map_err(E::from).and_then(|mut conn| work(&mut conn));
             (result, statements::on_this_thread() - before)
         })
         .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?;
+        .map_err(|e| E::from(DbError::Blocking(e.to_string())))?;
         statements::add_to_request(sent);
         result
     }
@@ -301,7 +309,7 @@ impl Db {
     where
         F: FnOnce(&mut AnyConnection) -> Result<R, E> + Send + 'static,
         R: Send + 'static,
-        E: From<diesel::result::Error> + From<ApiError> + Send + 'static,
+        E: From<diesel::result::Error> + From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
         let lock = self.write_lock.clone();
@@ -315,7 +323,7 @@ impl Db {
             (result, statements::on_this_thread() - before)
         })
         .await
-        .map_err(|e| E::from(ApiError::internal(anyhow::anyhow!("blocking task failed: {e}"))))?;
+        .map_err(|e| E::from(DbError::Blocking(e.to_string())))?;
         statements::add_to_request(sent);
         result
     }

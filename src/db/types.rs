@@ -13,6 +13,9 @@ use diesel::pg::Pg;
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{HasSqlType, Text};
 use diesel::sqlite::Sqlite;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::io::Write;
 
 use super::MultiBackend;
 
@@ -118,6 +121,85 @@ portable_type! {
     wrapper = DbJson(serde_json::Value),
     to_text = |v| v.to_string(),
     from_text = |s| serde_json::from_str(s).map_err(Into::into),
+}
+
+/// A closed vocabulary (a snake_case enum of `vocab`) in a TEXT column, spelt as in the API:
+/// rows hold `RequestStatus`, not a string to decode. Models name it with
+/// `#[diesel(serialize_as = DbText<T>, deserialize_as = DbText<T>)]` (`text_column!` gives a
+/// type the conversion back); a stored value that does not decode fails the query.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow, Debug, Clone, Copy, PartialEq, Eq)]
+#[diesel(sql_type = Text)]
+pub struct DbText<T>(pub T);
+
+impl<T> From<T> for DbText<T> {
+    fn from(value: T) -> Self {
+        Self(value)
+    }
+}
+
+/// Lets rows hold these types directly (`deserialize_as = DbText<T>`); invoked next to the
+/// vocabularies that live in feature folders.
+macro_rules! text_columns {
+    ($($ty:ty),* $(,)?) => {$(
+        impl From<$crate::db::types::DbText<$ty>> for $ty {
+            fn from(value: $crate::db::types::DbText<$ty>) -> Self {
+                value.0
+            }
+        }
+    )*};
+}
+pub(crate) use text_columns;
+
+text_columns!(
+    crate::vocab::RequestStatus,
+    crate::vocab::Priority,
+    crate::vocab::Outcome,
+    crate::vocab::RequestKind,
+    crate::vocab::ClockKind,
+    crate::vocab::Obligor,
+);
+
+impl<T: Serialize + std::fmt::Debug> ToSql<Text, Pg> for DbText<T> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        out.write_all(super::codec::encode_text(&self.0).as_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl<T: Serialize + std::fmt::Debug> ToSql<Text, Sqlite> for DbText<T> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(super::codec::encode_text(&self.0));
+        Ok(IsNull::No)
+    }
+}
+
+impl<T: Serialize + std::fmt::Debug + Send + Sync + 'static> ToSql<Text, MultiBackend> for DbText<T> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((Text, self));
+        Ok(IsNull::No)
+    }
+}
+
+fn text_value<T: DeserializeOwned>(text: String) -> deserialize::Result<DbText<T>> {
+    serde_json::from_value(serde_json::Value::String(text)).map(DbText).map_err(Into::into)
+}
+
+impl<T: DeserializeOwned> FromSql<Text, Pg> for DbText<T> {
+    fn from_sql(bytes: <Pg as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        text_value(<String as FromSql<Text, Pg>>::from_sql(bytes)?)
+    }
+}
+
+impl<T: DeserializeOwned> FromSql<Text, Sqlite> for DbText<T> {
+    fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        text_value(<String as FromSql<Text, Sqlite>>::from_sql(bytes)?)
+    }
+}
+
+impl<T: DeserializeOwned> FromSql<Text, MultiBackend> for DbText<T> {
+    fn from_sql(bytes: <MultiBackend as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        bytes.from_sql::<DbText<T>, Text>()
+    }
 }
 
 /// The one text form of an instant on SQLite: UTC, microseconds, explicit offset.

@@ -1,5 +1,5 @@
-//! HTTP of deadlines: a request's legal clocks, and a party's own targets for bases the law
-//! gives no time.
+//! HTTP of deadlines: a party's own targets for bases the law gives no time. (A request's
+//! clocks are listed by `requests::clocks`, which decides who may see the request.)
 
 use actix_web::{get, put, web};
 use serde::{Deserialize, Serialize};
@@ -7,52 +7,18 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::service::{self, Clock};
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::codec::decode_text;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError};
+use crate::http::problem::Problem;
 use crate::legal_bases::{self, IsoDuration};
+use crate::state::AppState;
 use crate::vocab::ClockKind;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ClockList {
     pub items: Vec<Clock>,
-}
-
-/// The clocks of a request
-///
-/// Every legal clock of the request: which party must act, by when, its state (`running`,
-/// `paused` while a clarification is pending, `met`, `missed`, `cancelled`) and its legal source.
-/// The request's parties only.
-#[utoipa::path(
-    operation_id = "list_request_clocks",
-    tag = "deadlines",
-    params(("id" = Uuid, Path, description = "Request id")),
-    responses(
-        (status = 200, description = "The clocks", body = ClockList),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = [])),
-)]
-#[get("/requests/{id}/clocks")]
-pub async fn list_request_clocks(
-    caller: Caller,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<ClockList>, ApiError> {
-    let id = id.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| {
-            crate::requests::service::load(conn, &caller, id)?;
-            service::for_request(conn, id)
-        })
-        .await?;
-    Ok(web::Json(ClockList { items: rows.into_iter().map(|r| r.into_clock()).collect::<Result<_, _>>()? }))
 }
 
 /// A party's own target for a clock that no law sets.

@@ -3,11 +3,8 @@
 
 pub mod handlers;
 pub mod rules;
-pub mod scanner;
 pub mod service;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(handlers::list_request_clocks)
-        .service(handlers::list_clock_targets)
-        .service(handlers::set_clock_target);
+    cfg.service(handlers::list_clock_targets).service(handlers::set_clock_target);
 }

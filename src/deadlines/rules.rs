@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::legal_bases::LegalBasis;
-use crate::requests::dto::Priority;
+use crate::vocab::Priority;
 use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Obligor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

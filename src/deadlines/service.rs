@@ -8,14 +8,14 @@ use uuid::Uuid;
 
 use super::rules::{self, ClockState};
 use crate::db::AnyConnection;
-use crate::db::codec::{decode, decode_text, encode_text};
+use crate::db::codec::encode_text;
 use crate::db::schema::{clocks, party_clock_targets};
-use crate::db::types::{DbTime, DbUuid};
+use crate::db::types::{DbText, DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::legal_bases::LegalBasis;
-use crate::requests::dto::{Priority, RequestContent};
-use crate::requests::model::RequestRow;
-use crate::vocab::{ClockKind, ClockTrigger, Obligor};
+use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Obligor, Priority};
+
+crate::db::types::text_columns!(ClockState);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clocks)]
@@ -26,9 +26,12 @@ pub struct ClockRow {
     pub request_id: Uuid,
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
     pub party_id: Uuid,
-    pub kind: String,
-    pub obligation_of: String,
-    pub state: String,
+    #[diesel(serialize_as = DbText<ClockKind>, deserialize_as = DbText<ClockKind>)]
+    pub kind: ClockKind,
+    #[diesel(serialize_as = DbText<Obligor>, deserialize_as = DbText<Obligor>)]
+    pub obligation_of: Obligor,
+    #[diesel(serialize_as = DbText<ClockState>, deserialize_as = DbText<ClockState>)]
+    pub state: ClockState,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub started_at: DateTime<Utc>,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
@@ -78,19 +81,11 @@ pub struct Clock {
 }
 
 impl ClockRow {
-    pub fn state(&self) -> Result<ClockState, ApiError> {
-        decode_text("clocks.state", self.state.clone())
-    }
-
-    pub fn kind(&self) -> Result<ClockKind, ApiError> {
-        decode_text("clocks.kind", self.kind.clone())
-    }
-
     pub fn into_clock(self) -> Result<Clock, ApiError> {
         Ok(Clock {
-            state: self.state()?,
-            kind: self.kind()?,
-            obligation_of: decode_text("clocks.obligation_of", self.obligation_of)?,
+            state: self.state,
+            kind: self.kind,
+            obligation_of: self.obligation_of,
             id: self.id,
             request_id: self.request_id,
             party_id: self.party_id,
@@ -106,11 +101,24 @@ impl ClockRow {
     }
 }
 
-fn obligor_party(request: &RequestRow, obligor: Obligor) -> Option<Uuid> {
+/// What a request's clocks depend on, read from the request by `requests`.
+#[derive(Debug, Clone)]
+pub struct ClockSubject {
+    pub request: Uuid,
+    pub issuer: Uuid,
+    pub addressee: Uuid,
+    pub enforcing: Option<Uuid>,
+    pub priority: Priority,
+    pub data_categories: Vec<DataCategory>,
+    /// The declarations of the request's content (among `FLAGS`) that hold.
+    pub flags: Vec<&'static str>,
+}
+
+fn obligor_party(request: &ClockSubject, obligor: Obligor) -> Option<Uuid> {
     match obligor {
-        Obligor::Addressee => Some(request.addressee_party),
-        Obligor::Issuer => Some(request.issuer_party),
-        Obligor::EnforcingAuthority => request.enforcing_party.as_ref().map(|p| p.0),
+        Obligor::Addressee => Some(request.addressee),
+        Obligor::Issuer => Some(request.issuer),
+        Obligor::EnforcingAuthority => request.enforcing,
     }
 }
 
@@ -126,7 +134,7 @@ fn target(conn: &mut AnyConnection, party: Uuid, basis: &str, kind: ClockKind) -
 }
 
 /// The declarations of a request's content that clock conditions may name.
-const FLAGS: [&str; 4] =
+pub const FLAGS: [&str; 4] =
     ["provisional_measures", "directly_accessible", "offence_in_issuing_state", "person_resides_in_issuing_state"];
 
 /// The clock kinds a party may give its own target where the basis sets none at all (e.g.
@@ -136,29 +144,26 @@ pub const OWN_TARGET_KINDS: [ClockKind; 2] = [ClockKind::Acknowledge, ClockKind:
 /// Starts the clocks `trigger` starts for this request, for the obligors `only` accepts.
 pub fn start(
     conn: &mut AnyConnection,
-    request: &RequestRow,
+    request: &ClockSubject,
     basis: &LegalBasis,
     trigger: ClockTrigger,
     only: impl Fn(Obligor) -> bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<ClockRow>, ApiError> {
-    let priority: Priority = decode_text("requests.priority", request.priority.clone())?;
-    let content: RequestContent = decode("requests.content", request.content.clone())?;
-    let addressee = request.addressee_party;
+    let addressee = request.addressee;
     let mut targets = Vec::new();
     for rule in basis.clocks.iter().filter(|r| !r.binding) {
         if let Some(t) = target(conn, addressee, &basis.code, rule.kind)? {
             targets.push((rule.kind, t));
         }
     }
-    let flags: Vec<&str> = FLAGS.into_iter().filter(|f| content.flag(f)).collect();
     let mut plans = rules::plan(
         basis,
         trigger,
-        priority,
-        &content.data_categories,
-        &flags,
-        request.enforcing_party.is_some(),
+        request.priority,
+        &request.data_categories,
+        &request.flags,
+        request.enforcing.is_some(),
         |kind| targets.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t),
     );
     // No time by law at all for this kind (ETS 185 Art 31, ETS 030 …): the party's own target,
@@ -188,11 +193,11 @@ pub fn start(
         let next = rules::scan(ClockState::Running, plan.kind, now, due, plan.duration, plan.emergency, now).next_look;
         let row = ClockRow {
             id: Uuid::now_v7(),
-            request_id: request.id,
+            request_id: request.request,
             party_id: party,
-            kind: encode_text(&plan.kind),
-            obligation_of: encode_text(&plan.obligation_of),
-            state: encode_text(&ClockState::Running),
+            kind: plan.kind,
+            obligation_of: plan.obligation_of,
+            state: ClockState::Running,
             started_at: now,
             due_at: due,
             span_secs: plan.duration.num_seconds(),
@@ -223,7 +228,7 @@ pub fn for_request(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ClockR
 fn save(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
     diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id))))
         .set((
-            clocks::state.eq(&row.state),
+            clocks::state.eq(DbText(row.state)),
             clocks::due_at.eq(DbTime(row.due_at)),
             clocks::remaining_secs.eq(row.remaining_secs),
             clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
@@ -245,10 +250,10 @@ pub fn pause_for_derogation(
 ) -> Result<usize, ApiError> {
     let mut paused = 0;
     for mut row in for_request(conn, request)? {
-        let addressee = row.obligation_of == encode_text(&Obligor::Addressee);
-        if row.state()? == ClockState::Running && addressee && kinds.contains(&row.kind()?) {
+        let addressee = row.obligation_of == Obligor::Addressee;
+        if row.state == ClockState::Running && addressee && kinds.contains(&row.kind) {
             row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
-            row.state = encode_text(&ClockState::Paused);
+            row.state = ClockState::Paused;
             row.next_reminder_at = None;
             row.updated_at = now;
             save(conn, &row)?;
@@ -261,9 +266,9 @@ pub fn pause_for_derogation(
 /// A pending clarification pauses the clocks whose rule says so, keeping the time left.
 pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {
-        if row.state()? == ClockState::Running && row.pauses_on_clarification {
+        if row.state == ClockState::Running && row.pauses_on_clarification {
             row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
-            row.state = encode_text(&ClockState::Paused);
+            row.state = ClockState::Paused;
             row.next_reminder_at = None;
             row.updated_at = now;
             save(conn, &row)?;
@@ -276,14 +281,14 @@ pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: Dat
 /// clock paused for another reason (a derogation, Dir. (EU) 2023/977 Art 5(2)) stays paused.
 pub fn resume_after_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {
-        if row.state()? == ClockState::Paused && row.pauses_on_clarification {
+        if row.state == ClockState::Paused && row.pauses_on_clarification {
             let left = TimeDelta::seconds(row.remaining_secs.unwrap_or(0));
             row.due_at = rules::resume(left, now);
             row.remaining_secs = None;
-            row.state = encode_text(&ClockState::Running);
+            row.state = ClockState::Running;
             let span = TimeDelta::seconds(row.span_secs);
             row.next_reminder_at =
-                rules::scan(ClockState::Running, row.kind()?, row.started_at, row.due_at, span, row.emergency, now)
+                rules::scan(ClockState::Running, row.kind, row.started_at, row.due_at, span, row.emergency, now)
                     .next_look
                     .map(DbTime);
             row.updated_at = now;
@@ -303,13 +308,13 @@ pub fn close(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     for mut row in for_request(conn, request)? {
-        let open = matches!(row.state()?, ClockState::Running | ClockState::Paused | ClockState::Missed);
-        let obligor: Obligor = decode_text("clocks.obligation_of", row.obligation_of.clone())?;
-        if open && matching(row.kind()?, obligor) {
+        let open = matches!(row.state, ClockState::Running | ClockState::Paused | ClockState::Missed);
+        let obligor = row.obligation_of;
+        if open && matching(row.kind, obligor) {
             // A missed clock stays missed (answering late or withdrawing does not rewrite
             // history); it only stops escalating.
-            if row.state()? != ClockState::Missed {
-                row.state = encode_text(&state);
+            if row.state != ClockState::Missed {
+                row.state = state;
             }
             row.next_reminder_at = None;
             row.closed_at = Some(DbTime(now));
@@ -323,7 +328,7 @@ pub fn close(
 /// The running preservation clock, if any.
 pub fn preservation(conn: &mut AnyConnection, request: Uuid) -> Result<Option<ClockRow>, ApiError> {
     for row in for_request(conn, request)? {
-        if row.kind()? == ClockKind::Preservation && row.state()? == ClockState::Running {
+        if row.kind == ClockKind::Preservation && row.state == ClockState::Running {
             return Ok(Some(row));
         }
     }

@@ -23,8 +23,8 @@ use actix_web::web::{self, Bytes};
 use futures_util::Stream;
 use tokio::time::{Instant, Sleep};
 
-use crate::app::AppState;
 use crate::error::{ApiError, ProblemType};
+use crate::state::AppState;
 
 /// The boxed stream type of `Payload::Stream` (actix-http's `BoxedPayloadStream`).
 type BoxedBody = Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>;

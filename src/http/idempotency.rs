@@ -154,6 +154,12 @@ impl From<DieselError> for Failure {
     }
 }
 
+impl From<crate::db::DbError> for Failure {
+    fn from(e: crate::db::DbError) -> Self {
+        Failure::Api(e.into())
+    }
+}
+
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         Failure::Api(e)

@@ -3,11 +3,12 @@
 //! the safety net that turns any error response produced outside our handlers into a problem.
 
 pub mod body_deadline;
-pub mod client_address;
+pub mod caller;
 pub mod fallback;
 pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
+pub mod problem;
 pub mod text_guard;
 
 use std::time::Instant;
@@ -20,7 +21,8 @@ use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{HttpRequest, web};
 use tracing::Instrument;
 
-use crate::error::{ApiError, PROBLEM_CONTENT_TYPE, ProblemType, problem_response};
+use crate::error::{ApiError, ProblemType};
+use crate::http::problem::{PROBLEM_CONTENT_TYPE, problem_response};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -68,7 +68,7 @@ pub async fn refuse_nul(
     let is_upload = req.method() == actix_web::http::Method::POST && req.path().ends_with("/attachments");
     if (is_json || is_form) && !is_upload {
         let limit = req
-            .app_data::<actix_web::web::Data<crate::app::AppState>>()
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
             .map_or(1024 * 1024, |state| state.settings.max_json_body);
         let mut payload = req.take_payload();
         let mut body = BytesMut::new();

@@ -3,20 +3,19 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{JobRow, JobState};
-use crate::app::AppState;
+use super::queue::{self, JobRow, JobState};
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::codec::{decode_text, encode_text};
-use crate::db::schema::jobs;
-use crate::db::types::{DbTime, DbUuid};
-use crate::error::{ApiError, Problem};
-use crate::http::pagination::{Page, next_link};
+use crate::error::ApiError;
+use crate::http::pagination::list_response;
+use crate::http::problem::Problem;
+use crate::page::Page;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6fe-0000-7000-8000-0000000000dd", "kind": "email", "state": "dead", "attempts": 8,
@@ -96,26 +95,11 @@ pub async fn list_jobs(
     let query = query.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let wanted = query.state;
-    let rows: Vec<JobRow> = state
-        .db
-        .run(move |conn| {
-            let mut q = jobs::table.select(JobRow::as_select()).into_boxed();
-            if let Some(s) = wanted {
-                q = q.filter(jobs::state.eq(encode_text(&s)));
-            }
-            if let Some(after) = page.after {
-                q = q.filter(jobs::id.lt(DbUuid(after)));
-            }
-            Ok(q.order(jobs::id.desc()).limit(page.limit + 1).load(conn)?)
-        })
-        .await?;
+    let rows: Vec<JobRow> = state.db.run(move |conn| Ok::<_, ApiError>(queue::list(conn, wanted, page)?)).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     let items = rows.into_iter().map(to_job).collect::<Result<_, _>>()?;
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((actix_web::http::header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(JobList { items, next_cursor }))
+    let body = JobList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Retry a dead job
@@ -149,24 +133,12 @@ pub async fn retry_job(
     let job = state
         .db
         .write(move |conn| -> Result<Job, ApiError> {
-            let row: JobRow = jobs::table
-                .filter(jobs::id.eq(DbUuid(id)))
-                .select(JobRow::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
+            let row = queue::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
             if row.state != encode_text(&JobState::Dead) {
                 return Err(ApiError::conflict_in_status(&row.state, "only a dead job can be retried"));
             }
-            diesel::update(jobs::table.filter(jobs::id.eq(DbUuid(id))))
-                .set((
-                    jobs::state.eq("queued"),
-                    jobs::attempts.eq(0),
-                    jobs::run_at.eq(DbTime(now)),
-                    jobs::updated_at.eq(DbTime(now)),
-                ))
-                .execute(conn)?;
-            let row: JobRow = jobs::table.filter(jobs::id.eq(DbUuid(id))).select(JobRow::as_select()).first(conn)?;
+            queue::requeue(conn, id, now)?;
+            let row = queue::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
             to_job(row)
         })
         .await?;

@@ -9,7 +9,7 @@ use super::duration::IsoDuration;
 use super::model::LegalBasisRow;
 use crate::db::codec::{decode, decode_text};
 use crate::error::ApiError;
-use crate::requests::dto::Priority;
+use crate::vocab::Priority;
 use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Designation, Obligor, RecipientKind, RequestKind};
 
 /// A legal instrument a request can rest on, with its clocks and their sources.

@@ -4,8 +4,9 @@ use actix_web::{get, web};
 
 use super::dto::{LegalBasis, LegalBasisFilter, LegalBasisList};
 use super::repo;
-use crate::app::AppState;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::problem::Problem;
+use crate::state::AppState;
 
 /// List the legal-basis catalogue
 ///

@@ -1,19 +1,17 @@
 //! The in-app feed of a party.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::db::schema::notifications;
-use crate::db::types::{DbJson, DbTime, DbUuid};
-use crate::error::{ApiError, Problem};
-use crate::http::pagination::{Page, next_link};
+use crate::error::ApiError;
+use crate::http::pagination::list_response;
+use crate::http::problem::Problem;
+use crate::page::Page;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"id": "0193a6fb-0000-7000-8000-0000000000aa", "request_id": "0193a6f5-0000-7000-8000-000000000001",
@@ -47,8 +45,6 @@ pub struct FeedQuery {
     pub cursor: Option<String>,
 }
 
-type Row = (DbUuid, Option<DbUuid>, String, String, DbJson, DbTime, Option<DbTime>);
-
 /// List notifications
 ///
 /// The caller's party's feed, newest first, cursor-paginated. Any authenticated caller.
@@ -75,48 +71,11 @@ pub async fn list_notifications(
     let query = query.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let party = caller.party;
-    let rows: Vec<Row> = state
-        .db
-        .run(move |conn| {
-            let mut q = notifications::table
-                .filter(notifications::party_id.eq(DbUuid(party)))
-                .select((
-                    notifications::id,
-                    notifications::request_id,
-                    notifications::event_type,
-                    notifications::summary,
-                    notifications::data,
-                    notifications::created_at,
-                    notifications::read_at,
-                ))
-                .into_boxed();
-            if query.unread == Some(true) {
-                q = q.filter(notifications::read_at.is_null());
-            }
-            if let Some(after) = page.after {
-                q = q.filter(notifications::id.lt(DbUuid(after)));
-            }
-            Ok(q.order(notifications::id.desc()).limit(page.limit + 1).load(conn)?)
-        })
-        .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.0.0);
-    let items = rows
-        .into_iter()
-        .map(|(id, request, event_type, summary, data, created, read)| Notification {
-            id: id.0,
-            request_id: request.map(|r| r.0),
-            event_type,
-            summary,
-            data: data.0,
-            created_at: created.0,
-            read_at: read.map(|r| r.0),
-        })
-        .collect();
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(NotificationList { items, next_cursor }))
+    let unread_only = query.unread == Some(true);
+    let rows = state.db.run(move |conn| Ok::<_, ApiError>(super::repo::feed(conn, party, unread_only, page)?)).await?;
+    let (items, next_cursor) = page.finish(rows, |n| n.id);
+    let body = NotificationList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Mark a notification read
@@ -146,21 +105,9 @@ pub async fn read_notification(
     let now = state.clock.now();
     let found = state
         .db
-        .write(move |conn| -> Result<usize, ApiError> {
-            let mine = notifications::table
-                .filter(notifications::id.eq(DbUuid(id)))
-                .filter(notifications::party_id.eq(DbUuid(caller.party)));
-            let exists = mine.clone().select(notifications::id).first::<DbUuid>(conn).optional()?.is_some();
-            if !exists {
-                return Ok(0);
-            }
-            diesel::update(mine.filter(notifications::read_at.is_null()))
-                .set(notifications::read_at.eq(Some(DbTime(now))))
-                .execute(conn)?;
-            Ok(1)
-        })
+        .write(move |conn| -> Result<bool, ApiError> { Ok(super::repo::mark_read(conn, caller.party, id, now)?) })
         .await?;
-    if found == 0 {
+    if !found {
         return Err(ApiError::not_found(format!("no notification {id}")));
     }
     Ok(HttpResponse::NoContent().finish())

@@ -5,7 +5,7 @@
 
 pub mod egress;
 pub mod feed;
-pub mod mail;
+pub mod repo;
 pub mod templates;
 pub mod webhooks;
 
@@ -18,16 +18,15 @@ use crate::db::AnyConnection;
 use crate::db::schema::{notifications, parties};
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
-use crate::requests::model::{EventRow, RequestRow};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(feed::list_notifications)
         .service(feed::read_notification)
-        .service(webhooks::create_webhook)
-        .service(webhooks::list_webhooks)
-        .service(webhooks::delete_webhook)
-        .service(webhooks::list_webhook_deliveries)
-        .service(webhooks::test_webhook);
+        .service(webhooks::handlers::create_webhook)
+        .service(webhooks::handlers::list_webhooks)
+        .service(webhooks::handlers::delete_webhook)
+        .service(webhooks::handlers::list_webhook_deliveries)
+        .service(webhooks::handlers::test_webhook);
 }
 
 /// Events that also go out by e-mail: the ones a person must act on.
@@ -133,29 +132,53 @@ pub fn summary(event_type: &str, reference: &str) -> String {
     format!("{reference}: {what}")
 }
 
+/// The request an event belongs to, as the fan-out needs it (`requests` reads it from its row).
+pub struct Subject<'a> {
+    pub id: Uuid,
+    pub reference: &'a str,
+    pub legal_basis: &'a str,
+    pub issuer_party: Uuid,
+    pub addressee_party: Uuid,
+    pub enforcing_party: Option<Uuid>,
+    /// It has left its issuer (been submitted) at least once.
+    pub submitted: bool,
+    /// The addressee's data are held from the issuer (Reg. 2023/1543 Art 8(4)).
+    pub hidden_from_issuer: bool,
+}
+
+/// The recorded event to fan out.
+pub struct Occurrence<'a> {
+    pub id: Uuid,
+    pub seq: i32,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_party: Option<Uuid>,
+    pub event_type: &'a str,
+    pub data: &'a Value,
+}
+
 /// Fans an event out to feed, webhooks and e-mail jobs, in the caller's transaction.
 pub fn fan_out(
     conn: &mut AnyConnection,
-    request: &RequestRow,
-    event: &EventRow,
+    request: &Subject<'_>,
+    event: &Occurrence<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let actor = event.actor_party.as_ref().map(|p| p.0);
+    let actor = event.actor_party;
     let mut targets = recipients(
-        &event.event_type,
+        event.event_type,
         request.issuer_party,
         request.addressee_party,
-        request.enforcing_party.as_ref().map(|p| p.0),
-        &event.data,
+        request.enforcing_party,
+        event.data,
     );
     // A request belongs to its issuer until it is sent: nothing about a draft (its withdrawal
     // and reason, its attachments' names and digests) reaches another party.
-    if request.submitted_at.is_none() {
+    if !request.submitted {
         targets.retain(|p| *p == request.issuer_party);
     }
     // While the data are held (Reg. 2023/1543 Art 8(4)) the issuer hears nothing of the
     // addressee's attachments.
-    if event.event_type == "attachment.added" && crate::requests::service::hidden_from_issuer(request) {
+    if event.event_type == "attachment.added" && request.hidden_from_issuer {
         targets.retain(|p| *p != request.issuer_party);
     }
     let payload = json!({
@@ -174,14 +197,14 @@ pub fn fan_out(
                 notifications::id.eq(DbUuid(Uuid::now_v7())),
                 notifications::party_id.eq(DbUuid(party)),
                 notifications::request_id.eq(Some(DbUuid(request.id))),
-                notifications::event_type.eq(&event.event_type),
-                notifications::summary.eq(summary(&event.event_type, &request.reference)),
+                notifications::event_type.eq(event.event_type),
+                notifications::summary.eq(summary(event.event_type, request.reference)),
                 notifications::data.eq(DbJson(payload.clone())),
                 notifications::created_at.eq(DbTime(now)),
             ))
             .execute(conn)?;
-        webhooks::enqueue_for_party(conn, party, &event.event_type, event.id, &payload, now)?;
-        if EMAIL_EVENTS.contains(&event.event_type.as_str()) {
+        webhooks::enqueue_for_party(conn, party, event.event_type, event.id, &payload, now)?;
+        if EMAIL_EVENTS.contains(&event.event_type) {
             let (emails, languages): (Value, Value) = parties::table
                 .filter(parties::id.eq(DbUuid(party)))
                 .select((parties::notification_emails, parties::languages))
@@ -193,7 +216,7 @@ pub fn fan_out(
             }
             let languages: Vec<String> = serde_json::from_value(languages).unwrap_or_default();
             let job = json!({"to": to, "languages": languages, "party": party, "notification": payload});
-            crate::jobs::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
+            crate::jobs::queue::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
         }
     }
     Ok(())

@@ -4,11 +4,7 @@
 
 use serde_json::Value;
 
-pub struct Mail {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+pub use crate::mail::Mail;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")

@@ -7,9 +7,10 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::db::{Backend, migrations};
-use crate::error::{ApiError, Problem, ProblemType};
+use crate::error::{ApiError, ProblemType};
+use crate::http::problem::Problem;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_health).service(get_readiness);

@@ -7,24 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::roles::Role;
-use crate::vocab::Designation;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PartyKind {
-    /// The operator of this Rogatory exchange (created by `rogatory admin bootstrap`).
-    Exchange,
-    StateAuthority,
-    ServiceProvider,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PartyStatus {
-    PendingVerification,
-    Active,
-    Suspended,
-}
+use crate::vocab::{Designation, PartyKind, PartyStatus};
 
 /// Where a service provider receives orders for a region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -6,18 +6,20 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;
 
 use super::dto::{
-    ClientCredentials, ClientList, NewClient, NewParty, Party, PartyList, PartyPatch, PartyQuery, PartyStatus,
-    SuspendParty,
+    ClientCredentials, ClientList, NewClient, NewParty, Party, PartyList, PartyPatch, PartyQuery, SuspendParty,
 };
 use super::rules::StatusChange;
 use super::service;
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
-use crate::http::pagination::{Page, next_link};
+use crate::http::pagination::list_response;
 use crate::http::preconditions::{IfMatch, etag};
+use crate::http::problem::Problem;
+use crate::page::Page;
+use crate::state::AppState;
+use crate::vocab::PartyStatus;
 
 fn party_response(mut response: actix_web::HttpResponseBuilder, party: &Party) -> HttpResponse {
     response.insert_header((header::ETAG, etag(party.version))).json(party)
@@ -106,11 +108,8 @@ pub async fn list_parties(
         .db
         .run(move |conn| service::list_parties(conn, &caller, query.kind, query.country, query.status, page))
         .await?;
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(PartyList { items, next_cursor }))
+    let body = PartyList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Get a party
@@ -403,12 +402,11 @@ pub async fn revoke_client(
             // A client is held by integrators as its `client_id`; the path takes either name.
             let id = match Uuid::parse_str(&named) {
                 Ok(id) => id,
-                Err(_) if named.starts_with("rgc_") => crate::parties::repo::find_client_with_party(
-                    conn,
-                    crate::parties::repo::ClientKey::ClientId(&named),
-                )?
-                .map(|found| found.client.id)
-                .ok_or_else(|| ApiError::not_found(format!("no client {named}")))?,
+                Err(_) if named.starts_with("rgc_") => {
+                    crate::auth::repo::find_client_with_party(conn, crate::auth::repo::ClientKey::ClientId(&named))?
+                        .map(|found| found.client.id)
+                        .ok_or_else(|| ApiError::not_found(format!("no client {named}")))?
+                }
                 Err(_) => {
                     return Err(ApiError::new(
                         crate::error::ProblemType::InvalidPath,

@@ -6,8 +6,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::dto::{ApiClient, Party};
+pub use crate::auth::model::ApiClientRow;
 use crate::db::codec::{decode, decode_text};
-use crate::db::schema::{api_clients, parties};
+use crate::db::schema::parties;
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
 
@@ -60,27 +61,6 @@ impl PartyRow {
             updated_at: self.updated_at,
         })
     }
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_clients)]
-pub struct ApiClientRow {
-    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
-    pub id: Uuid,
-    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
-    pub party_id: Uuid,
-    pub client_id: String,
-    pub name: String,
-    pub secret_hash: Option<String>,
-    pub external_issuer: Option<String>,
-    pub external_subject: Option<String>,
-    #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
-    pub roles: Value,
-    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
-    pub created_at: DateTime<Utc>,
-    pub created_by: Option<DbUuid>,
-    pub revoked_at: Option<DbTime>,
-    pub revoked_by: Option<DbUuid>,
 }
 
 impl ApiClientRow {

@@ -3,11 +3,12 @@
 
 use std::collections::HashSet;
 
-use super::dto::{LegalEntity, NewParty, PartyKind, PartyPatch, PartyStatus};
+use super::dto::{LegalEntity, NewParty, PartyPatch};
 use crate::auth::roles::Role;
 use crate::error::FieldError;
 use crate::validate;
 use crate::vocab::Designation;
+use crate::vocab::{PartyKind, PartyStatus};
 
 /// The editable content of a party, validated and normalised.
 #[derive(Debug, Clone, PartialEq)]

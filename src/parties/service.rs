@@ -5,7 +5,7 @@ use diesel::Connection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::dto::{ApiClient, ClientCredentials, NewClient, NewParty, Party, PartyKind, PartyPatch, PartyStatus};
+use super::dto::{ApiClient, ClientCredentials, NewClient, NewParty, Party, PartyPatch};
 use super::model::{ApiClientRow, PartyRow};
 use super::repo::{self, PartyFilter};
 use super::rules::{self, PartyContent, StatusChange};
@@ -15,8 +15,9 @@ use crate::auth::{Caller, secrets};
 use crate::db::AnyConnection;
 use crate::db::codec::{encode, encode_text};
 use crate::error::{ApiError, FieldError, ProblemType};
-use crate::http::pagination::Page;
 use crate::legal_bases;
+use crate::page::Page;
+use crate::vocab::{PartyKind, PartyStatus};
 
 fn known_legal_bases(conn: &mut AnyConnection) -> Result<Vec<String>, ApiError> {
     Ok(legal_bases::repo::list(conn)?.into_iter().map(|b| b.code).collect())
@@ -364,7 +365,8 @@ pub fn revoke_client(conn: &mut AnyConnection, caller: &Caller, id: Uuid, now: D
             ("api_client", &id.to_string()),
             json!({"client_id": client.client_id}),
             now,
-        )
+        )?;
+        Ok(())
     })
 }
 

@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::dto::{Outcome, Priority, RefusalReason, RequestContent, Target, TargetType};
+use super::dto::{RefusalReason, RequestContent, Target, TargetType};
 use crate::error::FieldError;
 use crate::legal_bases::LegalBasis;
 use crate::validate;
 use crate::vocab::{DataCategory, RequestKind};
+use crate::vocab::{Outcome, Priority};
 
 fn blank(text: &Option<String>) -> bool {
     text.as_deref().is_none_or(|t| t.trim().is_empty())

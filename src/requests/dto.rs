@@ -6,58 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::parties::dto::LegalEntity;
-use crate::vocab::{DataCategory, RequestKind};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestStatus {
-    Draft,
-    PendingApproval,
-    Submitted,
-    Acknowledged,
-    AwaitingClarification,
-    Completed,
-    Preserved,
-    Released,
-    Lapsed,
-    Withdrawn,
-}
-
-impl RequestStatus {
-    pub const ALL: [RequestStatus; 10] = [
-        RequestStatus::Draft,
-        RequestStatus::PendingApproval,
-        RequestStatus::Submitted,
-        RequestStatus::Acknowledged,
-        RequestStatus::AwaitingClarification,
-        RequestStatus::Completed,
-        RequestStatus::Preserved,
-        RequestStatus::Released,
-        RequestStatus::Lapsed,
-        RequestStatus::Withdrawn,
-    ];
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    #[default]
-    Normal,
-    Urgent,
-    /// Danger to life or physical integrity: the emergency clocks of the legal basis apply.
-    Emergency,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Fulfilled,
-    PartiallyFulfilled,
-    NoData,
-    Refused,
-    /// Preservation requests: the data are preserved until `preserved_until`.
-    Preserved,
-}
+use crate::vocab::{DataCategory, Outcome, Priority, RequestKind, RequestStatus};
 
 /// Why a request was refused (DESIGN.md section 4), as codes statistics can count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

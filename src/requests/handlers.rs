@@ -11,14 +11,16 @@ use super::dto::{
     Request, RequestList, RequestPatch, RequestQuery, Withdrawal,
 };
 use super::service::{self, Act};
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
-use crate::http::pagination::{Page, next_link};
+use crate::http::pagination::list_response;
 use crate::http::preconditions::{IfMatch, etag};
+use crate::http::problem::Problem;
+use crate::page::Page;
+use crate::state::AppState;
 
 fn request_reply(request: &Request, status: StatusCode) -> Replayable {
     let reply = Replayable::json(status, request).header(header::ETAG, etag(request.version));
@@ -138,11 +140,8 @@ pub async fn list_requests(
     let query = query.into_inner();
     let page = Page::parse(query.limit, query.cursor.as_deref())?;
     let (items, next_cursor) = state.db.run(move |conn| service::list(conn, &caller, query, page)).await?;
-    let mut response = HttpResponse::Ok();
-    if let Some(next) = &next_cursor {
-        response.insert_header((header::LINK, next_link(&req, next)));
-    }
-    Ok(response.json(RequestList { items, next_cursor }))
+    let body = RequestList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }
 
 /// Get a request

@@ -1,8 +1,11 @@
 //! Requests for evidence: the aggregate, its lifecycle, routing, clarifications, messages
 //! and responses.
 
+pub mod attachments;
+pub mod clocks;
 pub mod content;
 pub mod dto;
+pub mod evidence;
 pub mod handlers;
 pub mod lifecycle;
 pub mod model;

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::db::schema::{
     clarifications, request_events, request_messages, request_participants, request_responses, requests,
 };
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
+use crate::vocab::{Outcome, Priority, RequestKind, RequestStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
@@ -18,9 +19,12 @@ pub struct RequestRow {
     pub id: Uuid,
     pub reference: String,
     pub legal_basis: String,
-    pub kind: String,
-    pub priority: String,
-    pub status: String,
+    #[diesel(serialize_as = DbText<RequestKind>, deserialize_as = DbText<RequestKind>)]
+    pub kind: RequestKind,
+    #[diesel(serialize_as = DbText<Priority>, deserialize_as = DbText<Priority>)]
+    pub priority: Priority,
+    #[diesel(serialize_as = DbText<RequestStatus>, deserialize_as = DbText<RequestStatus>)]
+    pub status: RequestStatus,
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
     pub issuer_party: Uuid,
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
@@ -32,7 +36,7 @@ pub struct RequestRow {
     pub follow_up_of: Option<DbUuid>,
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
     pub drafted_by: Uuid,
-    pub outcome: Option<String>,
+    pub outcome: Option<DbText<Outcome>>,
     pub submitted_at: Option<DbTime>,
     pub preservation_expires_at: Option<DbTime>,
     pub extensions_used: i32,

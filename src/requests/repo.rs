@@ -11,9 +11,9 @@ use crate::db::schema::{
     clarifications, parties, party_requests, reference_counters, request_events, request_messages,
     request_participants, request_responses, requests,
 };
-use crate::db::types::{DbJson, DbTime, DbUuid, PUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid, PUuid};
 use crate::error::ApiError;
-use crate::http::pagination::Page;
+use crate::page::Page;
 
 /// The next number of `country`'s references in `year`, starting at 1.
 pub fn next_reference_number(conn: &mut AnyConnection, country: &str, year: i32) -> Result<i64, ApiError> {
@@ -64,13 +64,13 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
     let updated =
         diesel::update(requests::table.filter(requests::id.eq(DbUuid(row.id))).filter(requests::version.eq(expected)))
             .set((
-                requests::priority.eq(&row.priority),
-                requests::status.eq(&row.status),
+                requests::priority.eq(DbText(row.priority)),
+                requests::status.eq(DbText(row.status)),
                 requests::addressee_party.eq(DbUuid(row.addressee_party)),
                 requests::enforcing_party.eq(row.enforcing_party.clone()),
                 requests::addressee_entity.eq(row.addressee_entity.clone()),
                 requests::content.eq(DbJson(row.content.clone())),
-                requests::outcome.eq(&row.outcome),
+                requests::outcome.eq(row.outcome),
                 requests::submitted_at.eq(row.submitted_at.clone()),
                 requests::preservation_expires_at.eq(row.preservation_expires_at.clone()),
                 requests::extensions_used.eq(row.extensions_used),
@@ -85,7 +85,7 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
     if updated == 1 {
         // The list's copy of what changes (see `party_requests`).
         diesel::update(party_requests::table.filter(party_requests::request_id.eq(DbUuid(row.id))))
-            .set((party_requests::status.eq(&row.status), party_requests::priority.eq(&row.priority)))
+            .set((party_requests::status.eq(DbText(row.status)), party_requests::priority.eq(DbText(row.priority))))
             .execute(conn)?;
     }
     Ok(updated == 1)

@@ -2,8 +2,9 @@
 //! functions over directory entries; the service loads the candidates.
 
 use crate::legal_bases::LegalBasis;
-use crate::parties::dto::{LegalEntity, Party, PartyKind, PartyStatus};
+use crate::parties::dto::{LegalEntity, Party};
 use crate::vocab::{Designation, RecipientKind};
+use crate::vocab::{PartyKind, PartyStatus};
 
 /// The Member States of the European Union, for provider entities designated for region `EU`.
 pub const EU_MEMBER_STATES: [&str; 27] = [
@@ -29,7 +30,7 @@ pub fn check_recipient(party: &Party, basis: &LegalBasis, issuer: &Party) -> Res
     }
     let kind = recipient_kind(party).ok_or("the exchange itself does not receive requests")?;
     if !basis.allowed_recipient_kinds.contains(&kind) {
-        let allowed: Vec<String> = basis.allowed_recipient_kinds.iter().map(crate::db::codec::encode_text).collect();
+        let allowed: Vec<String> = basis.allowed_recipient_kinds.iter().map(ToString::to_string).collect();
         return Err(format!("{} requests go to a {}, and {} is not one", basis.code, allowed.join(" or "), party.name));
     }
     if !party.accepted_legal_bases.contains(&basis.code) {
@@ -68,14 +69,14 @@ pub fn resolve_country<'a>(country: &str, basis: &LegalBasis, candidates: &'a [P
                 let names: Vec<&str> = many.iter().map(|p| p.name.as_str()).collect();
                 return Err(format!(
                     "several {} parties in {country} accept {}: {}; name one with addressee.party_id",
-                    crate::db::codec::encode_text(designation),
+                    designation,
                     basis.code,
                     names.join(", ")
                 ));
             }
         }
     }
-    let wanted: Vec<String> = basis.preferred_designations.iter().map(crate::db::codec::encode_text).collect();
+    let wanted: Vec<String> = basis.preferred_designations.iter().map(ToString::to_string).collect();
     Err(format!(
         "no active authority in {country} accepts {} requests{}",
         basis.code,

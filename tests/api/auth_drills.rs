@@ -213,7 +213,7 @@ async fn token_failures_log_one_safe_line(backend: TestBackend) {
     let (server, output) =
         spawn_logged(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off"), ("RUST_LOG", "info")]);
     let client = http_client();
-    let forged = "rgc_x\n2026-01-01T00:00:00.000000Z  INFO rogatory::auth::handlers: token issued \
+    let forged = "rgc_x\n2026-01-01T00:00:00.000000Z  INFO rogatory::oauth::handlers: token issued \
                   client_id=rgc_admin\x1b[2K\x1b[1A\r\u{2028}\u{202e}";
     assert_eq!(token_request(&client, port, forged, "rgs_wrong").await, 401);
     let long = format!("rgc_{}", "A".repeat(12 * 1024));

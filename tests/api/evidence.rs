@@ -300,14 +300,15 @@ fn rehash(bundle: &mut Value) {
     let request: uuid::Uuid = bundle["request"]["id"].as_str().unwrap().parse().unwrap();
     let events: Vec<rogatory::requests::dto::Event> = serde_json::from_value(bundle["events"].clone()).unwrap();
     let mut previous = rogatory::audit::chain::GENESIS.to_owned();
-    for (i, (_, mut link, _)) in rogatory::audit::export::links(request, &events).into_iter().enumerate() {
+    for (i, (_, mut link, _)) in rogatory::requests::evidence::export::links(request, &events).into_iter().enumerate() {
         link.prev_hash = previous.clone();
         let hash = rogatory::audit::chain::hash(&link);
         bundle["events"][i]["prev_hash"] = json!(previous);
         bundle["events"][i]["hash"] = json!(hash);
         previous = hash;
     }
-    let chain = rogatory::audit::chain::verify(&rogatory::audit::export::links(request, &events_of(bundle)));
+    let chain =
+        rogatory::audit::chain::verify(&rogatory::requests::evidence::export::links(request, &events_of(bundle)));
     assert_eq!(chain, rogatory::audit::chain::Verdict::Intact { events: events.len(), head: previous });
 }
 

@@ -59,7 +59,7 @@ async fn webhooks_never_reach_inside(backend: TestBackend) {
     order["addressee"] = json!({"party_id": w.platform.id});
     let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
     ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
-    rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+    rogatory::background::worker::run_once(&app.state, "test", 100).await.unwrap();
     assert!(receiver.deliveries().is_empty(), "nothing reaches 127.0.0.1");
     let log = ok(&get(&app, &w.platform, &format!("/v1/webhooks/{hook_id}/deliveries")).await, 200);
     let refused = log["items"]
@@ -93,7 +93,7 @@ backend_test! {
             order["addressee"] = json!({"party_id": w.platform.id});
             let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
             ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
-            let report = rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+            let report = rogatory::background::worker::run_once(&app.state, "test", 100).await.unwrap();
             assert!(report.retried >= 1, "a {status} is a failed attempt: {report:?}");
         }
         assert!(elsewhere.deliveries().is_empty(), "the redirect target got nothing");
@@ -119,7 +119,7 @@ backend_test! {
             .insert_header(("content-type", "application/pdf")).set_payload(b"%PDF-1.7 secret".to_vec())).await;
         ok(&upload, 201);
         ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/withdraw"), json!({"reason": "The informant is at risk."})).await, 200);
-        rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+        rogatory::background::worker::run_once(&app.state, "test", 100).await.unwrap();
         assert!(receiver.deliveries().is_empty(), "no webhook about a draft: {:?}", receiver.deliveries());
         let feed = ok(&get(&app, &w.de_24_7, "/v1/notifications").await, 200);
         assert!(!feed_mentions(&feed, &id), "no feed entry about a draft: {feed}");
@@ -129,7 +129,7 @@ backend_test! {
         let sent = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
         ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{sent}/submit"), json!({})).await, 200);
         ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{sent}/withdraw"), json!({"reason": "Resolved."})).await, 200);
-        rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+        rogatory::background::worker::run_once(&app.state, "test", 100).await.unwrap();
         assert_eq!(receiver.deliveries().len(), 1, "the withdrawal of a sent request is delivered");
         assert!(feed_mentions(&ok(&get(&app, &w.de_24_7, "/v1/notifications").await, 200), &sent));
     }

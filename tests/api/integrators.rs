@@ -59,7 +59,7 @@ backend_test! {
             let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
             ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
         }
-        rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+        rogatory::background::worker::run_once(&app.state, "test", 100).await.unwrap();
         let first = get(&app, &w.platform, &format!("/v1/webhooks/{hook_id}/deliveries?limit=2")).await;
         assert!(first.header("link").is_some_and(|l| l.contains("rel=\"next\"")));
         let first = ok(&first, 200);
@@ -245,7 +245,7 @@ backend_test! {
         ok(&r, 201);
         ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/withdraw"), json!({"reason": "Resolved."})).await, 200);
         ok(&post(&app, &w.de_24_7, &format!("/v1/webhooks/{hook_id}/test"), json!({})).await, 202);
-        rogatory::jobs::worker::run_once(&app.state, "test", 100).await.unwrap();
+        rogatory::background::worker::run_once(&app.state, "test", 100).await.unwrap();
 
         let spec = serde_json::to_value(rogatory::openapi::spec()).unwrap();
         let schemas = &spec["components"]["schemas"];

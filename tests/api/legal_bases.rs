@@ -178,7 +178,7 @@ mod engine {
     use super::*;
     use rogatory::deadlines::rules::plan;
     use rogatory::legal_bases::LegalBasis;
-    use rogatory::requests::dto::Priority;
+    use rogatory::vocab::Priority;
     use rogatory::vocab::{ClockTrigger, DataCategory};
 
     type Case = (

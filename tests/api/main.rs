@@ -14,6 +14,7 @@ mod evidence;
 mod hostile;
 mod integrators;
 mod law;
+mod layers;
 mod legal_bases;
 mod migrations;
 mod notifications;

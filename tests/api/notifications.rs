@@ -14,8 +14,8 @@ use crate::support::smtp::SmtpSink;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase};
 
-async fn work(app: &TestApp) -> rogatory::jobs::worker::RunReport {
-    rogatory::jobs::worker::run_once(&app.state, "test-worker", 100).await.expect("worker")
+async fn work(app: &TestApp) -> rogatory::background::worker::RunReport {
+    rogatory::background::worker::run_once(&app.state, "test-worker", 100).await.expect("worker")
 }
 
 #[derive(diesel::QueryableByName, Debug)]
@@ -77,7 +77,7 @@ async fn mail_goes_out_and_survives_an_smtp_outage(backend: TestBackend) {
     // Half way through the 10 days: the reminder mail carries the deadline.
     clock.advance(TimeDelta::days(5) + TimeDelta::hours(1));
     w.refresh(&app).await;
-    rogatory::deadlines::scanner::scan(&app.state, 100).await.unwrap();
+    rogatory::background::scanner::scan(&app.state, 100).await.unwrap();
     assert_eq!(work(&app).await.done, 2);
     let reminder = sink
         .messages()
@@ -336,8 +336,8 @@ async fn two_instances_on_one_postgres_send_each_reminder_once() {
     app.clock.as_ref().unwrap().advance(TimeDelta::days(5) + TimeDelta::hours(1));
     for _ in 0..3 {
         let (a, b) = futures_util::future::join(
-            rogatory::deadlines::scanner::scan(&app.state, 1000),
-            rogatory::deadlines::scanner::scan(&second, 1000),
+            rogatory::background::scanner::scan(&app.state, 1000),
+            rogatory::background::scanner::scan(&second, 1000),
         )
         .await;
         a.unwrap();
@@ -350,8 +350,8 @@ async fn two_instances_on_one_postgres_send_each_reminder_once() {
             .unwrap();
     assert_eq!(reminders.n, 24, "12 requests x 2 clocks, each reminded once");
     let (a, b) = futures_util::future::join(
-        rogatory::jobs::worker::run_once(&app.state, "instance-a", 1000),
-        rogatory::jobs::worker::run_once(&second, "instance-b", 1000),
+        rogatory::background::worker::run_once(&app.state, "instance-a", 1000),
+        rogatory::background::worker::run_once(&second, "instance-b", 1000),
     )
     .await;
     let (a, b) = (a.unwrap(), b.unwrap());

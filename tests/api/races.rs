@@ -244,14 +244,15 @@ async fn a_stale_worker_cannot_undo_a_finished_job(backend: TestBackend) {
     let mut conn = app.database.connect();
     let now = rogatory::clock::Clock::now(&clock);
     rogatory::jobs::enqueue(&mut conn, "webhook", json!({"webhook": uuid::Uuid::nil()}), None, now).unwrap();
-    let lease_until = now + rogatory::jobs::worker::LEASE;
+    let lease_until = now + rogatory::background::worker::LEASE;
     let first = rogatory::db::dialect::claim_jobs(&mut conn, "a:1", now, lease_until, 10).unwrap();
     assert_eq!(first.len(), 1);
     let job = first[0].id.0;
     // The lease runs out; another worker takes the job over and finishes it.
     let later = lease_until + chrono::TimeDelta::seconds(1);
     let second =
-        rogatory::db::dialect::claim_jobs(&mut conn, "b:1", later, later + rogatory::jobs::worker::LEASE, 10).unwrap();
+        rogatory::db::dialect::claim_jobs(&mut conn, "b:1", later, later + rogatory::background::worker::LEASE, 10)
+            .unwrap();
     assert_eq!(second.len(), 1);
     let stale = rogatory::jobs::Lease { job, token: "a:1".into() };
     let current = rogatory::jobs::Lease { job, token: "b:1".into() };
@@ -357,7 +358,7 @@ async fn partial_uploads_leave_nothing(backend: TestBackend) {
         use sha2::Digest;
         rogatory::audit::chain::hex(&sha2::Sha256::digest(&other))
     };
-    let store = rogatory::attachments::storage::Store::new(&app.database.data_dir());
+    let store = rogatory::storage::Store::new(&app.database.data_dir());
     assert!(!store.path_of(&digest).exists(), "refused content is not kept");
     assert!(store.path_of(first.body["sha256"].as_str().unwrap()).exists(), "recorded content stays");
     assert!(temp_files(&app).is_empty());

@@ -17,8 +17,8 @@ pub async fn advance(app: &TestApp, w: &mut World, by: TimeDelta) {
     w.refresh(app).await;
 }
 
-pub async fn scan(app: &TestApp) -> rogatory::deadlines::scanner::ScanReport {
-    rogatory::deadlines::scanner::scan(&app.state, 1000).await.expect("scan")
+pub async fn scan(app: &TestApp) -> rogatory::background::scanner::ScanReport {
+    rogatory::background::scanner::scan(&app.state, 1000).await.expect("scan")
 }
 
 pub fn now(app: &TestApp) -> DateTime<Utc> {

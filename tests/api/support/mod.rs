@@ -150,11 +150,11 @@ impl TestApp {
         let exchange = rogatory::parties::repo::list_parties(
             &mut conn,
             &rogatory::parties::repo::PartyFilter {
-                kind: Some(rogatory::parties::dto::PartyKind::Exchange),
+                kind: Some(rogatory::vocab::PartyKind::Exchange),
                 country: None,
-                statuses: vec![rogatory::parties::dto::PartyStatus::Active],
+                statuses: vec![rogatory::vocab::PartyStatus::Active],
             },
-            rogatory::http::pagination::Page { limit: 1, after: None },
+            rogatory::page::Page { limit: 1, after: None },
         )
         .expect("the exchange party")
         .into_iter()

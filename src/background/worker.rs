@@ -16,11 +16,11 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{JobState, Lease};
-use crate::app::AppState;
 use crate::db::dialect::{self, ClaimedJob};
 use crate::error::ApiError;
+use crate::jobs::queue::{self as jobs, JobState, Lease};
 use crate::notify;
+use crate::state::AppState;
 
 /// How long a claimed job is held before another worker may take it over. Renewed when the
 /// job starts; far longer than any job runs (deliveries and SMTP time out after 10 s).
@@ -135,11 +135,11 @@ async fn run_claimed(
     let now = state.clock.now();
     let Some(_slot) = slot else {
         let back = lease.clone();
-        state.db.write(move |conn| super::release(conn, &back, now + TARGET_BUSY_DELAY, now)).await?;
+        state.db.write(move |conn| jobs::release(conn, &back, now + TARGET_BUSY_DELAY, now)).await?;
         return Ok(Outcome::Deferred);
     };
     let renew = lease.clone();
-    if !state.db.write(move |conn| super::renew(conn, &renew, now + LEASE, now)).await? {
+    if !state.db.write(move |conn| jobs::renew(conn, &renew, now + LEASE, now)).await? {
         tracing::warn!(job = %lease.job, "lease lost before the job started; not running it");
         return Ok(Outcome::Deferred);
     }
@@ -147,16 +147,16 @@ async fn run_claimed(
     let finished = state.clock.now();
     let fenced = lease.clone();
     let recorded = match outcome {
-        Ok(()) => state.db.write(move |conn| super::complete(conn, &fenced, finished)).await?.then_some(Outcome::Done),
+        Ok(()) => state.db.write(move |conn| jobs::complete(conn, &fenced, finished)).await?.then_some(Outcome::Done),
         Err(error) => {
             tracing::warn!(job = %lease.job, kind = %job.kind, attempt = job.attempts, error = %error, "job failed");
             let (attempts, max) = (job.attempts, job.max_attempts);
-            state.db.write(move |conn| super::fail(conn, &fenced, attempts, max, &error, finished)).await?.map(
-                |state| match state {
+            state.db.write(move |conn| jobs::fail(conn, &fenced, attempts, max, &error, finished)).await?.map(|state| {
+                match state {
                     JobState::Dead => Outcome::Dead,
                     _ => Outcome::Retried,
-                },
-            )
+                }
+            })
         }
     };
     Ok(recorded.unwrap_or_else(|| {
@@ -188,7 +188,7 @@ pub async fn run_forever(state: AppState, scan_every: Duration, poll_every: Dura
         let mut tick = actix_web::rt::time::interval(scan_every);
         loop {
             tick.tick().await;
-            if let Err(e) = crate::deadlines::scanner::scan(&scanner, 500).await {
+            if let Err(e) = crate::background::scanner::scan(&scanner, 500).await {
                 tracing::warn!(error = %e, "deadline scan failed");
             }
         }

@@ -9,19 +9,19 @@ use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::rules::{self, ClockState};
-use super::service::ClockRow;
-use crate::app::AppState;
 use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
 use crate::db::codec::encode_text;
 use crate::db::dialect;
 use crate::db::schema::{clocks, requests};
 use crate::db::types::{DbTime, DbUuid};
+use crate::deadlines::rules::{self, ClockState};
+use crate::deadlines::service::ClockRow;
 use crate::error::ApiError;
-use crate::requests::dto::RequestStatus;
 use crate::requests::service as request_service;
+use crate::state::AppState;
 use crate::vocab::ClockKind;
+use crate::vocab::RequestStatus;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ScanReport {
@@ -141,8 +141,8 @@ fn process(
     else {
         return Ok((false, false, false));
     };
-    let state = clock.state()?;
-    let kind = clock.kind()?;
+    let state = clock.state;
+    let kind = clock.kind;
     let span = TimeDelta::seconds(clock.span_secs);
     let step = rules::scan(state, kind, clock.started_at, clock.due_at, span, clock.emergency, now);
     let data = |label: Option<&str>| {

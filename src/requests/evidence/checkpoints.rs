@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{chain, documents, jcs};
+use super::documents;
+use crate::audit::{chain, jcs};
 use crate::auth::keys::KeyRing;
 use crate::requests::dto::{Event, Request};
 

@@ -1,88 +1,29 @@
-//! State changes of requests. Each public function runs inside one write transaction opened
-//! by the caller (`Db::write`), and records an event row for every change it makes.
+//! State changes of requests: create, update a draft, the lifecycle actions (`act`),
+//! clarifications and messages, the enforcing authority's hold, lapse; and the clocks each
+//! action starts, stops or pauses.
 
-use chrono::{DateTime, Datelike, Utc};
-use serde_json::{Value, json};
-use uuid::Uuid;
+use super::*;
 
-use super::content::{self, needs_enforcing_notification};
-use super::dto::{
-    AddresseeSpec, Clarification, DataHold, Derogation, Event, FollowUpConfirmation, Forward, HoldStatus, Message,
-    NewRequest, NewResponse, Objection, Outcome, Participant, ParticipantRole, PartyRef, Priority, Recognition,
-    RecognitionScope, Request, RequestContent, RequestPatch, RequestQuery, RequestStatus, RequestSummary,
-};
-use super::lifecycle::{self, Action, Facts, Side};
-use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
-use super::repo::{self, DocumentKind, ListFilter};
-use super::routing;
-use crate::attachments;
-use crate::auth::Caller;
-use crate::auth::keys::KeyRing;
-use crate::auth::roles::Role;
-use crate::db::AnyConnection;
-use crate::db::codec::{decode, decode_text, encode, encode_text};
-use crate::db::types::{DbJson, DbTime, DbUuid};
-use crate::error::{ApiError, FieldError, ProblemType};
-use crate::http::pagination::Page;
-use crate::legal_bases::{self, LegalBasis};
-use crate::parties::dto::{LegalEntity, Party, PartyKind, PartyStatus};
-use crate::parties::{repo as party_repo, service as party_service};
-use crate::vocab::{ClockKind, RequestKind};
-
-/// The statuses of a request that has not left its issuer: nobody else sees it, nor hears of it.
-pub const NOT_LEFT: [RequestStatus; 2] = [RequestStatus::Draft, RequestStatus::PendingApproval];
-
-fn has_left(status: &str) -> bool {
-    NOT_LEFT.iter().all(|s| status != encode_text(s))
-}
-
-fn not_found(id: Uuid) -> ApiError {
-    ApiError::not_found(format!("no request {id}"))
-}
-
-fn basis(conn: &mut AnyConnection, code: &str) -> Result<LegalBasis, ApiError> {
-    legal_bases::repo::find(conn, code)?.ok_or_else(|| {
-        ApiError::validation(vec![FieldError::new(
-            "/legal_basis",
-            "unknown_legal_basis",
-            format!("{code:?} is not in the legal-basis catalogue (GET /v1/legal-bases)"),
-        )])
-    })
-}
-
-/// The catalogue entry a request runs under: the version pinned when it was submitted, so a
-/// later correction of the catalogue does not move its clocks; the current one for a draft.
-pub(crate) fn basis_for(conn: &mut AnyConnection, row: &RequestRow) -> Result<LegalBasis, ApiError> {
-    match &row.legal_basis_pinned {
-        Some(pinned) => decode("requests.legal_basis_pinned", pinned.0.clone()),
-        None => basis(conn, &row.legal_basis),
-    }
-}
-
-fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
-    party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
-}
-
-fn unroutable(pointer: &str, why: String) -> ApiError {
+pub(super) fn unroutable(pointer: &str, why: String) -> ApiError {
     ApiError::validation(vec![FieldError::new(pointer, "unroutable", why)])
 }
 
 /// Where a request goes: the addressee, its receiving entity (providers) and the enforcing
 /// authority to notify (EU production orders).
-struct Route {
+pub(super) struct Route {
     addressee: Party,
     entity: Option<LegalEntity>,
     enforcing: Option<Party>,
 }
 
-fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<Vec<Party>, ApiError> {
+pub(super) fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<Vec<Party>, ApiError> {
     let filter =
         party_repo::PartyFilter { kind: None, country: Some(country.to_owned()), statuses: vec![PartyStatus::Active] };
     let rows = party_repo::list_parties(conn, &filter, Page { limit: 10_000, after: None })?;
     rows.into_iter().map(|r| r.into_party()).collect()
 }
 
-fn route(
+pub(super) fn route(
     conn: &mut AnyConnection,
     spec: &AddresseeSpec,
     basis: &LegalBasis,
@@ -132,55 +73,17 @@ fn route(
     Ok(Route { addressee, entity, enforcing })
 }
 
-/// Appends an event to the request's hash chain and signs the new head (a checkpoint over the
-/// event's hash and the request as it now stands), in the caller's transaction: call it after
-/// the change the event records.
-pub fn event(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: Uuid,
-    caller: Option<&Caller>,
-    event_type: &str,
-    data: Value,
-    now: DateTime<Utc>,
-) -> Result<EventRow, ApiError> {
-    repo::append_event(
-        conn,
-        EventRow {
-            id: Uuid::now_v7(),
-            request_id: request,
-            seq: 0,
-            occurred_at: now,
-            actor_client: caller.map(|c| DbUuid(c.client)),
-            actor_party: caller.map(|c| DbUuid(c.party)),
-            event_type: event_type.to_owned(),
-            data,
-            prev_hash: String::new(),
-            hash: String::new(),
-        },
-    )
-    .and_then(|recorded| {
-        // The outbox: notifications and deliveries are written with the change itself.
-        let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-        crate::notify::fan_out(conn, &row, &recorded, now)?;
-        let jws = crate::audit::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
-        repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
-        Ok(recorded)
-    })
-}
-
 /// A preservation whose time ran out (the deadline scanner): `preserved` → `lapsed`.
 pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     repo::lock(conn, id)?;
     let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    if row.status == encode_text(&RequestStatus::Preserved) {
+    if row.status == RequestStatus::Preserved {
         save(conn, row, RequestStatus::Lapsed, now)?;
     }
     Ok(())
 }
 
-fn participant(
+pub(super) fn participant(
     conn: &mut AnyConnection,
     request: Uuid,
     party: Uuid,
@@ -227,9 +130,9 @@ pub fn create(
         id,
         reference: format!("{country}-{year}-{number:06}"),
         legal_basis: basis.code.clone(),
-        kind: encode_text(&basis.request_kind),
-        priority: encode_text(&input.priority),
-        status: encode_text(&RequestStatus::Draft),
+        kind: basis.request_kind,
+        priority: input.priority,
+        status: RequestStatus::Draft,
         issuer_party: issuer.id,
         addressee_party: route.addressee.id,
         enforcing_party: route.enforcing.as_ref().map(|p| DbUuid(p.id)),
@@ -267,68 +170,6 @@ pub fn create(
     view(conn, id)
 }
 
-/// The request if the caller's party may see it (issuer, participant, routing path), with the
-/// caller's side; 404 otherwise, so that existence is not revealed.
-pub(crate) fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestRow, Side), ApiError> {
-    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    let side = if row.issuer_party == caller.party {
-        Side::Issuer
-    } else if row.addressee_party == caller.party {
-        Side::Addressee
-    } else if row.enforcing_party.as_ref().is_some_and(|p| p.0 == caller.party) {
-        Side::EnforcingAuthority
-    } else if repo::is_participant(conn, id, caller.party)? {
-        Side::Observer
-    } else {
-        return Err(not_found(id));
-    };
-    // A request is the issuer's own business until it leaves (drafted, or awaiting approval).
-    if !has_left(&row.status) && side != Side::Issuer {
-        return Err(not_found(id));
-    }
-    Ok((row, side))
-}
-
-/// As `load`, for a change: the request's row is locked first (until the transaction ends),
-/// so that of two concurrent changes the second sees what the first made of the request.
-pub(crate) fn load_for_update(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(RequestRow, Side), ApiError> {
-    repo::lock(conn, id)?;
-    load(conn, caller, id)
-}
-
-/// Who may act, then whether the status allows it: 403 for the wrong side or role, 409 with
-/// the current status otherwise.
-pub(crate) fn authorize(
-    caller: &Caller,
-    side: Side,
-    action: Action,
-    row: &RequestRow,
-    facts: Facts,
-) -> Result<RequestStatus, ApiError> {
-    if !lifecycle::allowed_sides(action).contains(&side) {
-        let who: Vec<&str> = lifecycle::allowed_sides(action)
-            .iter()
-            .map(|s| match s {
-                Side::Issuer => "the issuer",
-                Side::Addressee => "the current addressee",
-                Side::EnforcingAuthority => "the enforcing authority",
-                Side::Observer => "a party on the route",
-            })
-            .collect();
-        return Err(ApiError::new(
-            ProblemType::Forbidden,
-            format!("only {} may {} this request", who.join(" or "), action.name()),
-        ));
-    }
-    caller.require(lifecycle::required_roles(action))?;
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
-    lifecycle::next_status(status, action, facts).map_err(|why| ApiError::conflict_in_status(&row.status, why))
-}
-
 pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
     let issuer = party(conn, row.issuer_party)?;
     let basis = basis_for(conn, row)?;
@@ -337,12 +178,12 @@ pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts,
             || c.starts_on == crate::vocab::ClockTrigger::Recognised
     });
     let objection_window_open = crate::deadlines::service::for_request(conn, row.id)?.iter().any(|c| {
-        c.obligation_of == encode_text(&crate::vocab::Obligor::EnforcingAuthority)
-            && c.state().is_ok_and(|s| s == crate::deadlines::rules::ClockState::Running)
+        c.obligation_of == crate::vocab::Obligor::EnforcingAuthority
+            && c.state == crate::deadlines::rules::ClockState::Running
     });
     Ok(Facts {
         requires_approval: issuer.requires_approval,
-        is_preservation: row.kind == encode_text(&RequestKind::Preservation),
+        is_preservation: row.kind == RequestKind::Preservation,
         recognisable,
         objection_window_open,
     })
@@ -350,14 +191,14 @@ pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts,
 
 /// Writes the request with its new status if nobody changed it since it was read; `None`
 /// when somebody did (its version moved).
-fn try_save(
+pub(super) fn try_save(
     conn: &mut AnyConnection,
     mut row: RequestRow,
     status: RequestStatus,
     now: DateTime<Utc>,
 ) -> Result<Option<RequestRow>, ApiError> {
     let expected = row.version;
-    row.status = encode_text(&status);
+    row.status = status;
     row.version += 1;
     row.updated_at = now;
     Ok(repo::save(conn, &row, expected)?.then_some(row))
@@ -365,7 +206,7 @@ fn try_save(
 
 /// As `try_save`; a lost race is a 409 that names the status the request really has now, not
 /// the one this change wanted.
-fn save(
+pub(super) fn save(
     conn: &mut AnyConnection,
     row: RequestRow,
     status: RequestStatus,
@@ -398,7 +239,7 @@ pub fn update_draft(
     let basis = basis(conn, &row.legal_basis)?;
     let priority: Priority = match patch.priority {
         Some(p) => p,
-        None => decode_text("requests.priority", row.priority.clone())?,
+        None => row.priority,
     };
     let current: RequestContent = decode("requests.content", row.content.clone())?;
     let content =
@@ -423,7 +264,7 @@ pub fn update_draft(
     if patch.priority.is_some() {
         changed.push("priority");
     }
-    row.priority = encode_text(&priority);
+    row.priority = priority;
     row.content = encode(&content);
     changed.push("content");
     // Two edits with the same ETag: the second finds the version moved, a 412 as if its
@@ -490,7 +331,7 @@ pub fn act(
         row.legal_basis_pinned = Some(DbJson(encode(&basis)));
         // Outside emergencies the enforcing authority's notification is suspensive (Reg.
         // 2023/1543 Art 8(4)): the data wait for the end of its time (Art 10(2)).
-        let priority: Priority = decode_text("requests.priority", row.priority.clone())?;
+        let priority: Priority = row.priority;
         if let Some(window) = hold_window(&basis, &row, priority) {
             row.hold_status = Some(encode_text(&HoldStatus::HeldPendingEnforcingAuthority));
             row.hold_until = Some(DbTime(now + window));
@@ -640,7 +481,7 @@ pub fn act(
                     release_at: if held { row.hold_until.clone() } else { None },
                 },
             )?;
-            row.outcome = Some(encode_text(&response.outcome));
+            row.outcome = Some(DbText(response.outcome));
             row.preservation_expires_at = preserved_until.map(DbTime);
             if held {
                 // Nothing of the data in the event: its text and attachments follow in
@@ -663,15 +504,13 @@ pub fn act(
             let clocks_now = crate::deadlines::service::for_request(conn, id)?;
             let open = |kind: ClockKind| -> Result<bool, ApiError> {
                 Ok(clocks_now.iter().any(|c| {
-                    c.kind().is_ok_and(|k| k == kind)
-                        && c.state().is_ok_and(|s| {
-                            matches!(
-                                s,
-                                crate::deadlines::rules::ClockState::Running
-                                    | crate::deadlines::rules::ClockState::Paused
-                                    | crate::deadlines::rules::ClockState::Missed
-                            )
-                        })
+                    c.kind == kind
+                        && matches!(
+                            c.state,
+                            crate::deadlines::rules::ClockState::Running
+                                | crate::deadlines::rules::ClockState::Paused
+                                | crate::deadlines::rules::ClockState::Missed
+                        )
                 }))
             };
             let (kind, citation) = match decision.scope {
@@ -716,14 +555,14 @@ pub fn act(
                 json!({"reason": reason, "citation": "Dir. (EU) 2023/977 Art 5(2): derogation to obtain a judicial authorisation"}),
             )
         }
-        Act::Object(objection) if row.status == encode_text(&RequestStatus::Completed) => {
+        Act::Object(objection) if row.status == RequestStatus::Completed => {
             // After the answer (Reg. 2023/1543 Art 8(4), Art 10(2) and (4)): held data are
             // withheld for good; data already sent in an emergency may not be used.
             let text = required_text(&objection.text, "/text")?;
             let effect = if row.hold_status.as_deref() == Some(HELD) {
                 row.hold_status = Some(encode_text(&HoldStatus::Withheld));
                 repo::set_response_status(conn, id, HELD, WITHHELD)?;
-                row.outcome = Some(encode_text(&Outcome::Refused));
+                row.outcome = Some(DbText(Outcome::Refused));
                 "withheld"
             } else {
                 "use_objected"
@@ -759,7 +598,7 @@ pub fn act(
                     release_at: None,
                 },
             )?;
-            row.outcome = Some(encode_text(&Outcome::Refused));
+            row.outcome = Some(DbText(Outcome::Refused));
             ("request.objected", json!({"reason": objection.reason, "text": text}))
         }
         Act::Withdraw(reason) => {
@@ -822,14 +661,28 @@ pub fn act(
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
     }
-    if crate::audit::documents::RESPONSE_EVENTS.contains(&event_type) {
+    if crate::requests::evidence::documents::RESPONSE_EVENTS.contains(&event_type) {
         sign_response(conn, keys, &request, &recorded, now)?;
     }
     Ok(request)
 }
 
+/// What the request's clocks depend on, read from its row.
+pub(super) fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::service::ClockSubject, ApiError> {
+    let content: RequestContent = decode("requests.content", row.content.clone())?;
+    Ok(crate::deadlines::service::ClockSubject {
+        request: row.id,
+        issuer: row.issuer_party,
+        addressee: row.addressee_party,
+        enforcing: row.enforcing_party.as_ref().map(|p| p.0),
+        priority: row.priority,
+        flags: crate::deadlines::service::FLAGS.into_iter().filter(|f| content.flag(f)).collect(),
+        data_categories: content.data_categories,
+    })
+}
+
 /// Starts, closes or moves the request's clocks after an action (DESIGN.md section 5).
-fn update_clocks(
+pub(super) fn update_clocks(
     conn: &mut AnyConnection,
     row: &RequestRow,
     basis: &LegalBasis,
@@ -840,10 +693,10 @@ fn update_clocks(
     use crate::deadlines::rules::ClockState;
     use crate::deadlines::service as clocks;
     use crate::vocab::{ClockTrigger, Obligor};
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     match action {
         Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
-            clocks::start(conn, row, basis, ClockTrigger::Received, |_| true, now)?;
+            clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Received, |_| true, now)?;
         }
         // The acknowledgement of receipt (e.g. Dir. 2014/41 Art 16(1), Annex B) meets the
         // acknowledge clock only; for an EIO it is not the decision on recognition.
@@ -859,18 +712,19 @@ fn update_clocks(
                 clocks::close(conn, row.id, |kind, _| kind == ClockKind::ProvisionalMeasures, ClockState::Met, now)?;
             } else {
                 clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
-                clocks::start(conn, row, basis, ClockTrigger::Recognised, |_| true, now)?;
+                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Recognised, |_| true, now)?;
             }
         }
         Action::Forward => {
             // The new addressee's clocks start on its receipt.
             clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Cancelled, now)?;
-            clocks::start(conn, row, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
+            let subject = clock_subject(row)?;
+            clocks::start(conn, &subject, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
         }
         Action::Respond(Outcome::Preserved) => {
             clocks::close(conn, row.id, |kind, _| kind != ClockKind::Preservation, ClockState::Met, now)?;
             if clocks::preservation(conn, row.id)?.is_none() {
-                clocks::start(conn, row, basis, ClockTrigger::Preserved, |_| true, now)?;
+                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Preserved, |_| true, now)?;
             }
             // The preservation clock and the request show one expiry: the date the addressee gave.
             if let (Some(mut clock), Some(until)) =
@@ -909,28 +763,10 @@ fn update_clocks(
     Ok(())
 }
 
-/// The name the exchange signs documents with: its own party's.
-fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
-    let filter =
-        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
-    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
-    Ok(exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into()))
-}
-
-fn bound(event: &EventRow) -> crate::audit::documents::BoundEvent<'_> {
-    crate::audit::documents::BoundEvent { seq: event.seq, event_type: &event.event_type, hash: &event.hash }
-}
-
-const HELD: &str = "held_pending_enforcing_authority";
-const WITHHELD: &str = "withheld";
-const DELIVERED: &str = "delivered";
-const HOLD_CITATION: &str =
-    "Reg. (EU) 2023/1543 Art 8(4) (suspensive effect), Art 10(2) (data at the end of the 10 days)";
-
 /// How long the data of an EU production order are held from the issuer: the enforcing
 /// authority's time, where it was notified and the order is not an emergency (Reg. 2023/1543
 /// Art 8(4): "except in emergencies").
-fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Option<chrono::TimeDelta> {
+pub(super) fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Option<chrono::TimeDelta> {
     use crate::vocab::{ClockTrigger, Obligor};
     if row.enforcing_party.is_none() || priority == Priority::Emergency {
         return None;
@@ -945,7 +781,7 @@ fn hold_window(basis: &LegalBasis, row: &RequestRow, priority: Priority) -> Opti
 /// The earliest end of a preservation the law sets: the running preservation clock, or the
 /// basis's binding period from now (ETS 185 Art 29(7) starts on preservation). `None` where no
 /// law sets one (a default target, e.g. 18 U.S.C. 2703(f) for a foreign issuer).
-fn legal_preservation_end(
+pub(super) fn legal_preservation_end(
     conn: &mut AnyConnection,
     basis: &LegalBasis,
     request: Uuid,
@@ -962,7 +798,7 @@ fn legal_preservation_end(
 }
 
 /// The events that hand held data to the issuer: one `response.released` per held answer.
-fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(&'static str, Value)>, ApiError> {
+pub(super) fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(&'static str, Value)>, ApiError> {
     let mut out = vec![];
     for response in repo::responses(conn, request)? {
         if response.status == HELD {
@@ -987,7 +823,7 @@ pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: Dat
     }
     let events = released_events(conn, id)?;
     row.hold_status = Some(encode_text(&HoldStatus::Released));
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     save(conn, row, status, now)?;
     for (event_type, data) in events {
         event(conn, keys, id, None, event_type, data, now)?;
@@ -995,49 +831,7 @@ pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: Dat
     Ok(())
 }
 
-/// Whether the data of the request's other parties are kept from its issuer (Reg. 2023/1543
-/// Art 8(4)): while held, and for good once the enforcing authority raised a ground.
-pub fn hidden_from_issuer(row: &RequestRow) -> bool {
-    matches!(row.hold_status.as_deref(), Some(HELD) | Some(WITHHELD))
-}
-
-/// The legal content of a request as the exchange signs it, bound to the event that made it
-/// leave (its sequence number and hash in the audit chain).
-pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
-    crate::audit::documents::request_document(request, exchange, &bound(event))
-}
-
-fn sign_document(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: &Request,
-    event: &EventRow,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let exchange = exchange_name(conn)?;
-    let jws = crate::audit::documents::sign(keys, &document(request, &exchange, event))
-        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
-}
-
-/// Signs an answer (a response or an objection) as its event records it: the text, the
-/// outcome and the digests of the attachments it cites.
-fn sign_response(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: &Request,
-    event: &EventRow,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    use crate::audit::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
-    let exchange = exchange_name(conn)?;
-    let party = event.actor_party.as_ref().map(|p| p.0);
-    let document = response_document(request, &exchange, party, &event.data, &bound(event));
-    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
-}
-
-fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
+pub(super) fn required_text(text: &str, pointer: &str) -> Result<String, ApiError> {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.chars().count() > 20_000 {
         return Err(ApiError::validation(vec![FieldError::new(pointer, "required", "1 to 20000 characters")]));
@@ -1138,153 +932,4 @@ pub fn post_message(
     repo::insert_message(conn, message.clone())?;
     event(conn, keys, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
     Ok(message.into())
-}
-
-fn clarification_dto(row: ClarificationRow) -> Clarification {
-    Clarification {
-        id: row.id,
-        request_id: row.request_id,
-        asked_by: row.asked_by,
-        question: row.question,
-        asked_at: row.asked_at,
-        answer: row.answer,
-        answered_at: row.answered_at.map(|t| t.0),
-    }
-}
-
-pub fn get(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Request, ApiError> {
-    load(conn, caller, id)?;
-    view(conn, id)
-}
-
-pub fn clarifications(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Clarification>, ApiError> {
-    load(conn, caller, id)?;
-    Ok(repo::clarifications(conn, id)?.into_iter().map(clarification_dto).collect())
-}
-
-pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Message>, ApiError> {
-    load(conn, caller, id)?;
-    Ok(repo::messages(conn, id)?.into_iter().map(Message::from).collect())
-}
-
-pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
-    // Every event, also while data are held (Reg. 2023/1543 Art 8(4)): the chain must verify
-    // for every party. Held data never are in an event (`response.held` carries none); an
-    // `attachment.added` event names a file the issuer cannot read until the release.
-    load(conn, caller, id)?;
-    Ok(repo::events(conn, id)?
-        .into_iter()
-        .map(|e| Event {
-            id: e.id,
-            seq: e.seq,
-            occurred_at: e.occurred_at,
-            actor_client: e.actor_client.map(|c| c.0),
-            actor_party: e.actor_party.map(|p| p.0),
-            event_type: e.event_type,
-            data: e.data,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        })
-        .collect())
-}
-
-pub fn list(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    q: RequestQuery,
-    page: Page,
-) -> Result<(Vec<RequestSummary>, Option<String>), ApiError> {
-    use super::dto::Direction;
-    let filter = ListFilter {
-        party: caller.party,
-        outgoing: q.direction.map(|d| d == Direction::Outgoing),
-        status: q.status.map(|s| encode_text(&s)),
-        legal_basis: q.legal_basis,
-        kind: q.kind.map(|k| encode_text(&k)),
-        counterpart: q.counterpart,
-        priority: q.priority.map(|p| encode_text(&p)),
-        created_after: q.created_after,
-        created_before: q.created_before,
-        overdue: q.overdue,
-        due_before: q.due_before,
-    };
-    let rows = repo::list(conn, &filter, page)?;
-    let (rows, next) = page.finish(rows, |r| r.id);
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            Ok(RequestSummary {
-                id: r.id,
-                reference: r.reference,
-                legal_basis: r.legal_basis,
-                kind: decode_text("requests.kind", r.kind)?,
-                priority: decode_text("requests.priority", r.priority)?,
-                status: decode_text("requests.status", r.status)?,
-                issuer_party: r.issuer_party,
-                addressee_party: r.addressee_party,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok((items, next))
-}
-
-/// The request as its parties see it.
-pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
-    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    view_of(conn, row)
-}
-
-/// The request as its parties see it, from a row already read.
-fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Request, ApiError> {
-    let id = row.id;
-    let mut participants = Vec::new();
-    for (p, name, country) in repo::participants(conn, id)? {
-        participants.push(Participant {
-            party: PartyRef { id: p.party_id, name, country },
-            role: decode_text("request_participants.role", p.role)?,
-            since: p.added_at,
-        });
-    }
-    let find = |party: Uuid| participants.iter().find(|p| p.party.id == party).map(|p| p.party.clone());
-    let missing = |what: &str| ApiError::internal(anyhow::anyhow!("request {id} has no {what} participant"));
-    Ok(Request {
-        id: row.id,
-        reference: row.reference,
-        legal_basis: row.legal_basis,
-        kind: decode_text("requests.kind", row.kind)?,
-        priority: decode_text("requests.priority", row.priority)?,
-        status: decode_text("requests.status", row.status)?,
-        issuer: find(row.issuer_party).ok_or_else(|| missing("issuer"))?,
-        addressee: find(row.addressee_party).ok_or_else(|| missing("addressee"))?,
-        addressee_entity: row.addressee_entity.map(|e| decode("requests.addressee_entity", e.0)).transpose()?,
-        enforcing_authority: row.enforcing_party.and_then(|p| find(p.0)),
-        participants,
-        content: decode("requests.content", row.content)?,
-        follow_up_of: row.follow_up_of.map(|p| p.0),
-        outcome: row.outcome.map(|o| decode_text("requests.outcome", o)).transpose()?,
-        submitted_at: row.submitted_at.map(|t| t.0),
-        preservation_expires_at: row.preservation_expires_at.map(|t| t.0),
-        extensions_used: row.extensions_used,
-        follow_up_confirmed_at: row.follow_up_confirmed_at.map(|t| t.0),
-        legal_basis_version: row
-            .legal_basis_pinned
-            .as_ref()
-            .and_then(|p| p.0.get("effective_from").cloned())
-            .and_then(|v| serde_json::from_value(v).ok()),
-        data_hold: row
-            .hold_status
-            .map(|s| {
-                Ok::<_, ApiError>(DataHold {
-                    status: decode_text("requests.hold_status", s)?,
-                    release_at: row.hold_until.map(|t| t.0),
-                    citation: HOLD_CITATION.to_owned(),
-                })
-            })
-            .transpose()?,
-        version: row.version,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-    })
 }

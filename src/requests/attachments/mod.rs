@@ -3,7 +3,6 @@
 
 pub mod handlers;
 pub mod service;
-pub mod storage;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::{Insertable, Queryable, Selectable};

@@ -8,12 +8,13 @@ use tokio::io::AsyncReadExt;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::storage::Store;
 use super::{Attachment, repr_digest, service};
-use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
+use crate::http::problem::Problem;
+use crate::state::AppState;
+use crate::storage::Store;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -165,7 +166,7 @@ pub async fn upload_attachment(
     .await;
     if answer.is_err() {
         // Refused after the body was stored: content nobody refers to does not stay.
-        store.discard_if_unreferenced(&state.db, &stored).await;
+        service::discard_if_unreferenced(&store, &state.db, &stored).await;
     }
     answer
 }

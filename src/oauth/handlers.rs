@@ -8,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::Caller;
-use super::roles::Role;
-use super::secrets::{self, Busy, StoredSecret};
-use crate::app::AppState;
+use crate::auth::Caller;
+use crate::auth::repo::{self, ClientKey};
+use crate::auth::roles::Role;
+use crate::auth::secrets::{self, Busy, StoredSecret};
 use crate::db::codec::decode_text;
-use crate::error::{ApiError, PROBLEM_TYPE_BASE, Problem};
-use crate::parties::dto::PartyStatus;
-use crate::parties::repo::{self, ClientKey};
+use crate::error::ApiError;
+use crate::http::problem::{PROBLEM_TYPE_BASE, Problem};
+use crate::state::AppState;
+use crate::vocab::PartyStatus;
 
 /// Form fields of a token request (RFC 6749 §4.4.2; client credentials in the form or in
 /// HTTP Basic, §2.3.1).

@@ -6,15 +6,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::chain::Verdict;
 use super::export::{self, AuditBundle, Checkpoint, SignedDocument};
-use crate::app::AppState;
+use crate::audit::chain::Verdict;
 use crate::auth::Caller;
 use crate::db::dialect;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
+use crate::http::problem::Problem;
 use crate::requests::dto::{Event, Request};
 use crate::requests::repo::{self, DocumentKind};
 use crate::requests::service;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_request_audit).service(get_request_document).service(export_request_audit);
@@ -66,7 +67,7 @@ pub async fn get_request_audit(
 /// rewritten with every later hash recomputed, or a request changed without an event, is
 /// found by them.
 fn verdict(state: &AppState, request: &Request, events: &[Event], checkpoints: &[(i32, String, String)]) -> Verdict {
-    let verdict = super::chain::verify(&export::links(request.id, events));
+    let verdict = crate::audit::chain::verify(&export::links(request.id, events));
     if !matches!(verdict, Verdict::Intact { .. }) {
         return verdict;
     }

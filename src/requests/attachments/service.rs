@@ -5,19 +5,18 @@ use diesel::prelude::*;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::storage::Stored;
 use super::{Attachment, AttachmentRef, AttachmentRow};
 use crate::auth::Caller;
 use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
-use crate::db::codec::decode_text;
 use crate::db::schema::attachments;
 use crate::db::types::DbUuid;
 use crate::error::{ApiError, FieldError, ProblemType};
-use crate::requests::dto::RequestStatus;
 use crate::requests::lifecycle::Side;
 use crate::requests::service as requests;
+use crate::storage::{Store, Stored};
+use crate::vocab::RequestStatus;
 
 /// The caller may attach to this request: a party acting on it (not a party that only
 /// forwarded it), as `operator` or `responder`, while the request is not closed.
@@ -27,7 +26,7 @@ pub fn check_upload(conn: &mut AnyConnection, caller: &Caller, request: Uuid) ->
         return Err(ApiError::new(ProblemType::Forbidden, "a party that forwarded the request no longer adds to it"));
     }
     caller.require(&[Role::Operator, Role::Responder])?;
-    let status: RequestStatus = decode_text("requests.status", row.status.clone())?;
+    let status = row.status;
     if matches!(status, RequestStatus::Withdrawn | RequestStatus::Released | RequestStatus::Lapsed) {
         return Err(ApiError::conflict_in_status(&row.status, "the request is closed; nothing can be attached"));
     }
@@ -81,6 +80,18 @@ pub fn is_referenced(conn: &mut AnyConnection, sha256: &str) -> Result<bool, Api
         .first::<DbUuid>(conn)
         .optional()?;
     Ok(found.is_some())
+}
+
+/// Takes back content an upload created when the upload was then refused (a reused
+/// Idempotency-Key, a request that closed meanwhile), unless an attachment record refers to it.
+pub async fn discard_if_unreferenced(store: &Store, db: &crate::db::Db, stored: &Stored) {
+    if !stored.created {
+        return;
+    }
+    let sha256 = stored.sha256.clone();
+    if let Ok(false) = db.run(move |conn| is_referenced(conn, &sha256)).await {
+        store.discard_created(stored).await;
+    }
 }
 
 /// An attachment, if the caller's party may see its request.

@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::jcs;
+use crate::audit::jcs;
 use crate::auth::keys::KeyRing;
 use crate::requests::dto::Request;
 
@@ -85,7 +85,7 @@ pub fn legal_content(request: &Request) -> Value {
         "enforcing_authority": request.enforcing_authority,
         "content": request.content,
         "follow_up_of": request.follow_up_of,
-        "submitted_at": request.submitted_at.map(super::chain::time_text),
+        "submitted_at": request.submitted_at.map(crate::audit::chain::time_text),
     })
 }
 

@@ -9,9 +9,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::{Caller, authenticate, unauthorized};
-use crate::app::AppState;
+use crate::auth::tokens::TokenSubject;
+use crate::auth::{Caller, authenticate, unauthorized};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 impl FromRequest for Caller {
     type Error = ApiError;
@@ -26,7 +27,7 @@ impl FromRequest for Caller {
     }
 }
 
-fn verify_bearer(req: &HttpRequest) -> Result<(web::Data<AppState>, super::tokens::TokenSubject), ApiError> {
+fn verify_bearer(req: &HttpRequest) -> Result<(web::Data<AppState>, TokenSubject), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()

@@ -11,7 +11,12 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::templates::Mail;
+/// One rendered e-mail: subject, plain text and HTML (see `notify::templates`).
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
 
 pub enum Mailer {
     /// The URL is checked at start-up (a bad one stops it), but the transport is built on the

@@ -8,8 +8,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::chain::{self, Link, Verdict};
-use super::{checkpoints, documents, jcs};
+use super::{checkpoints, documents};
+use crate::audit::chain::{self, Link, Verdict};
+use crate::audit::jcs;
 use crate::requests::dto::{Event, Request};
 
 /// The format of bundles made now.

@@ -137,16 +137,10 @@ impl Store {
         Ok(stored)
     }
 
-    /// Takes back content this upload created when the upload was then refused (a reused
-    /// Idempotency-Key, a request that closed meanwhile), unless an attachment record
-    /// refers to it.
-    pub async fn discard_if_unreferenced(&self, db: &crate::db::Db, stored: &Stored) {
-        if !stored.created {
-            return;
-        }
-        let sha256 = stored.sha256.clone();
-        let referenced = db.run(move |conn| super::service::is_referenced(conn, &sha256)).await;
-        if let Ok(false) = referenced {
+    /// Removes the content this upload created (nothing when it was already stored); the
+    /// caller checks first that no attachment record refers to it.
+    pub async fn discard_created(&self, stored: &Stored) {
+        if stored.created {
             let _ = tokio::fs::remove_file(self.path_of(&stored.sha256)).await;
         }
     }

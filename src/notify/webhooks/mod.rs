@@ -1,0 +1,13 @@
+//! Webhook subscriptions of a party and their deliveries, per the Standard Webhooks
+//! specification: `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,` + base64
+//! HMAC-SHA256 of `id.timestamp.body` with the subscription's secret), retried with backoff
+//! by the job queue, each attempt recorded. `dto` the wire shapes, `repo` the queries,
+//! `delivery` signing, queueing and sending, `handlers` the HTTP.
+
+pub mod delivery;
+pub mod dto;
+pub mod handlers;
+pub mod repo;
+
+pub use delivery::{deliver, enqueue_for_party, sign};
+pub use dto::EVENT_TYPES;

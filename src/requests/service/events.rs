@@ -1,0 +1,121 @@
+//! Events of a request: recording one in its hash chain, fanning it out, signing the
+//! checkpoint and the request and response documents.
+
+use super::*;
+
+/// Appends an event to the request's hash chain and signs the new head (a checkpoint over the
+/// event's hash and the request as it now stands), in the caller's transaction: call it after
+/// the change the event records.
+pub fn event(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    request: Uuid,
+    caller: Option<&Caller>,
+    event_type: &str,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<EventRow, ApiError> {
+    repo::append_event(
+        conn,
+        EventRow {
+            id: Uuid::now_v7(),
+            request_id: request,
+            seq: 0,
+            occurred_at: now,
+            actor_client: caller.map(|c| DbUuid(c.client)),
+            actor_party: caller.map(|c| DbUuid(c.party)),
+            event_type: event_type.to_owned(),
+            data,
+            prev_hash: String::new(),
+            hash: String::new(),
+        },
+    )
+    .and_then(|recorded| {
+        // The outbox: notifications and deliveries are written with the change itself.
+        let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
+        crate::notify::fan_out(conn, &notify_subject(&row), &occurrence(&recorded), now)?;
+        let jws =
+            crate::requests::evidence::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
+        repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
+        Ok(recorded)
+    })
+}
+
+/// The name the exchange signs documents with: its own party's.
+pub(super) fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
+    let filter =
+        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
+    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
+    Ok(exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into()))
+}
+
+pub(super) fn bound(event: &EventRow) -> crate::requests::evidence::documents::BoundEvent<'_> {
+    crate::requests::evidence::documents::BoundEvent {
+        seq: event.seq,
+        event_type: &event.event_type,
+        hash: &event.hash,
+    }
+}
+
+/// The request as the notification fan-out sees it.
+pub(super) fn notify_subject(row: &RequestRow) -> crate::notify::Subject<'_> {
+    crate::notify::Subject {
+        id: row.id,
+        reference: &row.reference,
+        legal_basis: &row.legal_basis,
+        issuer_party: row.issuer_party,
+        addressee_party: row.addressee_party,
+        enforcing_party: row.enforcing_party.as_ref().map(|p| p.0),
+        submitted: row.submitted_at.is_some(),
+        hidden_from_issuer: hidden_from_issuer(row),
+    }
+}
+
+/// A recorded event as the notification fan-out sees it.
+pub(super) fn occurrence(event: &EventRow) -> crate::notify::Occurrence<'_> {
+    crate::notify::Occurrence {
+        id: event.id,
+        seq: event.seq,
+        occurred_at: event.occurred_at,
+        actor_party: event.actor_party.as_ref().map(|p| p.0),
+        event_type: &event.event_type,
+        data: &event.data,
+    }
+}
+
+/// The legal content of a request as the exchange signs it, bound to the event that made it
+/// leave (its sequence number and hash in the audit chain).
+pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
+    crate::requests::evidence::documents::request_document(request, exchange, &bound(event))
+}
+
+pub(super) fn sign_document(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    request: &Request,
+    event: &EventRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let exchange = exchange_name(conn)?;
+    let jws = crate::requests::evidence::documents::sign(keys, &document(request, &exchange, event))
+        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
+}
+
+/// Signs an answer (a response or an objection) as its event records it: the text, the
+/// outcome and the digests of the attachments it cites.
+pub(super) fn sign_response(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    request: &Request,
+    event: &EventRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
+    let exchange = exchange_name(conn)?;
+    let party = event.actor_party.as_ref().map(|p| p.0);
+    let document = response_document(request, &exchange, party, &event.data, &bound(event));
+    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
+}

@@ -1,0 +1,82 @@
+//! State changes of requests. Each public function runs inside one write transaction opened
+//! by the caller (`Db::write`), and records an event row for every change it makes.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::content::{self, needs_enforcing_notification};
+use super::dto::{
+    AddresseeSpec, Clarification, DataHold, Derogation, Event, FollowUpConfirmation, Forward, HoldStatus, Message,
+    NewRequest, NewResponse, Objection, Participant, ParticipantRole, PartyRef, Recognition, RecognitionScope, Request,
+    RequestContent, RequestPatch, RequestQuery, RequestSummary,
+};
+use super::lifecycle::{self, Action, Facts, Side};
+use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
+use super::repo::{self, DocumentKind, ListFilter};
+use super::routing;
+use crate::auth::Caller;
+use crate::auth::keys::KeyRing;
+use crate::auth::roles::Role;
+use crate::db::AnyConnection;
+use crate::db::codec::{decode, decode_text, encode, encode_text};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
+use crate::error::{ApiError, FieldError, ProblemType};
+use crate::legal_bases::{self, LegalBasis};
+use crate::page::Page;
+use crate::parties::dto::{LegalEntity, Party};
+use crate::parties::{repo as party_repo, service as party_service};
+use crate::requests::attachments;
+use crate::vocab::{ClockKind, RequestKind};
+use crate::vocab::{Outcome, Priority, RequestStatus};
+use crate::vocab::{PartyKind, PartyStatus};
+
+mod access;
+mod commands;
+mod events;
+mod queries;
+
+pub use access::*;
+pub use commands::*;
+pub use events::*;
+pub use queries::*;
+
+/// The statuses of a request that has not left its issuer: nobody else sees it, nor hears of it.
+pub const NOT_LEFT: [RequestStatus; 2] = [RequestStatus::Draft, RequestStatus::PendingApproval];
+
+fn has_left(status: RequestStatus) -> bool {
+    !NOT_LEFT.contains(&status)
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("no request {id}"))
+}
+
+fn basis(conn: &mut AnyConnection, code: &str) -> Result<LegalBasis, ApiError> {
+    legal_bases::repo::find(conn, code)?.ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new(
+            "/legal_basis",
+            "unknown_legal_basis",
+            format!("{code:?} is not in the legal-basis catalogue (GET /v1/legal-bases)"),
+        )])
+    })
+}
+
+/// The catalogue entry a request runs under: the version pinned when it was submitted, so a
+/// later correction of the catalogue does not move its clocks; the current one for a draft.
+pub(crate) fn basis_for(conn: &mut AnyConnection, row: &RequestRow) -> Result<LegalBasis, ApiError> {
+    match &row.legal_basis_pinned {
+        Some(pinned) => Ok(decode("requests.legal_basis_pinned", pinned.0.clone())?),
+        None => basis(conn, &row.legal_basis),
+    }
+}
+
+fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
+    party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
+}
+
+const HELD: &str = "held_pending_enforcing_authority";
+const WITHHELD: &str = "withheld";
+const DELIVERED: &str = "delivered";
+const HOLD_CITATION: &str =
+    "Reg. (EU) 2023/1543 Art 8(4) (suspensive effect), Art 10(2) (data at the end of the 10 days)";
