@@ -254,8 +254,14 @@ pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<bool, ApiError> {
 /// and its own hash (see `audit::chain`). The request's row is locked first, so concurrent
 /// appends (messages, uploads, the scanner) take their numbers one after the other and the
 /// chain stays contiguous.
-pub fn append_event(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
+pub fn append_event(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow, ApiError> {
     lock(conn, row.request_id)?;
+    append_event_locked(conn, row)
+}
+
+/// `append_event` in a transaction that already holds the request's row lock: it inserted or
+/// updated the row (PostgreSQL locks a row it writes until the transaction ends).
+pub fn append_event_locked(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
     let last: Option<(i32, String)> = request_events::table
         .filter(request_events::request_id.eq(DbUuid(row.request_id)))
         .select((request_events::seq, request_events::hash))

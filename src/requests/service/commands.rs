@@ -152,22 +152,22 @@ pub fn create(
         hold_until: None,
         follow_up_confirmed_at: None,
     };
-    repo::insert_request(conn, row)?;
+    repo::insert_request(conn, row.clone())?;
     participant(conn, id, issuer.id, ParticipantRole::Issuer, now)?;
     participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
     if let Some(enforcing) = &route.enforcing {
         participant(conn, id, enforcing.id, ParticipantRole::EnforcingAuthority, now)?;
     }
-    event(
+    let (_, created) = event_on(
         conn,
         keys,
-        id,
+        row,
         Some(caller),
         "request.created",
         json!({"legal_basis": basis.code, "addressee": route.addressee.id, "enforcing_authority": route.enforcing.as_ref().map(|p| p.id)}),
         now,
     )?;
-    view(conn, id)
+    Ok(created)
 }
 
 pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
@@ -269,11 +269,10 @@ pub fn update_draft(
     changed.push("content");
     // Two edits with the same ETag: the second finds the version moved, a 412 as if its
     // If-Match had been checked after the first.
-    if try_save(conn, row, RequestStatus::Draft, now)?.is_none() {
+    let Some(saved) = try_save(conn, row, RequestStatus::Draft, now)? else {
         return Err(ApiError::new(ProblemType::PreconditionFailed, "the request changed meanwhile; read it again"));
-    }
-    event(conn, keys, id, Some(caller), "request.updated", json!({"fields": changed}), now)?;
-    view(conn, id)
+    };
+    Ok(event_on(conn, keys, saved, Some(caller), "request.updated", json!({"fields": changed}), now)?.1)
 }
 
 /// A lifecycle action with its input.
@@ -653,11 +652,11 @@ pub fn act(
     };
     let saved = save(conn, row, status, now)?;
     update_clocks(conn, &saved, &basis, &act_scope, action, now)?;
-    let recorded = event(conn, keys, id, Some(caller), event_type, data, now)?;
+    // The request as the last event signed it is the answer: no re-read.
+    let (recorded, mut request) = event_on(conn, keys, saved.clone(), Some(caller), event_type, data, now)?;
     for (extra_type, extra_data) in extra_events {
-        event(conn, keys, id, None, extra_type, extra_data, now)?;
+        request = event_on(conn, keys, saved.clone(), None, extra_type, extra_data, now)?.1;
     }
-    let request = view(conn, id)?;
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
     }

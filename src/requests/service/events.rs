@@ -15,7 +15,38 @@ pub fn event(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
-    repo::append_event(
+    let recorded = append(conn, request, caller, event_type, data, now, repo::append_event)?;
+    let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
+    sign_head(conn, keys, row, &recorded, now).map(|_| recorded)
+}
+
+/// `event` for a caller that holds the request as it now stands (just inserted or saved):
+/// no re-read, and the signed view comes back for the answer (issue 16: statements per action).
+pub fn event_on(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    caller: Option<&Caller>,
+    event_type: &str,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<(EventRow, Request), ApiError> {
+    // The row was just inserted or saved in this transaction: its lock is held already.
+    let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_event_locked)?;
+    let view = sign_head(conn, keys, row, &recorded, now)?;
+    Ok((recorded, view))
+}
+
+fn append(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    caller: Option<&Caller>,
+    event_type: &str,
+    data: Value,
+    now: DateTime<Utc>,
+    append_event: fn(&mut AnyConnection, EventRow) -> Result<EventRow, ApiError>,
+) -> Result<EventRow, ApiError> {
+    append_event(
         conn,
         EventRow {
             id: Uuid::now_v7(),
@@ -30,16 +61,23 @@ pub fn event(
             hash: String::new(),
         },
     )
-    .and_then(|recorded| {
-        // The outbox: notifications and deliveries are written with the change itself.
-        let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-        crate::notify::fan_out(conn, &notify_subject(&row), &occurrence(&recorded), now)?;
-        let jws =
-            crate::requests::evidence::checkpoints::sign(keys, &view_of(conn, row)?, recorded.seq, &recorded.hash)
-                .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
-        repo::insert_checkpoint(conn, request, recorded.seq, &keys.signing.kid, &jws)?;
-        Ok(recorded)
-    })
+}
+
+/// The outbox (notifications and deliveries, written with the change itself), then the signed
+/// checkpoint over the new head and the request as it now stands, which is answered.
+fn sign_head(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    recorded: &EventRow,
+    now: DateTime<Utc>,
+) -> Result<Request, ApiError> {
+    crate::notify::fan_out(conn, &notify_subject(&row), &occurrence(recorded), now)?;
+    let view = view_of(conn, row)?;
+    let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
+    repo::insert_checkpoint(conn, recorded.request_id, recorded.seq, &keys.signing.kid, &jws)?;
+    Ok(view)
 }
 
 /// The name the exchange signs documents with: its own party's.

@@ -15,8 +15,8 @@ pub(super) fn clarification_dto(row: ClarificationRow) -> Clarification {
 }
 
 pub fn get(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Request, ApiError> {
-    load(conn, caller, id)?;
-    view(conn, id)
+    let (row, _) = load(conn, caller, id)?;
+    view_of(conn, row)
 }
 
 pub fn clarifications(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Clarification>, ApiError> {
