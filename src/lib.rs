@@ -21,6 +21,7 @@ pub mod parties;
 pub mod requests;
 pub mod routes;
 mod spec_examples;
+pub mod statistics;
 pub mod telemetry;
 pub mod validate;
 pub mod vocab;

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::audit::handlers::configure)
             .configure(crate::deadlines::configure)
             .configure(crate::notify::configure)
-            .configure(crate::jobs::configure),
+            .configure(crate::jobs::configure)
+            .configure(crate::statistics::configure),
     );
 }
