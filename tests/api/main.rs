@@ -22,4 +22,5 @@ mod ops;
 mod parties;
 mod races;
 mod requests;
+mod statistics;
 mod upload_memory;
