@@ -407,6 +407,14 @@ async fn the_art_28_report_in_json_and_csv(backend: TestBackend) {
          2026,epoc,traffic,{p},Example Platforms,false,1,1,0,0,0,1,0,0,0,0,0,0,0,0,0,345600\r\n"
     );
     assert_eq!(csv.text(), expected);
+    // `STATS_PRINT=1 cargo test --test api the_art_28_report_in_json_and_csv::sqlite -- --nocapture`
+    // prints the bodies the README shows.
+    if std::env::var("STATS_PRINT").is_ok() {
+        let raw = get(&app, &w.fr_prosecutor, "/v1/statistics/reports/eu-2023-1543-art28?year=2026").await;
+        eprintln!("REPORT {}", raw.text());
+        eprintln!("CSV {}", csv.text());
+        eprintln!("STATS {}", get(&app, &w.fr_prosecutor, &stats_path("group_by=legal_basis")).await.text());
+    }
 }
 on_both_backends!(the_art_28_report_in_json_and_csv);
 
