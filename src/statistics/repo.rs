@@ -33,8 +33,9 @@ pub struct Selection {
     pub period_of: PeriodOf,
 }
 
-/// Ids per statement: well below SQLite's bound-parameter limit.
-const CHUNK: usize = 500;
+/// Ids per statement: fewer round trips, well below the bound-parameter limits (SQLite 32766,
+/// PostgreSQL 65535).
+const CHUNK: usize = 5000;
 
 type RequestTuple = (DbUuid, String, String, String, DbUuid, DbUuid, Option<DbUuid>, DbJson);
 
@@ -56,10 +57,13 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
         ))
         .into_boxed();
     if let Some(party) = sel.party {
-        let visible = request_participants::table
-            .filter(request_participants::party_id.eq(DbUuid(party)))
-            .select(request_participants::request_id);
-        query = query.filter(requests::id.eq_any(visible));
+        // EXISTS, not IN: the period's index drives and each request's participation is one
+        // index seek (SQLite walked all of a busy party's participations first: 1.8 s against
+        // 0.13 s for a month at 1 M requests).
+        let takes_part = request_participants::table
+            .filter(request_participants::request_id.eq(requests::id))
+            .filter(request_participants::party_id.eq(DbUuid(party)));
+        query = query.filter(diesel::dsl::exists(takes_part));
     }
     if let Some(issuer) = sel.issuer {
         query = query.filter(requests::issuer_party.eq(DbUuid(issuer)));
@@ -90,7 +94,9 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
         }
         PeriodOf::Completed => {}
     }
-    let rows: Vec<RequestTuple> = query.order(requests::id.asc()).load(conn)?;
+    // No ORDER BY: the figures do not depend on the order, and sorting a year of rows with their
+    // content spilled to disk on PostgreSQL (about 0.9 s of 1.6 s at 250 k rows).
+    let rows: Vec<RequestTuple> = query.load(conn)?;
     let mut out: Vec<RequestFacts> = rows
         .into_iter()
         .map(|(id, legal_basis, kind, priority, issuer, addressee, enforcing, content)| RequestFacts {
