@@ -27,6 +27,7 @@ pub mod routes;
 mod spec_examples;
 pub mod state;
 pub mod storage;
+pub mod statistics;
 pub mod telemetry;
 pub mod validate;
 pub mod vocab;

@@ -35,6 +35,7 @@ use crate::notify::webhooks::dto::{EVENT_TYPES, WebhookEvent, WebhookEventData};
         (name = "webhooks", description = "Subscriptions to events, delivered per Standard Webhooks"),
         (name = "webhook-events", description = "What a subscriber receives: one delivery per event type (OpenAPI `webhooks`), a tag of its own so that generators do not merge them with the subscription operations"),
         (name = "admin", description = "Operating the exchange: the job queue"),
+        (name = "statistics", description = "Counts and times from the audit trail, and the yearly Reg. (EU) 2023/1543 Art 28 report"),
     ),
     servers((url = "/", description = "This exchange")),
     components(schemas(Problem, FieldError, crate::requests::dto::Direction)),

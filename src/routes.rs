@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::requests::clocks::configure)
             .configure(crate::deadlines::configure)
             .configure(crate::notify::configure)
-            .configure(crate::jobs::configure),
+            .configure(crate::jobs::configure)
+            .configure(crate::statistics::configure),
     );
 }

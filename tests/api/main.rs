@@ -24,4 +24,5 @@ mod parties;
 mod races;
 mod requests;
 mod statements;
+mod statistics;
 mod upload_memory;
