@@ -5,8 +5,8 @@ use actix_web::{get, web};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::deadlines::handlers::ClockList;
-use crate::deadlines::service;
+use crate::deadlines::dto::ClockList;
+use crate::deadlines::repo;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
 use crate::state::AppState;
@@ -44,7 +44,7 @@ pub async fn list_request_clocks(
         .db
         .run(move |conn| {
             super::service::load(conn, &caller, id)?;
-            service::for_request(conn, id)
+            repo::for_request(conn, id)
         })
         .await?;
     Ok(web::Json(ClockList { items: rows.into_iter().map(|r| r.into_clock()).collect::<Result<_, _>>()? }))
