@@ -200,6 +200,10 @@ fn problem(description: &str) -> serde_json::Value {
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
 }
 
+/// The one description of the `Idempotency-Key` header: handlers declare only
+/// `("Idempotency-Key" = Option<String>, Header)`, `refine` gives it this text and its schema.
+const IDEMPOTENCY_KEY_DESCRIPTION: &str = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.";
+
 /// Conventions every operation shares, applied in one place rather than repeated in each
 /// handler's annotation: the exact shape of the common headers and query parameters, binary
 /// bodies, and the error answers the shared extractors can give (400 for a malformed id, query
@@ -220,6 +224,7 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 match (param["in"].as_str().unwrap_or_default(), name.as_str()) {
                     ("header", "Idempotency-Key") => {
                         has_idempotency = true;
+                        param["description"] = json!(IDEMPOTENCY_KEY_DESCRIPTION);
                         param["schema"] =
                             json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"});
                     }

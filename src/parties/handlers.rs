@@ -43,7 +43,7 @@ fn party_reply(party: &Party, status: StatusCode) -> Replayable {
 #[utoipa::path(
     operation_id = "create_party",
     tag = "parties",
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     request_body = NewParty,
     responses(
         (status = 201, description = "The party, pending verification", body = Party,
@@ -208,7 +208,7 @@ async fn change_status(
 #[utoipa::path(
     operation_id = "verify_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The verified party", body = Party),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -237,7 +237,7 @@ pub async fn verify_party(
 #[utoipa::path(
     operation_id = "suspend_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = SuspendParty,
     responses(
         (status = 200, description = "The suspended party", body = Party),
@@ -278,7 +278,7 @@ pub async fn suspend_party(
 #[utoipa::path(
     operation_id = "reinstate_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The reinstated party", body = Party),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),

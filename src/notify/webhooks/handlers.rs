@@ -196,7 +196,7 @@ pub async fn list_webhook_deliveries(
     operation_id = "test_webhook",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "Webhook id"),
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+        ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 202, description = "The ping is queued", body = Object, example = json!({"message_id": "msg_0193a6fd-0000-7000-8000-0000000000cc"})),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),

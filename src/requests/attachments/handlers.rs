@@ -76,7 +76,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
     params(
         ("id" = Uuid, Path, description = "Request id"),
         UploadQuery,
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters."),
+        ("Idempotency-Key" = Option<String>, Header),
     ),
     request_body(content = String, content_type = "application/octet-stream",
         description = "The file's bytes, sent with the file's own media type as `Content-Type` (recorded as `media_type`); any media type is accepted"),
