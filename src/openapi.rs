@@ -266,6 +266,11 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     }
                 }
             }
+            // Behind a token (not the `[{}]` of public operations).
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|r| !r.is_empty())));
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
             for response in responses.values_mut() {
                 if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut("application/octet-stream")) {
@@ -275,6 +280,10 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             let mut ensure = |status: &str, description: &str| {
                 responses.entry(status.to_owned()).or_insert_with(|| problem(description));
             };
+            // The `Caller` extractor's answer, declared here once instead of in each handler.
+            if secured {
+                ensure("401", "No valid token");
+            }
             if has_path || has_query || has_idempotency {
                 ensure("400", "A path parameter, query parameter or header is not valid");
             }

@@ -35,7 +35,6 @@ fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
     responses(
         (status = 200, description = "The targets", body = ClockTargetList),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -78,7 +77,6 @@ pub async fn list_clock_targets(
     responses(
         (status = 200, description = "The target", body = ClockTargetEntry),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown basis, or its clock is set by law", body = Problem, content_type = "application/problem+json"),

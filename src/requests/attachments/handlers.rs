@@ -84,7 +84,6 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 201, description = "The recorded attachment", body = Attachment,
             headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
         (status = 400, description = "Malformed id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
@@ -141,7 +140,6 @@ pub async fn upload_attachment(
     responses(
         (status = 200, description = "The attachments", body = AttachmentList),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -173,7 +171,6 @@ pub async fn list_attachments(
                 ("Content-Disposition" = String, description = "attachment, with the file name"),
                 ("Rogatory-Media-Type" = String, description = "The media type recorded at upload"))),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
