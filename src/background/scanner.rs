@@ -20,8 +20,7 @@ use crate::deadlines::rules::{self, ClockState};
 use crate::error::ApiError;
 use crate::requests::service as request_service;
 use crate::state::AppState;
-use crate::vocab::ClockKind;
-use crate::vocab::RequestStatus;
+use crate::vocab::{ClockKind, RequestStatus};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ScanReport {
