@@ -9,8 +9,7 @@ use clap::{Parser, Subcommand};
 use rogatory::auth::roles::Role;
 use rogatory::db::migrations;
 use rogatory::parties::dto::{LegalEntity, NewParty};
-use rogatory::vocab::Designation;
-use rogatory::vocab::PartyKind;
+use rogatory::vocab::{Designation, PartyKind};
 use rogatory::{AppState, Settings, openapi, telemetry};
 
 /// Rogatory: cross-border evidence requests between states and platforms.

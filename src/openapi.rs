@@ -208,6 +208,10 @@ fn problem(description: &str) -> serde_json::Value {
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
 }
 
+/// The one description of the `Idempotency-Key` header: handlers declare only
+/// `("Idempotency-Key" = Option<String>, Header)`, `refine` gives it this text and its schema.
+const IDEMPOTENCY_KEY_DESCRIPTION: &str = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.";
+
 /// Conventions every operation shares, applied in one place rather than repeated in each
 /// handler's annotation: the exact shape of the common headers and query parameters, binary
 /// bodies, and the error answers the shared extractors can give (400 for a malformed id, query
@@ -228,6 +232,7 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 match (param["in"].as_str().unwrap_or_default(), name.as_str()) {
                     ("header", "Idempotency-Key") => {
                         has_idempotency = true;
+                        param["description"] = json!(IDEMPOTENCY_KEY_DESCRIPTION);
                         param["schema"] =
                             json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"});
                     }
@@ -269,6 +274,11 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     }
                 }
             }
+            // Behind a token (not the `[{}]` of public operations).
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|r| !r.is_empty())));
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
             for response in responses.values_mut() {
                 if let Some(content) = response.get_mut("content").and_then(|c| c.get_mut("application/octet-stream")) {
@@ -278,6 +288,10 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             let mut ensure = |status: &str, description: &str| {
                 responses.entry(status.to_owned()).or_insert_with(|| problem(description));
             };
+            // The `Caller` extractor's answer, declared here once instead of in each handler.
+            if secured {
+                ensure("401", "No valid token");
+            }
             if has_path || has_query || has_idempotency {
                 ensure("400", "A path parameter, query parameter or header is not valid");
             }

@@ -15,13 +15,12 @@ use crate::db::codec::encode_text;
 use crate::db::dialect;
 use crate::db::schema::{clocks, requests};
 use crate::db::types::{DbTime, DbUuid};
+use crate::deadlines::model::ClockRow;
 use crate::deadlines::rules::{self, ClockState};
-use crate::deadlines::service::ClockRow;
 use crate::error::ApiError;
 use crate::requests::service as request_service;
 use crate::state::AppState;
-use crate::vocab::ClockKind;
-use crate::vocab::RequestStatus;
+use crate::vocab::{ClockKind, RequestStatus};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ScanReport {

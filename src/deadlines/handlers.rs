@@ -2,48 +2,17 @@
 //! clocks are listed by `requests::clocks`, which decides who may see the request.)
 
 use actix_web::{get, put, web};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::service::{self, Clock};
+use super::dto::{ClockTarget, ClockTargetEntry, ClockTargetList};
+use super::repo;
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::codec::decode_text;
 use crate::error::{ApiError, FieldError};
 use crate::http::problem::Problem;
-use crate::legal_bases::{self, IsoDuration};
+use crate::legal_bases;
 use crate::state::AppState;
-use crate::vocab::ClockKind;
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ClockList {
-    pub items: Vec<Clock>,
-}
-
-/// A party's own target for a clock that no law sets.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"clock": "respond", "duration": "P60D"}))]
-pub struct ClockTarget {
-    pub clock: ClockKind,
-    /// ISO 8601, days and hours.
-    #[schema(value_type = String, example = "P60D")]
-    pub duration: IsoDuration,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ClockTargetEntry {
-    pub legal_basis: String,
-    pub clock: ClockKind,
-    /// Seconds.
-    pub duration_secs: i64,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ClockTargetList {
-    pub items: Vec<ClockTargetEntry>,
-}
 
 fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
     if caller.is_exchange_admin() {
@@ -66,7 +35,6 @@ fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
     responses(
         (status = 200, description = "The targets", body = ClockTargetList),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -81,7 +49,7 @@ pub async fn list_clock_targets(
 ) -> Result<web::Json<ClockTargetList>, ApiError> {
     let party = id.into_inner();
     manage(&caller, party)?;
-    let rows = state.db.run(move |conn| service::targets(conn, party)).await?;
+    let rows = state.db.run(move |conn| repo::targets(conn, party)).await?;
     let items = rows
         .into_iter()
         .map(|(legal_basis, clock, duration_secs)| {
@@ -109,7 +77,6 @@ pub async fn list_clock_targets(
     responses(
         (status = 200, description = "The target", body = ClockTargetEntry),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown basis, or its clock is set by law", body = Problem, content_type = "application/problem+json"),
@@ -154,7 +121,7 @@ pub async fn set_clock_target(
             // at all, like ETS 185 Art 31 or ETS 030.
             let rules: Vec<_> = basis.clocks.iter().filter(|c| c.kind == target.clock).collect();
             let settable = if rules.is_empty() {
-                service::OWN_TARGET_KINDS.contains(&target.clock)
+                crate::deadlines::service::OWN_TARGET_KINDS.contains(&target.clock)
             } else {
                 rules.iter().all(|c| !c.binding)
             };
@@ -171,7 +138,7 @@ pub async fn set_clock_target(
                     format!("{}: {why}", basis.code),
                 )]));
             }
-            service::set_target(conn, party, &basis.code, target.clock, duration, now)
+            repo::set_target(conn, party, &basis.code, target.clock, duration, now)
         })
         .await?;
     Ok(web::Json(ClockTargetEntry { legal_basis: code, clock: target.clock, duration_secs: duration.num_seconds() }))

@@ -1,7 +1,10 @@
 //! Legal clocks: started, paused, met, missed and cancelled by the request lifecycle, watched by
 //! the scanner that sends reminders and escalations exactly once.
 
+pub mod dto;
 pub mod handlers;
+pub mod model;
+pub mod repo;
 pub mod rules;
 pub mod service;
 

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::legal_bases::LegalBasis;
-use crate::vocab::Priority;
-use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Obligor};
+use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Obligor, Priority};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

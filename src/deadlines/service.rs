@@ -2,104 +2,17 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::model::ClockRow;
+use super::repo;
 use super::rules::{self, ClockState};
 use crate::db::AnyConnection;
-use crate::db::codec::encode_text;
-use crate::db::schema::{clocks, party_clock_targets};
-use crate::db::types::{DbText, DbTime, DbUuid};
+use crate::db::schema::clocks;
+use crate::db::types::{DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::legal_bases::LegalBasis;
 use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Obligor, Priority};
-
-crate::db::types::text_columns!(ClockState);
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = clocks)]
-pub struct ClockRow {
-    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
-    pub id: Uuid,
-    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
-    pub request_id: Uuid,
-    #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
-    pub party_id: Uuid,
-    #[diesel(serialize_as = DbText<ClockKind>, deserialize_as = DbText<ClockKind>)]
-    pub kind: ClockKind,
-    #[diesel(serialize_as = DbText<Obligor>, deserialize_as = DbText<Obligor>)]
-    pub obligation_of: Obligor,
-    #[diesel(serialize_as = DbText<ClockState>, deserialize_as = DbText<ClockState>)]
-    pub state: ClockState,
-    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
-    pub started_at: DateTime<Utc>,
-    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
-    pub due_at: DateTime<Utc>,
-    pub span_secs: i64,
-    pub remaining_secs: Option<i64>,
-    pub binding: bool,
-    pub emergency: bool,
-    pub pauses_on_clarification: bool,
-    pub citation: String,
-    pub next_reminder_at: Option<DbTime>,
-    pub closed_at: Option<DbTime>,
-    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
-    pub created_at: DateTime<Utc>,
-    #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A legal clock of a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0193a6fa-0000-7000-8000-00000000c10c", "request_id": "0193a6f5-0000-7000-8000-000000000001",
-    "party_id": "0193a6f2-5c1e-7a3b-9c4d-2e8f1a6b7c90", "kind": "respond", "obligation_of": "addressee",
-    "state": "running", "started_at": "2026-11-30T08:00:00Z", "due_at": "2026-12-10T08:00:00Z",
-    "remaining_secs": null, "binding": true, "emergency": false, "pauses_on_clarification": true,
-    "citation": "Reg. (EU) 2023/1543 Art 10(2) (10 days), Art 10(4) (8 hours in an emergency)", "closed_at": null
-}))]
-pub struct Clock {
-    pub id: Uuid,
-    pub request_id: Uuid,
-    /// The party that must act before the clock runs out.
-    pub party_id: Uuid,
-    pub kind: ClockKind,
-    pub obligation_of: Obligor,
-    pub state: ClockState,
-    pub started_at: DateTime<Utc>,
-    /// When it runs out (while paused: when it would, had it not been paused).
-    pub due_at: DateTime<Utc>,
-    /// Seconds that were left when it was paused.
-    pub remaining_secs: Option<i64>,
-    /// Set by law (true) or a default target (false).
-    pub binding: bool,
-    pub emergency: bool,
-    pub pauses_on_clarification: bool,
-    pub citation: String,
-    pub closed_at: Option<DateTime<Utc>>,
-}
-
-impl ClockRow {
-    pub fn into_clock(self) -> Result<Clock, ApiError> {
-        Ok(Clock {
-            state: self.state,
-            kind: self.kind,
-            obligation_of: self.obligation_of,
-            id: self.id,
-            request_id: self.request_id,
-            party_id: self.party_id,
-            started_at: self.started_at,
-            due_at: self.due_at,
-            remaining_secs: self.remaining_secs,
-            binding: self.binding,
-            emergency: self.emergency,
-            pauses_on_clarification: self.pauses_on_clarification,
-            citation: self.citation,
-            closed_at: self.closed_at.map(|t| t.0),
-        })
-    }
-}
 
 /// What a request's clocks depend on, read from the request by `requests`.
 #[derive(Debug, Clone)]
@@ -122,17 +35,6 @@ fn obligor_party(request: &ClockSubject, obligor: Obligor) -> Option<Uuid> {
     }
 }
 
-fn target(conn: &mut AnyConnection, party: Uuid, basis: &str, kind: ClockKind) -> Result<Option<TimeDelta>, ApiError> {
-    let secs: Option<i64> = party_clock_targets::table
-        .filter(party_clock_targets::party_id.eq(DbUuid(party)))
-        .filter(party_clock_targets::legal_basis.eq(basis))
-        .filter(party_clock_targets::clock_kind.eq(encode_text(&kind)))
-        .select(party_clock_targets::duration_secs)
-        .first(conn)
-        .optional()?;
-    Ok(secs.map(TimeDelta::seconds))
-}
-
 /// The declarations of a request's content that clock conditions may name.
 pub const FLAGS: [&str; 4] =
     ["provisional_measures", "directly_accessible", "offence_in_issuing_state", "person_resides_in_issuing_state"];
@@ -153,7 +55,7 @@ pub fn start(
     let addressee = request.addressee;
     let mut targets = Vec::new();
     for rule in basis.clocks.iter().filter(|r| !r.binding) {
-        if let Some(t) = target(conn, addressee, &basis.code, rule.kind)? {
+        if let Some(t) = repo::target(conn, addressee, &basis.code, rule.kind)? {
             targets.push((rule.kind, t));
         }
     }
@@ -173,7 +75,7 @@ pub fn start(
             if basis.clocks.iter().any(|r| r.kind == kind) {
                 continue;
             }
-            if let Some(duration) = target(conn, addressee, &basis.code, kind)? {
+            if let Some(duration) = repo::target(conn, addressee, &basis.code, kind)? {
                 plans.push(rules::ClockPlan {
                     kind,
                     obligation_of: Obligor::Addressee,
@@ -211,32 +113,10 @@ pub fn start(
             created_at: now,
             updated_at: now,
         };
-        diesel::insert_into(clocks::table).values(row.clone()).execute(conn)?;
+        repo::insert(conn, &row)?;
         started.push(row);
     }
     Ok(started)
-}
-
-pub fn for_request(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ClockRow>, ApiError> {
-    Ok(clocks::table
-        .filter(clocks::request_id.eq(DbUuid(request)))
-        .select(ClockRow::as_select())
-        .order(clocks::id.asc())
-        .load(conn)?)
-}
-
-fn save(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
-    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id))))
-        .set((
-            clocks::state.eq(DbText(row.state)),
-            clocks::due_at.eq(DbTime(row.due_at)),
-            clocks::remaining_secs.eq(row.remaining_secs),
-            clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
-            clocks::closed_at.eq(row.closed_at.clone()),
-            clocks::updated_at.eq(DbTime(row.updated_at)),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// The addressee derogates from a time limit while it obtains a judicial authorisation (Dir.
@@ -249,14 +129,14 @@ pub fn pause_for_derogation(
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     let mut paused = 0;
-    for mut row in for_request(conn, request)? {
+    for mut row in repo::for_request(conn, request)? {
         let addressee = row.obligation_of == Obligor::Addressee;
         if row.state == ClockState::Running && addressee && kinds.contains(&row.kind) {
             row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
             row.state = ClockState::Paused;
             row.next_reminder_at = None;
             row.updated_at = now;
-            save(conn, &row)?;
+            repo::save(conn, &row)?;
             paused += 1;
         }
     }
@@ -265,13 +145,13 @@ pub fn pause_for_derogation(
 
 /// A pending clarification pauses the clocks whose rule says so, keeping the time left.
 pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
-    for mut row in for_request(conn, request)? {
+    for mut row in repo::for_request(conn, request)? {
         if row.state == ClockState::Running && row.pauses_on_clarification {
             row.remaining_secs = Some(rules::pause(row.due_at, now).num_seconds());
             row.state = ClockState::Paused;
             row.next_reminder_at = None;
             row.updated_at = now;
-            save(conn, &row)?;
+            repo::save(conn, &row)?;
         }
     }
     Ok(())
@@ -280,7 +160,7 @@ pub fn pause_for_clarification(conn: &mut AnyConnection, request: Uuid, now: Dat
 /// The answer resumes the clocks the clarification paused, with the time that was left; a
 /// clock paused for another reason (a derogation, Dir. (EU) 2023/977 Art 5(2)) stays paused.
 pub fn resume_after_clarification(conn: &mut AnyConnection, request: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
-    for mut row in for_request(conn, request)? {
+    for mut row in repo::for_request(conn, request)? {
         if row.state == ClockState::Paused && row.pauses_on_clarification {
             let left = TimeDelta::seconds(row.remaining_secs.unwrap_or(0));
             row.due_at = rules::resume(left, now);
@@ -292,7 +172,7 @@ pub fn resume_after_clarification(conn: &mut AnyConnection, request: Uuid, now: 
                     .next_look
                     .map(DbTime);
             row.updated_at = now;
-            save(conn, &row)?;
+            repo::save(conn, &row)?;
         }
     }
     Ok(())
@@ -307,7 +187,7 @@ pub fn close(
     state: ClockState,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    for mut row in for_request(conn, request)? {
+    for mut row in repo::for_request(conn, request)? {
         let open = matches!(row.state, ClockState::Running | ClockState::Paused | ClockState::Missed);
         let obligor = row.obligation_of;
         if open && matching(row.kind, obligor) {
@@ -319,7 +199,7 @@ pub fn close(
             row.next_reminder_at = None;
             row.closed_at = Some(DbTime(now));
             row.updated_at = now;
-            save(conn, &row)?;
+            repo::save(conn, &row)?;
         }
     }
     Ok(())
@@ -327,7 +207,7 @@ pub fn close(
 
 /// The running preservation clock, if any.
 pub fn preservation(conn: &mut AnyConnection, request: Uuid) -> Result<Option<ClockRow>, ApiError> {
-    for row in for_request(conn, request)? {
+    for row in repo::for_request(conn, request)? {
         if row.kind == ClockKind::Preservation && row.state == ClockState::Running {
             return Ok(Some(row));
         }
@@ -365,39 +245,4 @@ pub fn set_preservation_due(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-pub fn set_target(
-    conn: &mut AnyConnection,
-    party: Uuid,
-    basis: &str,
-    kind: ClockKind,
-    duration: TimeDelta,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    diesel::delete(
-        party_clock_targets::table
-            .filter(party_clock_targets::party_id.eq(DbUuid(party)))
-            .filter(party_clock_targets::legal_basis.eq(basis))
-            .filter(party_clock_targets::clock_kind.eq(encode_text(&kind))),
-    )
-    .execute(conn)?;
-    diesel::insert_into(party_clock_targets::table)
-        .values((
-            party_clock_targets::party_id.eq(DbUuid(party)),
-            party_clock_targets::legal_basis.eq(basis),
-            party_clock_targets::clock_kind.eq(encode_text(&kind)),
-            party_clock_targets::duration_secs.eq(duration.num_seconds()),
-            party_clock_targets::updated_at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn targets(conn: &mut AnyConnection, party: Uuid) -> Result<Vec<(String, String, i64)>, ApiError> {
-    Ok(party_clock_targets::table
-        .filter(party_clock_targets::party_id.eq(DbUuid(party)))
-        .select((party_clock_targets::legal_basis, party_clock_targets::clock_kind, party_clock_targets::duration_secs))
-        .order((party_clock_targets::legal_basis.asc(), party_clock_targets::clock_kind.asc()))
-        .load(conn)?)
 }

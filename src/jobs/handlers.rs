@@ -78,7 +78,6 @@ fn to_job(row: JobRow) -> Result<Job, ApiError> {
         (status = 200, description = "A page of jobs", body = JobList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -113,7 +112,6 @@ pub async fn list_jobs(
     responses(
         (status = 200, description = "The job, queued again", body = Job),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The job is not dead", body = Problem, content_type = "application/problem+json"),

@@ -9,8 +9,7 @@ use super::duration::IsoDuration;
 use super::model::LegalBasisRow;
 use crate::db::codec::{decode, decode_text};
 use crate::error::ApiError;
-use crate::vocab::Priority;
-use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Designation, Obligor, RecipientKind, RequestKind};
+use crate::vocab::{ClockKind, ClockTrigger, DataCategory, Designation, Obligor, Priority, RecipientKind, RequestKind};
 
 /// A legal instrument a request can rest on, with its clocks and their sources.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

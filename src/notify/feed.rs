@@ -56,7 +56,6 @@ pub struct FeedQuery {
         (status = 200, description = "A page of notifications", body = NotificationList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -89,7 +88,6 @@ pub async fn list_notifications(
     responses(
         (status = 204, description = "Marked read"),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such notification of the caller's party", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),

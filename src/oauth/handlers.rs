@@ -357,7 +357,6 @@ pub struct Me {
     tag = "auth",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The caller's party is not active", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),

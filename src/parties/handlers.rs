@@ -43,13 +43,12 @@ fn party_reply(party: &Party, status: StatusCode) -> Replayable {
 #[utoipa::path(
     operation_id = "create_party",
     tag = "parties",
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     request_body = NewParty,
     responses(
         (status = 201, description = "The party, pending verification", body = Party,
             headers(("Location" = String, description = "URL of the party"), ("ETag" = String, description = "Version of the party"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (each listed in `errors`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -89,7 +88,6 @@ pub async fn create_party(
         (status = 200, description = "A page of parties", body = PartyList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Listing non-active parties needs an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -123,7 +121,6 @@ pub async fn list_parties(
     responses(
         (status = 200, description = "The party", body = Party, headers(("ETag" = String, description = "Version of the party"))),
         (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -157,7 +154,6 @@ pub async fn get_party(
     responses(
         (status = 200, description = "The changed party", body = Party, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed to change this party or these fields", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The party changed since it was read", body = Problem, content_type = "application/problem+json"),
@@ -208,10 +204,9 @@ async fn change_status(
 #[utoipa::path(
     operation_id = "verify_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The verified party", body = Party),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The party is not pending verification", body = Problem, content_type = "application/problem+json"),
@@ -237,11 +232,10 @@ pub async fn verify_party(
 #[utoipa::path(
     operation_id = "suspend_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = SuspendParty,
     responses(
         (status = 200, description = "The suspended party", body = Party),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already suspended, or the exchange's own party", body = Problem, content_type = "application/problem+json"),
@@ -278,10 +272,9 @@ pub async fn suspend_party(
 #[utoipa::path(
     operation_id = "reinstate_party",
     tag = "parties",
-    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The reinstated party", body = Party),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The party is not suspended", body = Problem, content_type = "application/problem+json"),
@@ -315,7 +308,6 @@ pub async fn reinstate_party(
     responses(
         (status = 201, description = "The client and its secret", body = ClientCredentials),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -350,7 +342,6 @@ pub async fn create_client(
     params(("id" = Uuid, Path, description = "Party id")),
     responses(
         (status = 200, description = "The clients", body = ClientList),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -380,7 +371,6 @@ pub async fn list_clients(
         description = "The client: its `id` (a UUID) or its `client_id` (`rgc_…`, the one its credentials carry); either names it")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client managed by the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),

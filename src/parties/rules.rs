@@ -7,8 +7,7 @@ use super::dto::{LegalEntity, NewParty, PartyPatch};
 use crate::auth::roles::Role;
 use crate::error::FieldError;
 use crate::validate;
-use crate::vocab::Designation;
-use crate::vocab::{PartyKind, PartyStatus};
+use crate::vocab::{Designation, PartyKind, PartyStatus};
 
 /// The editable content of a party, validated and normalised.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,8 +5,8 @@ use actix_web::{get, web};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::deadlines::handlers::ClockList;
-use crate::deadlines::service;
+use crate::deadlines::dto::ClockList;
+use crate::deadlines::repo;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
 use crate::state::AppState;
@@ -27,7 +27,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     responses(
         (status = 200, description = "The clocks", body = ClockList),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -44,7 +43,7 @@ pub async fn list_request_clocks(
         .db
         .run(move |conn| {
             super::service::load(conn, &caller, id)?;
-            service::for_request(conn, id)
+            repo::for_request(conn, id)
         })
         .await?;
     Ok(web::Json(ClockList { items: rows.into_iter().map(|r| r.into_clock()).collect::<Result<_, _>>()? }))

@@ -8,8 +8,7 @@ use super::dto::{RefusalReason, RequestContent, Target, TargetType};
 use crate::error::FieldError;
 use crate::legal_bases::LegalBasis;
 use crate::validate;
-use crate::vocab::{DataCategory, RequestKind};
-use crate::vocab::{Outcome, Priority};
+use crate::vocab::{DataCategory, Outcome, Priority, RequestKind};
 
 fn blank(text: &Option<String>) -> bool {
     text.as_deref().is_none_or(|t| t.trim().is_empty())

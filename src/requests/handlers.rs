@@ -83,13 +83,12 @@ async fn lifecycle_action<B: Serialize>(
 #[utoipa::path(
     operation_id = "create_request",
     tag = "requests",
-    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     request_body = NewRequest,
     responses(
         (status = 201, description = "The draft", body = Request,
             headers(("Location" = String, description = "URL of the request"), ("ETag" = String, description = "Version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -125,7 +124,6 @@ pub async fn create_request(
         (status = 200, description = "A page of requests", body = RequestList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -156,7 +154,6 @@ pub async fn list_requests(
     responses(
         (status = 200, description = "The request", body = Request, headers(("ETag" = String, description = "Version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -186,7 +183,6 @@ pub async fn get_request(
     responses(
         (status = 200, description = "The changed draft", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -221,11 +217,10 @@ pub async fn update_request(
 #[utoipa::path(
     operation_id = "submit_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -251,11 +246,10 @@ pub async fn submit_request(
 #[utoipa::path(
     operation_id = "approve_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -280,11 +274,10 @@ pub async fn approve_request(
 #[utoipa::path(
     operation_id = "acknowledge_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -309,12 +302,11 @@ pub async fn acknowledge_request(
 #[utoipa::path(
     operation_id = "forward_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = Forward,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -343,12 +335,11 @@ pub async fn forward_request(
 #[utoipa::path(
     operation_id = "respond_to_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = NewResponse,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -377,12 +368,11 @@ pub async fn respond_to_request(
 #[utoipa::path(
     operation_id = "object_to_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = Objection,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -411,12 +401,11 @@ pub async fn object_to_request(
 #[utoipa::path(
     operation_id = "recognise_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = Recognition,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -445,12 +434,11 @@ pub async fn recognise_request(
 #[utoipa::path(
     operation_id = "derogate_time_limit",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = Derogation,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -479,11 +467,10 @@ pub async fn derogate_time_limit(
 #[utoipa::path(
     operation_id = "confirm_no_grounds",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -509,12 +496,11 @@ pub async fn confirm_no_grounds(
 #[utoipa::path(
     operation_id = "withdraw_request",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = Withdrawal,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -543,12 +529,11 @@ pub async fn withdraw_request(
 #[utoipa::path(
     operation_id = "extend_preservation",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = Extension,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -576,12 +561,11 @@ pub async fn extend_preservation(
 #[utoipa::path(
     operation_id = "confirm_follow_up",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = FollowUpConfirmation,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -610,11 +594,10 @@ pub async fn confirm_follow_up(
 #[utoipa::path(
     operation_id = "release_preservation",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -640,12 +623,11 @@ pub async fn release_preservation(
 #[utoipa::path(
     operation_id = "create_clarification",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = NewClarification,
     responses(
         (status = 201, description = "The clarification request", body = Clarification),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -683,7 +665,6 @@ pub async fn create_clarification(
     responses(
         (status = 200, description = "The clarifications", body = ClarificationList),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -707,12 +688,11 @@ pub async fn list_clarifications(
 #[utoipa::path(
     operation_id = "answer_clarification",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("cid" = Uuid, Path, description = "Clarification id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("cid" = Uuid, Path, description = "Clarification id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = ClarificationAnswer,
     responses(
         (status = 200, description = "The answered clarification", body = Clarification),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -747,12 +727,11 @@ pub async fn answer_clarification(
 #[utoipa::path(
     operation_id = "create_message",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters.")),
+    params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     request_body = NewMessage,
     responses(
         (status = 201, description = "The message", body = Message),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
@@ -790,7 +769,6 @@ pub async fn create_message(
     responses(
         (status = 200, description = "The messages", body = MessageList),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -818,7 +796,6 @@ pub async fn list_messages(
     responses(
         (status = 200, description = "The events", body = EventList),
         (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),

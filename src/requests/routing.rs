@@ -3,8 +3,7 @@
 
 use crate::legal_bases::LegalBasis;
 use crate::parties::dto::{LegalEntity, Party};
-use crate::vocab::{Designation, RecipientKind};
-use crate::vocab::{PartyKind, PartyStatus};
+use crate::vocab::{Designation, PartyKind, PartyStatus, RecipientKind};
 
 /// The Member States of the European Union, for provider entities designated for region `EU`.
 pub const EU_MEMBER_STATES: [&str; 27] = [

@@ -115,7 +115,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
     params(
         ("id" = Uuid, Path, description = "Request id"),
         UploadQuery,
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, description = "Makes a retry safe: a retry with the same key returns the first answer (status, body, headers) for 24 hours; the same key with another body is a 422. 1 to 255 printable ASCII characters."),
+        ("Idempotency-Key" = Option<String>, Header),
     ),
     request_body(content = String, content_type = "application/octet-stream",
         description = "The file's bytes, at least one, sent with the file's own media type as `Content-Type` (recorded as `media_type`), or as `application/octet-stream` with the file's media type in the `media_type` query parameter; any media type is accepted"),
@@ -123,7 +123,6 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 201, description = "The recorded attachment", body = Attachment,
             headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
         (status = 400, description = "Malformed id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
@@ -181,7 +180,6 @@ pub async fn upload_attachment(
     responses(
         (status = 200, description = "The attachments", body = AttachmentList),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
@@ -213,7 +211,6 @@ pub async fn list_attachments(
                 ("Content-Disposition" = String, description = "attachment, with the file name"),
                 ("Rogatory-Media-Type" = String, description = "The media type recorded at upload"))),
         (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     ),

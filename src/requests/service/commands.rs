@@ -177,7 +177,7 @@ pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts,
         matches!(c.kind, ClockKind::Recognition | ClockKind::ProvisionalMeasures)
             || c.starts_on == crate::vocab::ClockTrigger::Recognised
     });
-    let objection_window_open = crate::deadlines::service::for_request(conn, row.id)?.iter().any(|c| {
+    let objection_window_open = crate::deadlines::repo::for_request(conn, row.id)?.iter().any(|c| {
         c.obligation_of == crate::vocab::Obligor::EnforcingAuthority
             && c.state == crate::deadlines::rules::ClockState::Running
     });
@@ -500,7 +500,7 @@ pub fn act(
             }
         }
         Act::Recognise(decision) => {
-            let clocks_now = crate::deadlines::service::for_request(conn, id)?;
+            let clocks_now = crate::deadlines::repo::for_request(conn, id)?;
             let open = |kind: ClockKind| -> Result<bool, ApiError> {
                 Ok(clocks_now.iter().any(|c| {
                     c.kind == kind

@@ -27,9 +27,7 @@ use crate::page::Page;
 use crate::parties::dto::{LegalEntity, Party};
 use crate::parties::{repo as party_repo, service as party_service};
 use crate::requests::attachments;
-use crate::vocab::{ClockKind, RequestKind};
-use crate::vocab::{Outcome, Priority, RequestStatus};
-use crate::vocab::{PartyKind, PartyStatus};
+use crate::vocab::{ClockKind, Outcome, PartyKind, PartyStatus, Priority, RequestKind, RequestStatus};
 
 mod access;
 mod commands;
