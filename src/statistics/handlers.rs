@@ -6,10 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::dto::{Art28Query, Art28Report, Statistics, StatisticsQuery};
 use super::{rules, service};
-use crate::state::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
+use crate::state::AppState;
 
 /// Statistics of requests
 ///
