@@ -278,3 +278,19 @@ backend_test! {
         }
     }
 }
+
+backend_test! {
+    /// Item 11: who may upload is decided before what is uploaded is judged: an auditor (read
+    /// only) sending a bad media type and a bad file name learns 403, not the validation.
+    async fn an_upload_without_the_role_is_403_before_any_validation(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        let admin = app.admin_token_again().await;
+        let credentials = app.create_client(&admin, &w.de_24_7.id, &["auditor"]).await;
+        let auditor = Actor { id: w.de_24_7.id.clone(), token: app.token(&credentials).await, credentials };
+        upload_to(&app, &auditor, &id, "?file_name=a/b", Some("not a media type"), b"x").await.assert_problem(403, "forbidden");
+        // The same mistakes from a responder are the validation's.
+        upload_to(&app, &w.de_24_7, &id, "?file_name=a/b", Some("not a media type"), b"x").await.assert_problem(422, "validation_failed");
+    }
+}

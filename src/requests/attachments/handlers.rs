@@ -145,11 +145,13 @@ pub async fn upload_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let request = id.into_inner();
     let query = query.into_inner();
-    let media_type = media_type(&req, query.media_type)?;
-    let file_name = file_name(query.file_name)?;
-    // Check who is uploading before accepting a single byte.
+    // Who is uploading first (404, 403, 409), before the media type and the file name are
+    // judged (issue 15 item 11: a caller without the role learns nothing from validation) and
+    // before a single byte is accepted.
     let check = caller.clone();
     state.db.run(move |conn| service::check_upload(conn, &check, request)).await?;
+    let media_type = media_type(&req, query.media_type)?;
+    let file_name = file_name(query.file_name)?;
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let store = Store::new(&state.settings.data_dir);
     let stored = store.save(payload, declared, state.settings.max_attachment_bytes).await?;
