@@ -286,6 +286,22 @@ async fn fixed_rate(
     (achieved, l, errors)
 }
 
+/// Transactions per second of a pgbench script run by `concurrency` clients for `duration`.
+fn pgbench_tps(script: &Path, url: &str, duration: Duration, concurrency: usize) -> f64 {
+    let out = Command::new("pgbench")
+        .args(["-n", "-c", &concurrency.to_string(), "-j", "2", "-T", &duration.as_secs().to_string(), "-f"])
+        .arg(script)
+        .arg(url)
+        .output()
+        .expect("pgbench (Debian postgresql-client)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("pgbench: {text}{}", String::from_utf8_lossy(&out.stderr)))
+}
+
 /// The raw insert rate of the same database: single-row committed inserts of a row like a request.
 fn raw_insert_rate(backend: &str, url: &str, duration: Duration, concurrency: usize, scratch: &Path) -> f64 {
     let table =
@@ -295,18 +311,7 @@ fn raw_insert_rate(backend: &str, url: &str, duration: Duration, concurrency: us
         conn.batch_execute("CREATE TABLE IF NOT EXISTS bench_raw (id UUID PRIMARY KEY, payload JSONB NOT NULL, created_at TIMESTAMPTZ NOT NULL)").unwrap();
         let script = scratch.join("insert.sql");
         std::fs::write(&script, "INSERT INTO bench_raw (id, payload, created_at) VALUES (gen_random_uuid(), '{\"legal_basis\": \"coe_budapest_29\", \"content\": {\"facts\": \"x\"}}', now());\n").unwrap();
-        let out = Command::new("pgbench")
-            .args(["-n", "-c", &concurrency.to_string(), "-j", "2", "-T", &duration.as_secs().to_string(), "-f"])
-            .arg(&script)
-            .arg(url)
-            .output()
-            .expect("pgbench (Debian postgresql-client)");
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.lines()
-            .find(|l| l.starts_with("tps = "))
-            .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("pgbench: {text}{}", String::from_utf8_lossy(&out.stderr)))
+        pgbench_tps(&script, url, duration, concurrency)
     } else {
         let path = url.trim_start_matches("sqlite://").replace("rogatory.db", "raw.db");
         let mut conn = diesel::SqliteConnection::establish(&path).unwrap();
@@ -526,18 +531,7 @@ COMMIT;
             .replace(":rid", "':rid'::uuid"),
         )
         .unwrap();
-        let out = Command::new("pgbench")
-            .args(["-n", "-c", &concurrency.to_string(), "-j", "2", "-T", &duration.as_secs().to_string(), "-f"])
-            .arg(&script)
-            .arg(url)
-            .output()
-            .expect("pgbench (Debian postgresql-client)");
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.lines()
-            .find(|l| l.starts_with("tps = "))
-            .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("pgbench: {text}{}", String::from_utf8_lossy(&out.stderr)))
+        pgbench_tps(&script, url, duration, concurrency)
     } else {
         let path = url.trim_start_matches("sqlite://");
         let mut conn = diesel::SqliteConnection::establish(path).unwrap();
