@@ -59,6 +59,10 @@ pub struct StatisticsQuery {
     /// One or two dimensions, comma-separated, to break the figures down by: `legal_basis`,
     /// `kind`, `priority`, `direction`, `data_category`, `counterpart`, `counterpart_country`,
     /// `counterpart_type`, `outcome`, `refusal_reason`, `month` (of the period's time, `YYYY-MM`).
+    #[param(
+        pattern = r"^(legal_basis|kind|priority|direction|data_category|counterpart|counterpart_country|counterpart_type|outcome|refusal_reason|month)(,(legal_basis|kind|priority|direction|data_category|counterpart|counterpart_country|counterpart_type|outcome|refusal_reason|month))?$",
+        example = "legal_basis,outcome"
+    )]
     pub group_by: Option<String>,
 }
 
@@ -236,6 +240,7 @@ pub struct Statistics {
 #[serde(deny_unknown_fields)]
 pub struct Art28Query {
     /// The calendar year (UTC) in which the orders were issued (submitted).
+    #[param(minimum = 2000, maximum = 9998, example = 2026)]
     pub year: i32,
     /// Exchange administrators: the orders of this issuing party only (default: every party).
     pub party: Option<Uuid>,
