@@ -646,7 +646,7 @@ fn list_plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str, p
         url,
         &format!(
             "SELECT r.id FROM party_requests p JOIN requests r ON r.id = p.request_id WHERE p.party_id = '{party}' \
-             AND (p.outgoing OR p.status NOT IN ('draft', 'awaiting_approval')) AND p.outgoing = false AND p.status = 'acknowledged' \
+             AND (p.outgoing OR p.status NOT IN ('draft', 'awaiting_approval')) AND (p.outgoing = false) = true AND p.status = 'acknowledged' \
              ORDER BY p.request_id DESC LIMIT 51"
         ),
     )

@@ -195,7 +195,16 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
             .or(party_requests::status.ne_all(super::service::NOT_LEFT.map(|s| crate::db::codec::encode_text(&s)))),
     );
     if let Some(outgoing) = f.outgoing {
-        query = query.filter(party_requests::outgoing.eq(outgoing));
+        // With a narrower filter (status, legal basis, kind, priority) the direction is checked
+        // on the rows that filter's index finds, never used to pick the index: two values
+        // narrow nothing, and SQLite without statistics took the direction's index for
+        // "incoming and acknowledged" and walked every incoming row (seconds at 10 k stored).
+        let narrowed = f.status.is_some() || f.legal_basis.is_some() || f.kind.is_some() || f.priority.is_some();
+        query = if narrowed {
+            query.filter(party_requests::outgoing.eq(outgoing).eq(true))
+        } else {
+            query.filter(party_requests::outgoing.eq(outgoing))
+        };
     }
     if let Some(counterpart) = f.counterpart {
         query = match f.outgoing {
