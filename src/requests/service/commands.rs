@@ -171,8 +171,13 @@ pub fn create(
 }
 
 pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
-    let issuer = party(conn, row.issuer_party)?;
     let basis = basis_for(conn, row)?;
+    facts_under(conn, row, &basis)
+}
+
+/// `facts` with the request's legal basis already read (one catalogue read per action).
+fn facts_under(conn: &mut AnyConnection, row: &RequestRow, basis: &LegalBasis) -> Result<Facts, ApiError> {
+    let issuer = party(conn, row.issuer_party)?;
     let recognisable = basis.clocks.iter().any(|c| {
         matches!(c.kind, ClockKind::Recognition | ClockKind::ProvisionalMeasures)
             || c.starts_on == crate::vocab::ClockTrigger::Recognised
@@ -301,7 +306,8 @@ pub fn act(
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
     let (mut row, side) = load_for_update(conn, caller, id)?;
-    let facts = facts(conn, &row)?;
+    let basis = basis_for(conn, &row)?;
+    let facts = facts_under(conn, &row, &basis)?;
     let action = match &act {
         Act::Submit => Action::Submit,
         Act::Approve => Action::Approve,
@@ -318,7 +324,6 @@ pub fn act(
         Act::Release => Action::Release,
     };
     let status = authorize(caller, side, action, &row, facts)?;
-    let basis = basis_for(conn, &row)?;
     let act_scope = match &act {
         Act::Recognise(r) => Some(r.scope),
         _ => None,
