@@ -9,7 +9,7 @@ use utoipa_actix_web::{AppExt, UtoipaApp};
 
 use crate::error::FieldError;
 use crate::http::problem::Problem;
-use crate::notify::webhooks::dto::{EVENT_TYPES, WebhookEvent, WebhookEventData};
+use crate::notify::webhooks::dto::{WebhookEvent, WebhookEventData, event_types};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -133,27 +133,30 @@ fn event_data_schema(event: &str) -> serde_json::Value {
     let clock = json!({"clock": uuid, "kind": {"$ref": "#/components/schemas/ClockKind"}, "party": uuid,
         "obligation_of": text, "due_at": time, "citation": citation,
         "reminder": {"type": ["string", "null"], "description": "Which reminder this is (e.g. `half`, `day_before`); null when the clock was missed"}});
-    let properties = match event {
-        "request.submitted" => json!({"addressee": uuid, "approved_by": uuid}),
-        "request.recognised" => json!({"scope": text, "citation": citation}),
-        "request.no_grounds" => json!({"citation": citation}),
-        "request.derogation" => json!({"reason": text, "citation": citation}),
-        "response.held" => json!({"outcome": outcome, "status": text, "release_at": time, "citation": citation}),
-        "response.released" => {
+    use crate::vocab::EventType::*;
+    let properties = match crate::vocab::EventType::parse(event) {
+        Some(Submitted) => json!({"addressee": uuid, "approved_by": uuid}),
+        Some(Recognised) => json!({"scope": text, "citation": citation}),
+        Some(NoGrounds) => json!({"citation": citation}),
+        Some(Derogation) => json!({"reason": text, "citation": citation}),
+        Some(ResponseHeld) => json!({"outcome": outcome, "status": text, "release_at": time, "citation": citation}),
+        Some(ResponseReleased) => {
             json!({"outcome": outcome, "text": text, "attachments": attachments, "citation": citation})
         }
-        "request.clarification_requested" => json!({"clarification": uuid, "question": text}),
-        "request.clarification_answered" => json!({"clarification": uuid, "answer": text}),
-        "request.forwarded" => json!({"from": uuid, "to": uuid, "reason": text}),
-        "request.responded" => json!({"outcome": outcome, "refusal_reason": {"type": ["string", "null"]},
+        Some(ClarificationRequested) => json!({"clarification": uuid, "question": text}),
+        Some(ClarificationAnswered) => json!({"clarification": uuid, "answer": text}),
+        Some(Forwarded) => json!({"from": uuid, "to": uuid, "reason": text}),
+        Some(Responded) => json!({"outcome": outcome, "refusal_reason": {"type": ["string", "null"]},
             "refusal_ground": {"type": ["string", "null"]}, "text": text, "preserved_until": time, "attachments": attachments}),
-        "request.objected" => json!({"reason": {"$ref": "#/components/schemas/RefusalReason"}, "text": text}),
-        "request.withdrawn" => json!({"reason": text}),
-        "preservation.extended" => json!({"until": time, "reason": {"type": ["string", "null"]}, "citation": citation}),
-        "preservation.follow_up_confirmed" => json!({"reference": text, "citation": citation}),
-        "preservation.expiring" | "preservation.lapsed" | "clock.approaching" | "clock.missed" => clock,
-        "message.posted" => json!({"message": uuid}),
-        "attachment.added" => json!({"attachment": uuid, "sha256": text, "size_bytes": {"type": "integer"},
+        Some(Objected) => json!({"reason": {"$ref": "#/components/schemas/RefusalReason"}, "text": text}),
+        Some(Withdrawn) => json!({"reason": text}),
+        Some(PreservationExtended) => {
+            json!({"until": time, "reason": {"type": ["string", "null"]}, "citation": citation})
+        }
+        Some(FollowUpConfirmed) => json!({"reference": text, "citation": citation}),
+        Some(PreservationExpiring) | Some(PreservationLapsed) | Some(ClockApproaching) | Some(ClockMissed) => clock,
+        Some(MessagePosted) => json!({"message": uuid}),
+        Some(AttachmentAdded) => json!({"attachment": uuid, "sha256": text, "size_bytes": {"type": "integer"},
             "media_type": text, "file_name": {"type": ["string", "null"]}}),
         _ => json!({}),
     };
@@ -168,7 +171,7 @@ fn type_webhook_deliveries(spec: &mut utoipa::openapi::OpenApi) {
     let Ok(mut doc) = serde_json::to_value(&*spec) else { return };
     let mut one_of = vec![];
     let mut mapping = serde_json::Map::new();
-    for event in EVENT_TYPES {
+    for event in event_types() {
         let name = delivery_schema_name(event);
         let reference = format!("#/components/schemas/{name}");
         let data = if event == "ping" {
@@ -511,7 +514,7 @@ fn webhooks() -> utoipa::openapi::Paths {
             .build()
     };
     let mut paths = PathsBuilder::new();
-    for event in EVENT_TYPES {
+    for event in event_types() {
         let operation = OperationBuilder::new()
             .operation_id(Some(format!("webhook_{}", event.replace('.', "_"))))
             .summary(Some(format!("`{event}` delivered to a subscriber")))

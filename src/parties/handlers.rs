@@ -11,7 +11,6 @@ use super::dto::{
 use super::rules::StatusChange;
 use super::service;
 use crate::auth::Caller;
-use crate::auth::roles::Role;
 use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::pagination::list_response;
@@ -63,7 +62,7 @@ pub async fn create_party(
     key: IdempotencyKey,
     input: web::Json<NewParty>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::ExchangeAdmin])?;
+    service::authorise_directory_change(&caller)?;
     let now = state.clock.now();
     let actor = caller.actor();
     let input = input.into_inner();
@@ -186,7 +185,7 @@ async fn change_status(
     change: StatusChange,
     reason: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::ExchangeAdmin])?;
+    service::authorise_directory_change(&caller)?;
     let now = state.clock.now();
     let actor = caller.actor();
     let print = idempotency::fingerprint(&req, &reason);
@@ -254,15 +253,8 @@ pub async fn suspend_party(
     body: web::Json<SuspendParty>,
 ) -> Result<HttpResponse, ApiError> {
     // Who may, before what they sent: a non-administrator is told 403, not how to fix the body.
-    caller.require(&[Role::ExchangeAdmin])?;
-    let reason = body.into_inner().reason.trim().to_owned();
-    if reason.is_empty() {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "/reason",
-            "required",
-            "say why the party is suspended",
-        )]));
-    }
+    service::authorise_directory_change(&caller)?;
+    let reason = service::suspension_reason(body.into_inner())?;
     change_status(caller, state, (req, key), id.into_inner(), StatusChange::Suspend, Some(reason)).await
 }
 

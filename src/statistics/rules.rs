@@ -14,12 +14,12 @@ use super::dto::{
 };
 use crate::db::codec::{decode_text, encode_text};
 use crate::requests::dto::Direction;
-use crate::vocab::{ClockKind, DataCategory, Obligor};
+use crate::vocab::{ClockKind, DataCategory, EventType, Obligor};
 
 /// One event of a request's trail, as stored.
 #[derive(Debug, Clone)]
 pub struct EventFact {
-    pub event_type: String,
+    pub event_type: EventType,
     pub occurred_at: DateTime<Utc>,
     pub data: Value,
 }
@@ -59,27 +59,26 @@ pub struct PartyFact {
 }
 
 /// The event types statistics read; every other event is irrelevant to them.
-pub const EVENT_TYPES: [&str; 14] = [
-    "request.submitted",
-    "request.acknowledged",
-    "request.clarification_requested",
-    "request.recognised",
-    "request.derogation",
-    "request.forwarded",
-    "request.responded",
-    "response.held",
-    "response.released",
-    "request.objected",
-    "request.no_grounds",
-    "request.withdrawn",
-    // Written by deconfliction (issue 18) once it exists.
-    "deconfliction.hit",
+pub const EVENT_TYPES: [EventType; 13] = [
+    EventType::Submitted,
+    EventType::Acknowledged,
+    EventType::ClarificationRequested,
+    EventType::Recognised,
+    EventType::Derogation,
+    EventType::Forwarded,
+    EventType::Responded,
+    EventType::ResponseHeld,
+    EventType::ResponseReleased,
+    EventType::Objected,
+    EventType::NoGrounds,
+    EventType::Withdrawn,
     // Not read for a figure, kept so that the list names every type a completion can come from.
-    "preservation.released",
+    EventType::PreservationReleased,
 ];
 
 /// The events that complete a request (the period `period_of=completed` applies to the first).
-pub const COMPLETING: [&str; 4] = ["request.responded", "response.held", "request.objected", "request.withdrawn"];
+pub const COMPLETING: [EventType; 4] =
+    [EventType::Responded, EventType::ResponseHeld, EventType::Objected, EventType::Withdrawn];
 
 /// Outcomes that carry the data asked for.
 const WITH_DATA: [&str; 2] = ["fulfilled", "partially_fulfilled"];
@@ -98,6 +97,7 @@ pub struct Derived {
     pub clarifications: u64,
     pub objection_reasons: Vec<String>,
     pub no_grounds: bool,
+    /// Deconfliction hits on the request; no event records one until deconfliction (issue 18) exists.
     pub deconfliction_hits: u64,
 }
 
@@ -110,34 +110,36 @@ pub fn derive(events: &[EventFact]) -> Derived {
     let mut d = Derived::default();
     for e in events {
         let at = e.occurred_at;
-        match e.event_type.as_str() {
-            "request.submitted" => {
+        match e.event_type {
+            EventType::Submitted => {
                 d.submitted_at.get_or_insert(at);
             }
-            "request.acknowledged" | "request.recognised" | "request.derogation" => {
+            EventType::Acknowledged | EventType::Recognised | EventType::Derogation => {
                 d.first_answer_at.get_or_insert(at);
             }
-            "request.clarification_requested" => {
+            EventType::ClarificationRequested => {
                 d.first_answer_at.get_or_insert(at);
                 d.clarifications += 1;
             }
-            "request.forwarded" => d.forwards += 1,
-            "request.responded" | "response.held" => {
+            EventType::Forwarded => d.forwards += 1,
+            EventType::Responded | EventType::ResponseHeld => {
                 d.first_answer_at.get_or_insert(at);
                 d.completed_at.get_or_insert(at);
                 let outcome = text(&e.data, "outcome");
                 // Data reach the issuer with the answer unless it is held (Reg. (EU) 2023/1543
                 // Art 8(4)): then with its release.
-                if e.event_type == "request.responded" && outcome.as_deref().is_some_and(|o| WITH_DATA.contains(&o)) {
+                if e.event_type == EventType::Responded && outcome.as_deref().is_some_and(|o| WITH_DATA.contains(&o)) {
                     d.data_at.get_or_insert(at);
                 }
                 d.refusal_reason = text(&e.data, "refusal_reason");
                 d.outcome = outcome;
             }
-            "response.released" if text(&e.data, "outcome").as_deref().is_some_and(|o| WITH_DATA.contains(&o)) => {
+            EventType::ResponseReleased
+                if text(&e.data, "outcome").as_deref().is_some_and(|o| WITH_DATA.contains(&o)) =>
+            {
                 d.data_at.get_or_insert(at);
             }
-            "request.objected" => {
+            EventType::Objected => {
                 let reason = text(&e.data, "reason");
                 d.objection_reasons.push(reason.clone().unwrap_or_else(|| "none".into()));
                 let after_answer = e.data.get("after_answer").and_then(Value::as_bool).unwrap_or(false);
@@ -150,12 +152,11 @@ pub fn derive(events: &[EventFact]) -> Derived {
                     d.refusal_reason = reason;
                 }
             }
-            "request.no_grounds" => d.no_grounds = true,
-            "request.withdrawn" => {
+            EventType::NoGrounds => d.no_grounds = true,
+            EventType::Withdrawn => {
                 d.withdrawn = true;
                 d.completed_at.get_or_insert(at);
             }
-            "deconfliction.hit" => d.deconfliction_hits += 1,
             _ => {}
         }
     }
@@ -764,8 +765,8 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z").unwrap().with_timezone(&Utc) + TimeDelta::hours(h)
     }
 
-    fn ev(t: &str, h: i64, data: Value) -> EventFact {
-        EventFact { event_type: t.into(), occurred_at: at(h), data }
+    fn ev(t: EventType, h: i64, data: Value) -> EventFact {
+        EventFact { event_type: t, occurred_at: at(h), data }
     }
 
     #[test]
@@ -781,10 +782,10 @@ mod tests {
     #[test]
     fn a_held_answer_gives_data_at_its_release() {
         let d = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("request.acknowledged", 2, json!({})),
-            ev("response.held", 48, json!({"outcome": "fulfilled"})),
-            ev("response.released", 240, json!({"outcome": "fulfilled"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::Acknowledged, 2, json!({})),
+            ev(EventType::ResponseHeld, 48, json!({"outcome": "fulfilled"})),
+            ev(EventType::ResponseReleased, 240, json!({"outcome": "fulfilled"})),
         ]);
         assert_eq!((d.first_answer_at, d.completed_at, d.data_at), (Some(at(2)), Some(at(48)), Some(at(240))));
         assert_eq!(d.outcome.as_deref(), Some("fulfilled"));
@@ -793,23 +794,23 @@ mod tests {
     #[test]
     fn objections_refuse_before_the_answer_or_when_they_withhold() {
         let before = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("request.objected", 5, json!({"reason": "fundamental_rights"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::Objected, 5, json!({"reason": "fundamental_rights"})),
         ]);
         assert_eq!(
             (before.outcome.as_deref(), before.refusal_reason.as_deref(), before.completed_at),
             (Some("refused"), Some("fundamental_rights"), Some(at(5)))
         );
         let use_only = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("request.responded", 3, json!({"outcome": "fulfilled"})),
-            ev("request.objected", 20, json!({"reason": "other", "after_answer": true, "effect": "use_objected"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::Responded, 3, json!({"outcome": "fulfilled"})),
+            ev(EventType::Objected, 20, json!({"reason": "other", "after_answer": true, "effect": "use_objected"})),
         ]);
         assert_eq!((use_only.outcome.as_deref(), use_only.objection_reasons.len()), (Some("fulfilled"), 1));
         let withheld = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("response.held", 3, json!({"outcome": "fulfilled"})),
-            ev("request.objected", 20, json!({"reason": "other", "after_answer": true, "effect": "withheld"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::ResponseHeld, 3, json!({"outcome": "fulfilled"})),
+            ev(EventType::Objected, 20, json!({"reason": "other", "after_answer": true, "effect": "withheld"})),
         ]);
         assert_eq!((withheld.outcome.as_deref(), withheld.data_at), (Some("refused"), None));
     }

@@ -1,44 +1,18 @@
-//! HTTP of webhooks: subscribe, list, delete, the delivery log and a test ping. The caller
-//! must be a party administrator; a party sees only its own subscriptions.
+//! HTTP of webhooks: subscribe, list, delete, the delivery log and a test ping. Who may do
+//! what is decided in `service` (a party administrator, for its own party's subscriptions).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::delivery::{self, new_secret};
-use super::dto::{DeliveryList, DeliveryQuery, EVENT_TYPES, NewWebhook, Webhook, WebhookList, WebhookWithSecret};
-use super::repo;
+use super::dto::{DeliveryList, DeliveryQuery, NewWebhook, WebhookList, WebhookWithSecret};
+use super::service;
 use crate::auth::Caller;
-use crate::auth::roles::Role;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::problem::Problem;
 use crate::state::AppState;
-
-async fn validate(input: &NewWebhook, allow_private: bool) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    match crate::notify::egress::check_subscription(&input.url, allow_private).await {
-        Ok(()) => {}
-        Err(refusal @ crate::notify::egress::Refusal::Address(_)) => {
-            errors.push(FieldError::new("/url", "internal_address", refusal.to_string()))
-        }
-        Err(refusal) => errors.push(FieldError::new("/url", "invalid_url", refusal.to_string())),
-    }
-    if input.event_types.is_empty() {
-        errors.push(FieldError::new("/event_types", "required", "name at least one event type"));
-    }
-    for (i, t) in input.event_types.iter().enumerate() {
-        if !EVENT_TYPES.contains(&t.as_str()) {
-            errors.push(FieldError::new(
-                format!("/event_types/{i}"),
-                "unknown_event_type",
-                format!("{t:?} is not an event type"),
-            ));
-        }
-    }
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors)) }
-}
 
 /// Subscribe to events
 ///
@@ -64,26 +38,10 @@ pub async fn create_webhook(
     state: web::Data<AppState>,
     input: web::Json<NewWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::PartyAdmin])?;
-    let input = input.into_inner();
-    validate(&input, state.settings.webhook_allow_private).await?;
-    let now = state.clock.now();
-    let secret = new_secret();
-    let stored = secret.clone();
-    let webhook = state
-        .db
-        .write(move |conn| -> Result<Webhook, ApiError> {
-            let id = repo::insert(conn, caller.party, &input, stored, now)?;
-            Ok(Webhook {
-                id,
-                url: input.url,
-                event_types: input.event_types,
-                description: input.description,
-                created_at: now,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created().insert_header(("cache-control", "no-store")).json(WebhookWithSecret { webhook, secret }))
+    let created =
+        service::create(&state.db, caller, input.into_inner(), state.settings.webhook_allow_private, state.clock.now())
+            .await?;
+    Ok(HttpResponse::Created().insert_header(("cache-control", "no-store")).json(created))
 }
 
 /// List subscriptions
@@ -101,8 +59,7 @@ pub async fn create_webhook(
 )]
 #[get("/webhooks")]
 pub async fn list_webhooks(caller: Caller, state: web::Data<AppState>) -> Result<web::Json<WebhookList>, ApiError> {
-    caller.require(&[Role::PartyAdmin])?;
-    let items = state.db.run(move |conn| repo::list(conn, caller.party)).await?;
+    let items = service::list(&state.db, caller).await?;
     Ok(web::Json(WebhookList { items }))
 }
 
@@ -129,16 +86,7 @@ pub async fn delete_webhook(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::PartyAdmin])?;
-    let id = id.into_inner();
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |conn| -> Result<(), ApiError> {
-            repo::find(conn, &caller, id)?;
-            repo::mark_deleted(conn, id, now)
-        })
-        .await?;
+    service::delete(&state.db, caller, id.into_inner(), state.clock.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -168,17 +116,10 @@ pub async fn list_webhook_deliveries(
     query: web::Query<DeliveryQuery>,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::PartyAdmin])?;
-    let id = id.into_inner();
+    service::authorise(&caller)?;
     let query = query.into_inner();
     let page = crate::page::Page::parse(query.limit, query.cursor.as_deref())?;
-    let rows = state
-        .db
-        .run(move |conn| {
-            repo::find(conn, &caller, id)?;
-            repo::deliveries(conn, id, page)
-        })
-        .await?;
+    let rows = service::deliveries(&state.db, caller, id.into_inner(), page).await?;
     let (items, next_cursor) = page.finish(rows, |d| d.id);
     let body = DeliveryList { items, next_cursor };
     Ok(crate::http::pagination::list_response(&req, body.next_cursor.as_deref(), &body))
@@ -210,14 +151,13 @@ pub async fn test_webhook(
     key: IdempotencyKey,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::PartyAdmin])?;
+    service::authorise(&caller)?;
     let id = id.into_inner();
     let now = state.clock.now();
     let print = idempotency::fingerprint(&req, &());
     let client = caller.client;
     idempotency::run(&state.db, client, key, print, now, move |conn| {
-        repo::find(conn, &caller, id)?;
-        let message = delivery::enqueue_ping(conn, id, now)?;
+        let message = service::ping(conn, &caller, id, now)?;
         Ok(Replayable::json(StatusCode::ACCEPTED, &json!({"message_id": format!("msg_{message}")})))
     })
     .await
