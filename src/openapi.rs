@@ -316,11 +316,8 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     document_shared_headers_and_problems(&mut doc);
     say_what_the_server_enforces(&mut doc["components"]["schemas"]);
     // Where a created resource is used next, say so (OpenAPI links), for generated clients and
-    // stateful testing: a client's `id` (not its `client_id`) is what revocation takes.
-    doc["paths"]["/v1/parties/{id}/clients"]["post"]["responses"]["201"]["links"] = json!({
-        "revoke_client": {"operationId": "revoke_client", "parameters": {"id": "$response.body#/client/id"}}
-    });
-    // A created request leads to every operation on it; an upload to its download; a webhook
+    // stateful testing: a client's `id` (not its `client_id`) is what revocation takes. A
+    // created request leads to every operation on it; an upload to its download; a webhook
     // subscription to its delivery log, its test and its deletion.
     let link_all = |doc: &Value, prefix: &str, from: &str| -> Value {
         let mut links = serde_json::Map::new();
@@ -336,14 +333,35 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
         Value::Object(links)
     };
-    doc["paths"]["/v1/requests"]["post"]["responses"]["201"]["links"] =
-        link_all(&doc, "/v1/requests/{id}", "$response.body#/id");
-    doc["paths"]["/v1/webhooks"]["post"]["responses"]["201"]["links"] =
-        link_all(&doc, "/v1/webhooks/{id}", "$response.body#/id");
-    doc["paths"]["/v1/requests/{id}/attachments"]["post"]["responses"]["201"]["links"] = json!({
-        "download_attachment": {"operationId": "download_attachment", "parameters": {"id": "$response.body#/id"}}
-    });
+    for (path, links) in [
+        (
+            LINKED_CREATIONS[0],
+            json!({"revoke_client": {"operationId": "revoke_client", "parameters": {"id": "$response.body#/client/id"}}}),
+        ),
+        (LINKED_CREATIONS[1], link_all(&doc, "/v1/requests/{id}", "$response.body#/id")),
+        (LINKED_CREATIONS[2], link_all(&doc, "/v1/webhooks/{id}", "$response.body#/id")),
+        (
+            LINKED_CREATIONS[3],
+            json!({"download_attachment": {"operationId": "download_attachment", "parameters": {"id": "$response.body#/id"}}}),
+        ),
+    ] {
+        // Only onto a route that exists: indexing a missing one would invent it. The test
+        // `every_patched_route_and_schema_exists` fails when a route named here is gone.
+        if let Some(created) = created_response(&mut doc, path) {
+            created["links"] = links;
+        } else {
+            tracing::error!(path, "openapi: no POST with a 201 answer to attach links to");
+        }
+    }
     serde_json::from_value(doc).unwrap_or(spec)
+}
+
+/// The creations whose 201 answer `refine` links to what comes next (POST, by path).
+const LINKED_CREATIONS: [&str; 4] =
+    ["/v1/parties/{id}/clients", "/v1/requests", "/v1/webhooks", "/v1/requests/{id}/attachments"];
+
+fn created_response<'a>(doc: &'a mut serde_json::Value, path: &str) -> Option<&'a mut serde_json::Value> {
+    doc.get_mut("paths")?.get_mut(path)?.get_mut("post")?.get_mut("responses")?.get_mut("201")
 }
 
 /// The example problem of an error response: the kind its status stands for in this operation.
@@ -556,4 +574,25 @@ pub fn spec_json() -> Result<String, serde_json::Error> {
     let mut text = spec().to_pretty_json()?;
     text.push('\n');
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `refine` and `say_what_the_server_enforces` patch routes and schemas by name; a patch
+    /// whose target was renamed would silently do nothing. Each must be visible in the result.
+    #[test]
+    fn every_patched_route_and_schema_exists() {
+        let doc = serde_json::to_value(super::spec()).unwrap();
+        for path in super::LINKED_CREATIONS {
+            let links = &doc["paths"][path]["post"]["responses"]["201"]["links"];
+            assert!(links.as_object().is_some_and(|l| !l.is_empty()), "{path}: its 201 answer has no links");
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["LegalEntity"]["properties"]["country"]["pattern"], "^[A-Za-z]{2}$");
+        assert!(schemas["NewParty"]["properties"]["kind"]["enum"].is_array(), "NewParty.kind");
+        assert_eq!(schemas["TokenRequest"]["required"], serde_json::json!(["grant_type"]));
+        assert_eq!(schemas["Target"]["properties"]["port"]["maximum"], 65535);
+        assert!(schemas["ProblemCode"]["enum"].is_array() || schemas["ProblemCode"].is_object(), "ProblemCode");
+        assert!(schemas["WebhookEvent"]["oneOf"].is_array(), "WebhookEvent is the union of the event schemas");
+    }
 }

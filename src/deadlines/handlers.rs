@@ -9,6 +9,7 @@ use super::targets;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, NotPartyAdmin};
 use crate::state::AppState;
 
 /// A party's clock targets
@@ -21,10 +22,10 @@ use crate::state::AppState;
     params(("id" = Uuid, Path, description = "Party id")),
     responses(
         (status = 200, description = "The targets", body = ClockTargetList),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        NotPartyAdmin,
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -52,10 +53,10 @@ pub async fn list_clock_targets(
     responses(
         (status = 200, description = "The target", body = ClockTargetEntry),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown basis, or its clock is set by law", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::pagination::list_response;
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, NotExchangeAdmin};
 use crate::page::Page;
 use crate::state::AppState;
 
@@ -26,8 +27,8 @@ use crate::state::AppState;
         (status = 200, description = "A page of jobs", body = JobList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        NotExchangeAdmin,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -58,11 +59,11 @@ pub async fn list_jobs(
     params(("id" = Uuid, Path, description = "Job id")),
     responses(
         (status = 200, description = "The job, queued again", body = Job),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        NotExchangeAdmin,
         (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The job is not dead", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

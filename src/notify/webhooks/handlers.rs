@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, NotPartyAdmin};
 use crate::state::AppState;
 
 /// Subscribe to events
@@ -26,9 +27,9 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "The subscription and its secret", body = WebhookWithSecret),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
         (status = 422, description = "Invalid URL or event type", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -52,8 +53,8 @@ pub async fn create_webhook(
     tag = "webhooks",
     responses(
         (status = 200, description = "The subscriptions", body = WebhookList),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -73,10 +74,10 @@ pub async fn list_webhooks(caller: Caller, state: web::Data<AppState>) -> Result
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        NotPartyAdmin,
         (status = 404, description = "No such subscription of the caller's party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -101,10 +102,10 @@ pub async fn delete_webhook(
     responses(
         (status = 200, description = "A page of attempts", body = DeliveryList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        NotPartyAdmin,
         (status = 404, description = "No such subscription of the caller's party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -136,10 +137,10 @@ pub async fn list_webhook_deliveries(
         ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 202, description = "The ping is queued", body = Object, example = json!({"message_id": "msg_0193a6fd-0000-7000-8000-0000000000cc"})),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        NotPartyAdmin,
         (status = 404, description = "No such subscription of the caller's party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
