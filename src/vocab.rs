@@ -178,8 +178,8 @@ pub enum PartyStatus {
 /// rules name a status without knowing how it is stored.
 macro_rules! api_spelling {
     ($($ty:ty),* $(,)?) => {$(
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 match serde_json::to_value(self) {
                     Ok(serde_json::Value::String(text)) => f.write_str(&text),
                     _ => write!(f, "{self:?}"),
@@ -188,6 +188,8 @@ macro_rules! api_spelling {
         }
     )*};
 }
+
+pub(crate) use api_spelling;
 
 api_spelling!(
     RequestKind,
@@ -199,7 +201,8 @@ api_spelling!(
     Priority,
     Outcome,
     PartyKind,
-    PartyStatus
+    PartyStatus,
+    Obligor
 );
 
 /// Every event a request's audit chain records, spelt as stored and as webhooks carry it

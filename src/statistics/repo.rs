@@ -14,8 +14,9 @@ use super::rules::{COMPLETING, ClockFact, EVENT_TYPES, EventFact, PartyFact, Req
 use crate::db::AnyConnection;
 use crate::db::schema::{clocks, parties, request_events, request_participants, requests};
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
+use crate::deadlines::rules::ClockState;
 use crate::error::ApiError;
-use crate::vocab::EventType;
+use crate::vocab::{ClockKind, EventType, Obligor};
 
 // A period on completion selects requests by their events in a subquery. (Declared here, not in
 // `db/schema.rs`, to keep this feature in its module; move it there if another query needs it.)
@@ -132,7 +133,15 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
                 out[i].events.push(EventFact { event_type: event_type.0, occurred_at: occurred_at.0, data: data.0 });
             }
         }
-        let rows: Vec<(DbUuid, String, String, String, DbTime, Option<DbTime>)> = clocks::table
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            DbUuid,
+            DbText<ClockKind>,
+            DbText<Obligor>,
+            DbText<ClockState>,
+            DbTime,
+            Option<DbTime>,
+        )> = clocks::table
             .filter(clocks::request_id.eq_any(keys))
             .select((
                 clocks::request_id,
@@ -147,9 +156,9 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
         for (request, kind, obligation_of, state, due_at, closed_at) in rows {
             if let Some(&i) = index.get(&request.0) {
                 out[i].clocks.push(ClockFact {
-                    kind,
-                    obligation_of,
-                    state,
+                    kind: kind.0,
+                    obligation_of: obligation_of.0,
+                    state: state.0,
                     due_at: due_at.0,
                     closed_at: closed_at.map(|t| t.0),
                 });

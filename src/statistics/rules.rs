@@ -12,7 +12,7 @@ use super::dto::{
     Art28Report, Art28Row, Art28Totals, BasisTimes, ClockResult, Count, Durations, EnforcingFigures, Figures, Group,
     OrderType, PeriodOf, ReasonCount,
 };
-use crate::db::codec::{decode_text, encode_text};
+use crate::deadlines::rules::ClockState;
 use crate::requests::dto::Direction;
 use crate::vocab::{ClockKind, DataCategory, EventType, Obligor};
 
@@ -27,9 +27,9 @@ pub struct EventFact {
 /// One clock of a request, as stored.
 #[derive(Debug, Clone)]
 pub struct ClockFact {
-    pub kind: String,
-    pub obligation_of: String,
-    pub state: String,
+    pub kind: ClockKind,
+    pub obligation_of: Obligor,
+    pub state: ClockState,
     pub due_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
 }
@@ -372,8 +372,8 @@ struct ClockTally {
 /// How one clock ended, judged on its times (a clock answered late before the scanner marked it
 /// `missed` is missed all the same).
 fn tally_clock(t: &mut ClockTally, c: &ClockFact, now: DateTime<Utc>) {
-    match (c.state.as_str(), c.closed_at) {
-        ("cancelled", _) => t.cancelled += 1,
+    match (c.state, c.closed_at) {
+        (ClockState::Cancelled, _) => t.cancelled += 1,
         (_, Some(closed)) if closed <= c.due_at => {
             t.met += 1;
             t.early.push(secs(c.due_at - closed));
@@ -382,11 +382,11 @@ fn tally_clock(t: &mut ClockTally, c: &ClockFact, now: DateTime<Utc>) {
             t.missed += 1;
             t.late.push(secs(closed - c.due_at));
         }
-        ("missed", None) => {
+        (ClockState::Missed, None) => {
             t.missed += 1;
             t.late.push(secs(now - c.due_at));
         }
-        ("running", None) if c.due_at < now => {
+        (ClockState::Running, None) if c.due_at < now => {
             t.missed += 1;
             t.late.push(secs(now - c.due_at));
         }
@@ -414,7 +414,8 @@ pub fn figures(
     let (mut emergency, mut withdrawn, mut forwarded, mut forwards, mut asked, mut clarified, mut open) =
         (0, 0, 0, 0, 0, 0, 0);
     let (mut notified, mut objections, mut no_grounds, mut hits) = (0, 0, 0, 0);
-    let mut clocks: BTreeMap<(String, String), ClockTally> = BTreeMap::new();
+    // Keyed by the API spelling, so the clocks are listed in the order they always were.
+    let mut clocks: BTreeMap<(String, String), (ClockKind, Obligor, ClockTally)> = BTreeMap::new();
     let mut times: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for c in items {
         let (r, d, dir) = (c.facts, &c.derived, c.direction);
@@ -453,10 +454,12 @@ pub fn figures(
         no_grounds += u64::from(d.no_grounds);
         hits += d.deconfliction_hits;
         for clock in &r.clocks {
-            if decode_text::<ClockKind>("clocks.kind", clock.kind.clone()).is_ok_and(|k| PERIODS.contains(&k)) {
+            if PERIODS.contains(&clock.kind) {
                 continue;
             }
-            let t = clocks.entry((clock.kind.clone(), clock.obligation_of.clone())).or_default();
+            let (_, _, t) = clocks
+                .entry((clock.kind.to_string(), clock.obligation_of.to_string()))
+                .or_insert_with(|| (clock.kind, clock.obligation_of, ClockTally::default()));
             tally_clock(t, clock, now);
         }
         let t = times.entry(r.legal_basis.clone()).or_default();
@@ -490,17 +493,15 @@ pub fn figures(
         open,
         clocks: clocks
             .into_iter()
-            .filter_map(|((kind, obligor), t)| {
-                Some(ClockResult {
-                    kind: decode_text::<ClockKind>("clocks.kind", kind).ok()?,
-                    obligation_of: decode_text::<Obligor>("clocks.obligation_of", obligor).ok()?,
-                    met: t.met,
-                    missed: t.missed,
-                    open: t.open,
-                    cancelled: t.cancelled,
-                    missed_by: durations(t.late),
-                    met_with_margin: durations(t.early),
-                })
+            .map(|(_, (kind, obligation_of, t))| ClockResult {
+                kind,
+                obligation_of,
+                met: t.met,
+                missed: t.missed,
+                open: t.open,
+                cancelled: t.cancelled,
+                missed_by: durations(t.late),
+                met_with_margin: durations(t.early),
             })
             .collect(),
         times: times
@@ -675,7 +676,8 @@ pub fn art28(
         .filter_map(|((order_type, category, addressee, emergency), a)| {
             Some(Art28Row {
                 order_type,
-                data_category: decode_text::<DataCategory>("content.data_categories", category).ok()?,
+                // The request model validated the categories; one no longer in the vocabulary is left out.
+                data_category: serde_json::from_value::<DataCategory>(Value::String(category)).ok()?,
                 addressee_id: addressee,
                 addressee_name: parties.get(&addressee).map(|p| p.name.clone()).unwrap_or_default(),
                 emergency,
@@ -731,8 +733,8 @@ pub fn art28_csv(report: &Art28Report) -> String {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{}",
             report.year,
-            encode_text(&row.order_type),
-            encode_text(&row.data_category),
+            row.order_type,
+            row.data_category,
             row.addressee_id,
             csv_field(&row.addressee_name),
             row.emergency,
@@ -818,18 +820,18 @@ mod tests {
     #[test]
     fn a_clock_answered_late_is_missed_even_before_the_scanner_saw_it() {
         let mut t = ClockTally::default();
-        let clock = |state: &str, closed: Option<i64>| ClockFact {
-            kind: "respond".into(),
-            obligation_of: "addressee".into(),
-            state: state.into(),
+        let clock = |state: ClockState, closed: Option<i64>| ClockFact {
+            kind: ClockKind::Respond,
+            obligation_of: Obligor::Addressee,
+            state,
             due_at: at(10),
             closed_at: closed.map(at),
         };
-        tally_clock(&mut t, &clock("met", Some(12)), at(100));
-        tally_clock(&mut t, &clock("met", Some(4)), at(100));
-        tally_clock(&mut t, &clock("running", None), at(11));
-        tally_clock(&mut t, &clock("running", None), at(9));
-        tally_clock(&mut t, &clock("cancelled", Some(1)), at(100));
+        tally_clock(&mut t, &clock(ClockState::Met, Some(12)), at(100));
+        tally_clock(&mut t, &clock(ClockState::Met, Some(4)), at(100));
+        tally_clock(&mut t, &clock(ClockState::Running, None), at(11));
+        tally_clock(&mut t, &clock(ClockState::Running, None), at(9));
+        tally_clock(&mut t, &clock(ClockState::Cancelled, Some(1)), at(100));
         assert_eq!((t.met, t.missed, t.open, t.cancelled), (1, 2, 1, 1));
         assert_eq!((t.late, t.early), (vec![7200.0, 3600.0], vec![21600.0]));
     }

@@ -685,7 +685,34 @@ pub(super) fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::servic
     })
 }
 
-/// Starts, closes or moves the request's clocks after an action (DESIGN.md section 5).
+/// What an action did to the request, as its clocks see it; `deadlines::rules::clock_changes`
+/// decides what that does to them (DESIGN.md section 5).
+pub(super) fn clock_step(
+    action: Action,
+    status: RequestStatus,
+    scope: &Option<RecognitionScope>,
+) -> Option<crate::deadlines::rules::RequestStep> {
+    use crate::deadlines::rules::RequestStep;
+    Some(match action {
+        // Submitted for approval, the request has not reached its addressee yet.
+        Action::Submit | Action::Approve if status == RequestStatus::Submitted => RequestStep::Received,
+        Action::Acknowledge => RequestStep::Acknowledged,
+        Action::Recognise => {
+            RequestStep::Recognised { provisional_measures: *scope == Some(RecognitionScope::ProvisionalMeasures) }
+        }
+        Action::Forward => RequestStep::Forwarded,
+        Action::Respond(Outcome::Preserved) => RequestStep::Preserved,
+        Action::Respond(_) => RequestStep::Answered,
+        Action::Object => RequestStep::Objected,
+        Action::ConfirmNoGrounds => RequestStep::NoGroundsConfirmed,
+        Action::Withdraw => RequestStep::Withdrawn,
+        Action::Extend => RequestStep::Extended,
+        Action::Release => RequestStep::Released,
+        _ => return None,
+    })
+}
+
+/// Starts, closes or moves the request's clocks after an action.
 pub(super) fn update_clocks(
     conn: &mut AnyConnection,
     row: &RequestRow,
@@ -694,77 +721,10 @@ pub(super) fn update_clocks(
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    use crate::deadlines::rules::ClockState;
-    use crate::deadlines::service as clocks;
-    use crate::vocab::{ClockTrigger, Obligor};
-    let status = row.status;
-    match action {
-        Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
-            clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Received, |_| true, now)?;
-        }
-        // The acknowledgement of receipt (e.g. Dir. 2014/41 Art 16(1), Annex B) meets the
-        // acknowledge clock only; for an EIO it is not the decision on recognition.
-        Action::Acknowledge => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Acknowledge, ClockState::Met, now)?;
-        }
-        // A decision implies receipt. The decision on recognition (Dir. 2014/41 Art 12(3))
-        // starts execution's 90 days (Art 12(4)); the one on provisional measures meets Art
-        // 32(2)'s 24 hours.
-        Action::Recognise => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Acknowledge, ClockState::Met, now)?;
-            if *scope == Some(RecognitionScope::ProvisionalMeasures) {
-                clocks::close(conn, row.id, |kind, _| kind == ClockKind::ProvisionalMeasures, ClockState::Met, now)?;
-            } else {
-                clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
-                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Recognised, |_| true, now)?;
-            }
-        }
-        Action::Forward => {
-            // The new addressee's clocks start on its receipt.
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Cancelled, now)?;
-            let subject = clock_subject(row)?;
-            clocks::start(conn, &subject, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
-        }
-        Action::Respond(Outcome::Preserved) => {
-            clocks::close(conn, row.id, |kind, _| kind != ClockKind::Preservation, ClockState::Met, now)?;
-            if clocks::preservation(conn, row.id)?.is_none() {
-                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Preserved, |_| true, now)?;
-            }
-            // The preservation clock and the request show one expiry: the date the addressee gave.
-            if let (Some(mut clock), Some(until)) =
-                (clocks::preservation(conn, row.id)?, row.preservation_expires_at.clone())
-            {
-                clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
-            }
-        }
-        // An answer meets the addressee's clocks. The enforcing authority's keeps running: it
-        // may still raise a ground (Reg. 2023/1543 Art 8(4), Art 10(2)) or, in an emergency,
-        // object to the use of the data (Art 10(4)).
-        Action::Respond(_) => {
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Met, now)?;
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Issuer, ClockState::Cancelled, now)?;
-        }
-        Action::Object => {
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::EnforcingAuthority, ClockState::Met, now)?;
-            clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?;
-        }
-        Action::ConfirmNoGrounds => {
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::EnforcingAuthority, ClockState::Met, now)?;
-        }
-        Action::Withdraw => clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?,
-        Action::Extend => {
-            if let (Some(mut clock), Some(until)) =
-                (clocks::preservation(conn, row.id)?, row.preservation_expires_at.clone())
-            {
-                clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
-            }
-        }
-        Action::Release => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Preservation, ClockState::Met, now)?
-        }
-        _ => {}
-    }
-    Ok(())
+    let Some(step) = clock_step(action, row.status, scope) else { return Ok(()) };
+    let changes = crate::deadlines::rules::clock_changes(step);
+    let expiry = row.preservation_expires_at.as_ref().map(|t| t.0);
+    crate::deadlines::service::apply(conn, &clock_subject(row)?, basis, &changes, expiry, now)
 }
 
 /// How long the data of an EU production order are held from the issuer: the enforcing
