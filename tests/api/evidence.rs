@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::backend_test;
+use crate::on_both_backends;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase, TestResponse};
 
@@ -144,15 +145,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
 }
 
-#[actix_web::test]
-async fn an_oversized_upload_is_413_and_leaves_nothing_sqlite() {
-    oversized(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn an_oversized_upload_is_413_and_leaves_nothing_postgres() {
-    oversized(TestBackend::Postgres).await;
-}
+on_both_backends!(an_oversized_upload_is_413_and_leaves_nothing => oversized);
 
 backend_test! {
     async fn an_edited_event_row_is_named_as_the_first_broken_link(app) {
