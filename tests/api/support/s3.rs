@@ -53,7 +53,9 @@ fn start() -> Result<Moto, String> {
             match command.spawn() {
                 Ok(mut child) => {
                     let _ = sender.send(Ok(program));
-                    let _ = child.wait();
+                    // It runs until the test binary ends; before that, it failed to start.
+                    let status = child.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                    let _ = sender.send(Err(format!("{program} exited ({status})")));
                     return;
                 }
                 Err(e) => {
@@ -62,17 +64,20 @@ fn start() -> Result<Moto, String> {
             }
         }
     });
-    loop {
+    let program = loop {
         match receiver.recv() {
-            Ok(Ok(_)) => break,
+            Ok(Ok(program)) => break program,
             Ok(Err(e)) => tried.push(e),
             Err(_) => return Err(format!("could not run moto ({})", tried.join("; "))),
         }
-    }
+    };
     let started = Instant::now();
     let create =
         format!("PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     loop {
+        if let Ok(Err(exited)) = receiver.try_recv() {
+            return Err(format!("{exited}: is moto[server] installed for {program}?"));
+        }
         match raw(port, &create) {
             Ok(200) => break,
             Ok(status) => return Err(format!("moto answered {status} to creating bucket {BUCKET}")),
