@@ -222,3 +222,115 @@ fn the_postgres_store_is_refused_on_sqlite() {
     assert!(!output.status.success());
     assert!(stderr.contains("ROGATORY_ATTACHMENT_STORE") && stderr.contains("SQLite"), "{stderr}");
 }
+
+/// The settings a `serve` process needs to use the same attachment store as `app`.
+fn store_env(app: &TestApp) -> Vec<(String, String)> {
+    use rogatory::config::AttachmentStoreSetting;
+    let store = &app.state.settings.attachment_store;
+    let mut env = vec![("ROGATORY_ATTACHMENT_STORE".to_owned(), store.name())];
+    if let AttachmentStoreSetting::S3(s3) = store {
+        env.push(("ROGATORY_S3_ENDPOINT".into(), s3.endpoint.clone().unwrap_or_default()));
+        env.push(("ROGATORY_S3_REGION".into(), s3.region.clone().unwrap_or_default()));
+        env.push(("ROGATORY_S3_ACCESS_KEY_ID".into(), s3.access_key_id.clone().unwrap_or_default()));
+        let secret = s3.secret_access_key.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
+        env.push(("ROGATORY_S3_SECRET_ACCESS_KEY".into(), secret));
+    }
+    env
+}
+
+/// What the shared stores are for: two `serve` instances on one database, each with its own
+/// data directory (the key file shared), and an attachment uploaded through one downloads
+/// whole through the other; neither data directory holds it.
+async fn one_instance_uploads_another_serves(store: TestStore) {
+    use crate::support::process::{Http, free_port, spawn};
+    let Some(app) = TestApp::with_store(store).await else { return };
+    let w = world(&app).await;
+    let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+    let other_dir = tempfile::tempdir().unwrap();
+    let key = app.database.data_dir().join("jwt-signing-key.pem");
+    let mut env = store_env(&app);
+    env.push(("ROGATORY_BACKGROUND".into(), "off".into()));
+    let shared: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut second = shared.clone();
+    let (other, key) = (other_dir.path().display().to_string(), key.display().to_string());
+    second.extend([("ROGATORY_DATA_DIR", other.as_str()), ("ROGATORY_JWT_SIGNING_KEY_FILE", key.as_str())]);
+    let (a, b) = (free_port(), free_port());
+    let _first = spawn(&app, "serve", Some(a), &shared);
+    let _second = spawn(&app, "serve", Some(b), &second);
+
+    let content: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 239) as u8).collect();
+    let path = format!("/v1/requests/{id}/attachments");
+    let uploaded = Http::new(a).upload(&path, &w.de_24_7.token, content.clone(), &[]).await;
+    assert_eq!(uploaded.status, 201, "{:?}", uploaded.body);
+    let client = awc::Client::builder().timeout(std::time::Duration::from_secs(30)).finish();
+    let mut response = client
+        .get(format!("http://127.0.0.1:{b}/v1/attachments/{}", uploaded.body["id"].as_str().unwrap()))
+        .insert_header(("authorization", format!("Bearer {}", w.fr_24_7.token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.body().limit(64 * 1024 * 1024).await.unwrap();
+    assert_eq!(body.len(), content.len());
+    assert_eq!(hex(&body), uploaded.body["sha256"].as_str().unwrap());
+    for dir in [app.database.data_dir(), other_dir.path().to_path_buf()] {
+        assert!(!dir.join("attachments").exists(), "the content is in the shared store, not under {}", dir.display());
+    }
+}
+
+mod one_instance_uploads_another_serves {
+    use crate::support::TestStore;
+
+    #[actix_web::test]
+    async fn postgres() {
+        super::one_instance_uploads_another_serves(TestStore::Postgres).await;
+    }
+
+    #[actix_web::test]
+    async fn s3() {
+        super::one_instance_uploads_another_serves(TestStore::S3).await;
+    }
+}
+
+/// An S3 store that cannot be reached: an upload answers a retryable 503 problem and records
+/// nothing; reading from it is the same 503.
+#[actix_web::test]
+async fn an_unreachable_store_answers_503() {
+    let Some(database) = TestDatabase::create(crate::support::TestBackend::Sqlite) else { return };
+    let nobody = format!("http://127.0.0.1:{}", crate::support::process::free_port());
+    let app = TestApp::on(
+        database,
+        &[
+            ("ROGATORY_ATTACHMENT_STORE", "s3://nowhere/x"),
+            ("ROGATORY_S3_ENDPOINT", &nobody),
+            ("ROGATORY_S3_REGION", "us-east-1"),
+            ("ROGATORY_S3_ACCESS_KEY_ID", "testing"),
+            ("ROGATORY_S3_SECRET_ACCESS_KEY", "testing"),
+        ],
+    )
+    .await;
+    let w = world(&app).await;
+    let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+    let r = app
+        .send(
+            actix_web::test::TestRequest::post()
+                .uri(&format!("/v1/requests/{id}/attachments"))
+                .insert_header(("authorization", format!("Bearer {}", w.de_24_7.token)))
+                .set_payload(b"records".to_vec()),
+        )
+        .await;
+    r.assert_problem(503, "service_unavailable");
+    assert!(r.header("retry-after").is_some());
+    let list = ok(&get(&app, &w.de_24_7, &format!("/v1/requests/{id}/attachments")).await, 200);
+    assert_eq!(list["items"], json!([]));
+    let read = app.state.attachments.open_verified(&hex(b"records")).await.err().expect("nothing to read");
+    assert_eq!(read.kind(), rogatory::error::ProblemType::ServiceUnavailable);
+}
