@@ -11,11 +11,13 @@ CREATE TABLE attachment_blobs (
 );
 CREATE INDEX attachment_blobs_incomplete ON attachment_blobs (created_at) WHERE sha256 IS NULL;
 
--- 1 MiB per row (the last of a body may be shorter), read back one row per query. PostgreSQL
--- keeps such values out of line (TOAST) and does not compress them again when unchanged.
+-- 1 MiB per row (the last of a body may be shorter), read back one row per query. Stored out
+-- of line (TOAST) without compression: evidence is mostly compressed already (PDF, images,
+-- archives), and trying to compress every chunk would only cost CPU on the way in.
 CREATE TABLE attachment_chunks (
     blob_id UUID NOT NULL REFERENCES attachment_blobs (id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     bytes BYTEA NOT NULL,
     PRIMARY KEY (blob_id, seq)
 );
+ALTER TABLE attachment_chunks ALTER COLUMN bytes SET STORAGE EXTERNAL;
