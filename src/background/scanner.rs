@@ -81,10 +81,9 @@ fn transition(
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     let closed = matches!(to, ClockState::Met | ClockState::Cancelled).then_some(DbTime(now));
-    let n =
-        diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(DbText(from))))
-            .set((clocks::state.eq(DbText(to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now))))
-            .execute(conn)?;
+    let n = diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(DbText(from))))
+        .set((clocks::state.eq(DbText(to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now))))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -113,7 +112,8 @@ fn confirmed_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, 
 /// An open request that follows up this one (e.g. the production request after a
 /// preservation) keeps the preservation alive until it is answered (Reg. 2023/1543 Art 11(2)).
 fn open_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
-    let open = [RequestStatus::Submitted, RequestStatus::Acknowledged, RequestStatus::AwaitingClarification].map(DbText);
+    let open =
+        [RequestStatus::Submitted, RequestStatus::Acknowledged, RequestStatus::AwaitingClarification].map(DbText);
     let found = requests::table
         .filter(requests::follow_up_of.eq(DbUuid(request)))
         .filter(requests::status.eq_any(open))

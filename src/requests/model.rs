@@ -6,11 +6,11 @@ use diesel::prelude::{Insertable, Queryable, Selectable};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::dto::{HoldStatus, ParticipantRole, RefusalReason};
 use crate::db::schema::{
     clarifications, request_events, request_messages, request_participants, request_responses, requests,
 };
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
-use super::dto::{HoldStatus, ParticipantRole, RefusalReason};
 use crate::vocab::{EventType, Outcome, Priority, RequestKind, RequestStatus};
 
 crate::db::types::text_columns!(HoldStatus, ParticipantRole, RefusalReason);

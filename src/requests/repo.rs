@@ -195,9 +195,7 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
     // alone. Filtered here, before the page is cut, so that a page is short only when it is
     // the last and a cursor never names another party's draft.
     query = query.filter(
-        party_requests::outgoing
-            .eq(true)
-            .or(party_requests::status.ne_all(super::service::NOT_LEFT.map(DbText))),
+        party_requests::outgoing.eq(true).or(party_requests::status.ne_all(super::service::NOT_LEFT.map(DbText))),
     );
     if let Some(outgoing) = f.outgoing {
         // With a narrower filter (status, legal basis, kind, priority) the direction is checked

@@ -90,10 +90,7 @@ pub(super) fn participant(
     role: ParticipantRole,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    repo::add_participant(
-        conn,
-        ParticipantRow { request_id: request, party_id: party, role, added_at: now },
-    )
+    repo::add_participant(conn, ParticipantRow { request_id: request, party_id: party, role, added_at: now })
 }
 
 /// Creates a draft: validated against its legal basis and routed to the competent party.
@@ -464,7 +461,9 @@ pub fn act(
             // An answer with data, while the enforcing authority's notification is suspensive,
             // is held from the issuer until the authority's time ends (Reg. 2023/1543 Art 8(4),
             // Art 10(2)). A window that ended before the scanner noticed is released first.
-            if hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority) && row.hold_until.as_ref().is_some_and(|t| t.0 <= now) {
+            if hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority)
+                && row.hold_until.as_ref().is_some_and(|t| t.0 <= now)
+            {
                 row.hold_status = Some(DbText(HoldStatus::Released));
             }
             let with_data = matches!(response.outcome, Outcome::Fulfilled | Outcome::PartiallyFulfilled);
