@@ -52,6 +52,9 @@ pub struct Settings {
     pub webhook_allow_private: bool,
     /// Answers carry `Server-Timing: db;desc="N statements"` (`ROGATORY_SERVER_TIMING=1`).
     pub server_timing: bool,
+    /// The key of deconfliction's target hashes (`ROGATORY_DECONFLICTION_KEY`, base64 of at
+    /// least 32 bytes); `None`: `<data dir>/deconfliction-key`, generated if missing.
+    pub deconfliction_key: Option<crate::deconfliction::DeconflictionKey>,
 }
 
 /// What a client connection may hold and for how long.
@@ -383,6 +386,15 @@ impl Settings {
                 });
             }
         };
+        // A secret: a bad value is named, never echoed.
+        let deconfliction_key = match get("ROGATORY_DECONFLICTION_KEY") {
+            None => None,
+            Some(text) => Some(crate::deconfliction::DeconflictionKey::parse(&text).map_err(|why| ConfigError {
+                key: "ROGATORY_DECONFLICTION_KEY",
+                expected: format!("base64 of at least 32 random bytes ({why})"),
+                got: None,
+            })?),
+        };
         let webhook_allow_private = match get("ROGATORY_WEBHOOK_ALLOW_PRIVATE").as_deref() {
             None | Some("0" | "false" | "off") => false,
             Some("1" | "true" | "on") => true,
@@ -433,6 +445,7 @@ impl Settings {
             background,
             webhook_allow_private,
             server_timing,
+            deconfliction_key,
             scan_interval: Duration::from_secs(scan_secs.max(1)),
             job_poll_interval: Duration::from_millis(poll_ms.max(50)),
             tokens,

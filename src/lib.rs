@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod deadlines;
+pub mod deconfliction;
 pub mod error;
 pub mod http;
 pub mod jobs;

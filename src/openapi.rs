@@ -31,6 +31,7 @@ use crate::notify::webhooks::dto::{WebhookEvent, WebhookEventData, event_types};
         (name = "attachments", description = "Files attached to requests, stored by SHA-256 and streamed"),
         (name = "audit", description = "Hash-chained history, signed request documents, offline-verifiable exports"),
         (name = "deadlines", description = "Legal clocks of requests and party targets"),
+        (name = "deconfliction", description = "Matches between the targets of different parties' open requests, compared as keyed hashes"),
         (name = "notifications", description = "The in-app feed of a party"),
         (name = "webhooks", description = "Subscriptions to events, delivered per Standard Webhooks"),
         (name = "webhook-events", description = "What a subscriber receives: one delivery per event type (OpenAPI `webhooks`), a tag of its own so that generators do not merge them with the subscription operations"),

@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::requests::evidence::handlers::configure)
             .configure(crate::requests::clocks::configure)
             .configure(crate::deadlines::configure)
+            .configure(crate::deconfliction::configure)
             .configure(crate::notify::configure)
             .configure(crate::jobs::configure)
             .configure(crate::statistics::configure),

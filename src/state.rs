@@ -47,14 +47,30 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("ROGATORY_DATA_DIR: cannot create {}: {e}", settings.data_dir.display()))?;
         let t = &settings.tokens;
         let default_key = settings.data_dir.join("jwt-signing-key.pem");
-        let (keys, generated) = KeyRing::load(t.signing_key_file.as_deref(), &default_key, &t.previous_key_files)
-            .map_err(|e| anyhow::anyhow!("ROGATORY_JWT_SIGNING_KEY_FILE / ROGATORY_JWT_PREVIOUS_KEY_FILES: {e}"))?;
+        let (mut keys, generated) =
+            KeyRing::load(t.signing_key_file.as_deref(), &default_key, &t.previous_key_files)
+                .map_err(|e| anyhow::anyhow!("ROGATORY_JWT_SIGNING_KEY_FILE / ROGATORY_JWT_PREVIOUS_KEY_FILES: {e}"))?;
         if let Some(path) = generated {
             tracing::warn!(
                 path = %path.display(),
                 "generated a new token signing key; set ROGATORY_JWT_SIGNING_KEY_FILE to use a key you manage"
             );
         }
+        keys.deconfliction = match &settings.deconfliction_key {
+            Some(key) => key.clone(),
+            None => {
+                let path = settings.data_dir.join("deconfliction-key");
+                let (key, generated) = crate::deconfliction::load_or_generate(&path)
+                    .map_err(|e| anyhow::anyhow!("ROGATORY_DECONFLICTION_KEY (unset, so the key file): {e}"))?;
+                if generated {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "generated a new deconfliction key; set ROGATORY_DECONFLICTION_KEY on every instance to share one"
+                    );
+                }
+                key
+            }
+        };
         let external = match &t.external_issuers_file {
             Some(path) => tokens::load_external_issuers(path)
                 .map_err(|e| anyhow::anyhow!("ROGATORY_EXTERNAL_ISSUERS_FILE: {e}"))?,

@@ -261,6 +261,9 @@ pub enum EventType {
     MessagePosted,
     #[serde(rename = "attachment.added")]
     AttachmentAdded,
+    /// A target of the request is also sought by an open request of another party (issue 18).
+    #[serde(rename = "deconfliction.hit")]
+    DeconflictionHit,
 }
 
 /// A participant an event concerns, resolved to a party by the notification fan-out.
@@ -278,7 +281,7 @@ pub enum Audience {
 
 impl EventType {
     /// In the order webhook subscriptions and the spec list them (the subscribable ones first).
-    pub const ALL: [EventType; 25] = [
+    pub const ALL: [EventType; 26] = [
         EventType::Submitted,
         EventType::Acknowledged,
         EventType::Recognised,
@@ -301,6 +304,7 @@ impl EventType {
         EventType::ClockMissed,
         EventType::MessagePosted,
         EventType::AttachmentAdded,
+        EventType::DeconflictionHit,
         EventType::RequestCreated,
         EventType::RequestUpdated,
         EventType::ApprovalRequested,
@@ -335,6 +339,7 @@ impl EventType {
             ClockMissed => "clock.missed",
             MessagePosted => "message.posted",
             AttachmentAdded => "attachment.added",
+            DeconflictionHit => "deconfliction.hit",
         }
     }
 
@@ -358,7 +363,9 @@ impl EventType {
             | Recognised
             | Derogation
             | ResponseReleased
-            | PreservationExpiring => &[Issuer],
+            | PreservationExpiring
+            // Only the issuer: the addressee never hears that someone else seeks the target.
+            | DeconflictionHit => &[Issuer],
             // The issuer learns that an answer exists and when its data come; the enforcing
             // authority, that its decision now holds them (Reg. 2023/1543 Art 8(4)).
             ResponseHeld => &[Issuer, Enforcing],
@@ -402,6 +409,7 @@ impl EventType {
             ClockMissed => "deadline missed",
             MessagePosted => "new message",
             AttachmentAdded => "new attachment",
+            DeconflictionHit => "a target is also sought by another party (deconfliction)",
         }
     }
 
@@ -420,6 +428,7 @@ impl EventType {
                 | ClockMissed
                 | PreservationExpiring
                 | PreservationLapsed
+                | DeconflictionHit
         )
     }
 

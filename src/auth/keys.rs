@@ -43,6 +43,9 @@ pub struct SigningKey {
 pub struct KeyRing {
     pub signing: SigningKey,
     pub verification: Vec<VerificationKey>,
+    /// The key of deconfliction's target hashes (`ROGATORY_DECONFLICTION_KEY`); `load` gives a
+    /// random one, which `AppState::init` replaces with the configured or persisted key.
+    pub deconfliction: crate::deconfliction::DeconflictionKey,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -84,7 +87,8 @@ impl KeyRing {
                 verification.push(key);
             }
         }
-        Ok((KeyRing { signing, verification }, generated))
+        let deconfliction = crate::deconfliction::DeconflictionKey::generate();
+        Ok((KeyRing { signing, verification, deconfliction }, generated))
     }
 
     pub fn find(&self, kid: &str) -> Option<&VerificationKey> {

@@ -51,6 +51,8 @@ diesel::table! {
         created_at -> PTimestamptz,
         updated_at -> PTimestamptz,
         requires_approval -> Bool,
+        deconfliction -> Bool,
+        deconfliction_contact -> Nullable<Text>,
     }
 }
 
@@ -434,7 +436,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    /// The keyed hash of one target of a submitted request that takes part in deconfliction.
+    deconfliction_targets (hash, request_id) {
+        hash -> Text,
+        request_id -> PUuid,
+        party_id -> PUuid,
+        target_type -> Text,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    /// A match between a request just submitted (`a`) and an open request of another party (`b`).
+    deconfliction_hits (id) {
+        id -> PUuid,
+        target_type -> Text,
+        request_a -> PUuid,
+        party_a -> PUuid,
+        request_b -> PUuid,
+        party_b -> PUuid,
+        created_at -> PTimestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    deconfliction_targets,
+    deconfliction_hits,
     parties,
     api_clients,
     requests,

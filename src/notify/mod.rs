@@ -113,6 +113,13 @@ pub fn fan_out(
     if event.event_type == EventType::AttachmentAdded && request.hidden_from_issuer {
         targets.retain(|p| *p != request.issuer_party);
     }
+    // A deconfliction hit tells its issuer which other party seeks the target; the event itself
+    // (which the addressee reads too) does not.
+    let data = if event.event_type == EventType::DeconflictionHit {
+        crate::deconfliction::service::notice(conn, event.data, request.issuer_party)?
+    } else {
+        event.data.clone()
+    };
     let payload = json!({
         "request_id": request.id,
         "reference": request.reference,
@@ -121,7 +128,7 @@ pub fn fan_out(
         "seq": event.seq,
         "event_type": event.event_type,
         "occurred_at": event.occurred_at,
-        "data": event.data,
+        "data": data,
     });
     for party in targets.into_iter().filter(|p| Some(*p) != actor) {
         diesel::insert_into(notifications::table)

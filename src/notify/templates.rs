@@ -13,7 +13,7 @@ fn escape(text: &str) -> String {
 }
 
 /// (event, English line, French line)
-const LINES: [(EventType, &str, &str); 10] = [
+const LINES: [(EventType, &str, &str); 11] = [
     (
         EventType::Submitted,
         "A new request for evidence has been addressed to you.",
@@ -48,6 +48,11 @@ const LINES: [(EventType, &str, &str); 10] = [
         "Une conservation arrive à expiration ; prolongez-la si les données sont encore nécessaires.",
     ),
     (EventType::PreservationLapsed, "A preservation has lapsed.", "Une conservation a expiré."),
+    (
+        EventType::DeconflictionHit,
+        "A target of this request is also sought by another party (deconfliction hit).",
+        "Une cible de cette demande est aussi recherchée par une autre partie (déconfliction).",
+    ),
 ];
 
 /// Renders the mail for a notification payload (`notify::fan_out`) in the first supported
@@ -59,6 +64,16 @@ pub fn render(notification: &Value, languages: &[String], public_url: &str) -> M
     let basis = notification["legal_basis"].as_str().unwrap_or_default();
     let request = notification["request_id"].as_str().unwrap_or_default();
     let due = notification["data"]["due_at"].as_str().map(str::to_owned);
+    // A deconfliction hit names the other party (never its request).
+    let counterpart = notification["data"]["counterpart"].as_object().map(|c| {
+        let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let contact = text("deconfliction_contact");
+        let mut out = format!("{} ({})", text("name"), text("country"));
+        if !contact.is_empty() {
+            out.push_str(&format!(", {contact}"));
+        }
+        out
+    });
     let line = LINES
         .iter()
         .find(|(t, _, _)| t.as_str() == event_type)
@@ -88,6 +103,11 @@ pub fn render(notification: &Value, languages: &[String], public_url: &str) -> M
         escape(reference),
         escape(basis)
     );
+    if let Some(other) = &counterpart {
+        let label = if french { "Autre partie" } else { "Other party" };
+        text.push_str(&format!("{label}: {other}\n"));
+        html.push_str(&format!("<tr><th align=\"left\">{label}</th><td>{}</td></tr>", escape(other)));
+    }
     if let Some(due) = &due {
         text.push_str(&format!("{due_label}: {due}\n"));
         html.push_str(&format!("<tr><th align=\"left\">{due_label}</th><td>{}</td></tr>", escape(due)));

@@ -37,6 +37,8 @@ pub struct LegalEntity {
     "notification_emails": ["24-7@bka.example.de"],
     "status": "active",
     "requires_approval": false,
+    "deconfliction": true,
+    "deconfliction_contact": "deconfliction@bka.example.de",
     "version": 3,
     "created_at": "2026-11-30T08:00:00Z",
     "updated_at": "2026-11-30T09:12:00Z"
@@ -59,10 +61,23 @@ pub struct Party {
     pub status: PartyStatus,
     /// Requests of this party need an `approver`'s approval before they leave (four eyes).
     pub requires_approval: bool,
+    /// The party's submitted requests take part in deconfliction (their targets are matched
+    /// against other parties' open requests and matchable by them); `false` opts out entirely.
+    /// Always answered; absent in a body read before issue 18, it is `true`.
+    #[serde(default = "taking_part")]
+    #[schema(default = true)]
+    pub deconfliction: bool,
+    /// The address other parties are given when one of their requests seeks a target this
+    /// party also seeks (a deconfliction hit).
+    pub deconfliction_contact: Option<String>,
     /// Incremented by every change; the `ETag` is `"<version>"`.
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+fn taking_part() -> bool {
+    true
 }
 
 /// A new party; it starts `pending_verification` until an exchange administrator verifies it.
@@ -98,7 +113,8 @@ pub struct NewParty {
 }
 
 /// Changes to a party; absent fields stay as they are. A party administrator may change only
-/// `languages`, `emergency_contact`, `notification_emails` and `requires_approval` of its own party.
+/// `languages`, `emergency_contact`, `notification_emails`, `requires_approval`, `deconfliction`
+/// and `deconfliction_contact` of its own party.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"notification_emails": ["24-7@bka.example.de", "duty-officer@bka.example.de"]}))]
@@ -114,6 +130,10 @@ pub struct PartyPatch {
     pub notification_emails: Option<Vec<String>>,
     /// Require an approver's approval before requests leave (four eyes).
     pub requires_approval: Option<bool>,
+    /// `false`: the party's requests take no part in deconfliction (neither matched nor matchable).
+    pub deconfliction: Option<bool>,
+    /// An e-mail address given to other parties on a deconfliction hit; an empty string removes it.
+    pub deconfliction_contact: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -39,6 +39,8 @@ pub struct PartyRow {
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub updated_at: DateTime<Utc>,
     pub requires_approval: bool,
+    pub deconfliction: bool,
+    pub deconfliction_contact: Option<String>,
 }
 
 impl PartyRow {
@@ -56,6 +58,8 @@ impl PartyRow {
             notification_emails: decode("parties.notification_emails", self.notification_emails)?,
             status: decode_text("parties.status", self.status)?,
             requires_approval: self.requires_approval,
+            deconfliction: self.deconfliction,
+            deconfliction_contact: self.deconfliction_contact,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

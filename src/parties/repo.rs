@@ -61,6 +61,8 @@ pub fn update_party(conn: &mut AnyConnection, row: &PartyRow, expected: i64) -> 
                 parties::notification_emails.eq(DbJson(row.notification_emails.clone())),
                 parties::status.eq(&row.status),
                 parties::requires_approval.eq(row.requires_approval),
+                parties::deconfliction.eq(row.deconfliction),
+                parties::deconfliction_contact.eq(&row.deconfliction_contact),
                 parties::version.eq(row.version),
                 parties::updated_at.eq(DbTime(row.updated_at)),
             ))

@@ -22,6 +22,8 @@ pub struct PartyContent {
     pub emergency_contact: Option<String>,
     pub notification_emails: Vec<String>,
     pub requires_approval: bool,
+    pub deconfliction: bool,
+    pub deconfliction_contact: Option<String>,
 }
 
 impl From<NewParty> for PartyContent {
@@ -37,6 +39,8 @@ impl From<NewParty> for PartyContent {
             emergency_contact: p.emergency_contact,
             notification_emails: p.notification_emails,
             requires_approval: false,
+            deconfliction: true,
+            deconfliction_contact: None,
         }
     }
 }
@@ -69,6 +73,12 @@ impl PartyContent {
         }
         if let Some(v) = patch.requires_approval {
             self.requires_approval = v;
+        }
+        if let Some(v) = patch.deconfliction {
+            self.deconfliction = v;
+        }
+        if let Some(v) = patch.deconfliction_contact {
+            self.deconfliction_contact = Some(v).filter(|c| !c.trim().is_empty());
         }
         self
     }
@@ -197,6 +207,13 @@ pub fn validate(content: PartyContent, known_legal_bases: &[String]) -> Result<P
         errors.push(FieldError::new("/languages", "duplicate", format!("{l:?} is listed twice")));
     }
 
+    if let Some(contact) = &c.deconfliction_contact {
+        match validate::email(contact) {
+            Ok(address) => c.deconfliction_contact = Some(address),
+            Err(message) => errors.push(FieldError::new("/deconfliction_contact", "invalid_email", message)),
+        }
+    }
+
     if c.notification_emails.is_empty() && c.kind != PartyKind::Exchange {
         errors.push(FieldError::new(
             "/notification_emails",
@@ -313,6 +330,8 @@ mod tests {
             emergency_contact: None,
             notification_emails: vec!["Parquet@Justice.Example.FR".into()],
             requires_approval: false,
+            deconfliction: true,
+            deconfliction_contact: None,
         }
     }
 
@@ -358,6 +377,8 @@ mod tests {
             emergency_contact: Some(" lers@example.com ".into()),
             notification_emails: vec!["lers@example.com".into()],
             requires_approval: false,
+            deconfliction: true,
+            deconfliction_contact: None,
         };
         let c = validate(provider.clone(), &catalogue()).unwrap();
         assert_eq!(c.legal_entities[0].region, "EU");

@@ -56,6 +56,8 @@ fn row_from(
         created_at: created,
         updated_at: now,
         requires_approval: c.requires_approval,
+        deconfliction: c.deconfliction,
+        deconfliction_contact: c.deconfliction_contact.clone(),
     }
 }
 
@@ -71,6 +73,8 @@ fn content_of(p: &Party) -> PartyContent {
         emergency_contact: p.emergency_contact.clone(),
         notification_emails: p.notification_emails.clone(),
         requires_approval: p.requires_approval,
+        deconfliction: p.deconfliction,
+        deconfliction_contact: p.deconfliction_contact.clone(),
     }
 }
 
@@ -198,6 +202,8 @@ pub fn update_party(
             ("emergency_contact", patch.emergency_contact.is_some()),
             ("notification_emails", patch.notification_emails.is_some()),
             ("requires_approval", patch.requires_approval.is_some()),
+            ("deconfliction", patch.deconfliction.is_some()),
+            ("deconfliction_contact", patch.deconfliction_contact.is_some()),
         ]
         .into_iter()
         .filter_map(|(f, present)| present.then_some(f))
@@ -210,6 +216,11 @@ pub fn update_party(
         let row = row_from(id, &content, current.status, current.version + 1, current.created_at, now);
         if !repo::update_party(conn, &row, current.version)? {
             return Err(stale(current.version));
+        }
+        // Opting out of deconfliction withdraws the party's stored target hashes: they match
+        // nothing any more (issue 18).
+        if current.deconfliction && !content.deconfliction {
+            crate::deconfliction::repo::forget_party(conn, id)?;
         }
         audit::record(
             conn,
@@ -417,6 +428,8 @@ pub fn bootstrap(
             emergency_contact: None,
             notification_emails: email.into_iter().collect(),
             requires_approval: false,
+            deconfliction: true,
+            deconfliction_contact: None,
         };
         let content = rules::validate(content, &[]).map_err(ApiError::validation)?;
         let row = row_from(Uuid::now_v7(), &content, PartyStatus::Active, 1, now, now);

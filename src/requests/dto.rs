@@ -151,6 +151,10 @@ pub struct RequestContent {
     /// Who the person in danger is (CETS 197 Art 33(1) covers only the persons of Art 28(1)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected_person: Option<ProtectedPerson>,
+    /// `false`: the request's targets take no part in deconfliction (covert operations): they
+    /// are neither matched against other parties' open requests nor matchable by them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deconfliction: Option<bool>,
 }
 
 /// The persons of CETS 197 Art 28(1).

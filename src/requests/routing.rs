@@ -175,6 +175,8 @@ mod tests {
             notification_emails: vec![],
             status: PartyStatus::Active,
             requires_approval: false,
+            deconfliction: true,
+            deconfliction_contact: None,
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),

@@ -194,7 +194,7 @@ pub struct Figures {
     /// Time to first answer and to data, per legal basis.
     pub times: Vec<BasisTimes>,
     pub enforcing_authority: EnforcingFigures,
-    /// `deconfliction.hit` events (deconfliction is issue 18: zero until it records them).
+    /// `deconfliction.hit` events: a hit between two requests in scope counts on each of them.
     pub deconfliction_hits: u64,
 }
 

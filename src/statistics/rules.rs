@@ -59,7 +59,7 @@ pub struct PartyFact {
 }
 
 /// The event types statistics read; every other event is irrelevant to them.
-pub const EVENT_TYPES: [EventType; 13] = [
+pub const EVENT_TYPES: [EventType; 14] = [
     EventType::Submitted,
     EventType::Acknowledged,
     EventType::ClarificationRequested,
@@ -72,6 +72,7 @@ pub const EVENT_TYPES: [EventType; 13] = [
     EventType::Objected,
     EventType::NoGrounds,
     EventType::Withdrawn,
+    EventType::DeconflictionHit,
     // Not read for a figure, kept so that the list names every type a completion can come from.
     EventType::PreservationReleased,
 ];
@@ -97,7 +98,7 @@ pub struct Derived {
     pub clarifications: u64,
     pub objection_reasons: Vec<String>,
     pub no_grounds: bool,
-    /// Deconfliction hits on the request; no event records one until deconfliction (issue 18) exists.
+    /// Deconfliction hits on the request (`deconfliction.hit` events: a hit counts on each of its two requests).
     pub deconfliction_hits: u64,
 }
 
@@ -153,6 +154,7 @@ pub fn derive(events: &[EventFact]) -> Derived {
                 }
             }
             EventType::NoGrounds => d.no_grounds = true,
+            EventType::DeconflictionHit => d.deconfliction_hits += 1,
             EventType::Withdrawn => {
                 d.withdrawn = true;
                 d.completed_at.get_or_insert(at);

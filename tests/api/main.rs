@@ -7,6 +7,7 @@ mod auth_drills;
 mod cli;
 mod connections;
 mod deadlines;
+mod deconfliction;
 mod default_deny;
 mod drills;
 mod errors;

@@ -664,6 +664,11 @@ pub fn act(
     if leaves {
         sign_document(conn, keys, &request, &recorded, now)?;
     }
+    // Deconfliction when the request leaves its issuer (issue 18): hits are events of their own,
+    // after the submission's, on this request and on the other party's.
+    if leaves && matches!(action, Action::Submit | Action::Approve) {
+        crate::deconfliction::service::on_submission(conn, keys, &saved, now)?;
+    }
     if crate::requests::evidence::documents::RESPONSE_EVENTS.contains(&event_type) {
         sign_response(conn, keys, &request, &recorded, now)?;
     }

@@ -1,0 +1,178 @@
+//! Queries of deconfliction: stored target hashes, the match lookup, hits.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::dto::Counterpart;
+use super::rules::OPEN;
+use crate::db::AnyConnection;
+use crate::db::schema::{deconfliction_hits, deconfliction_targets, parties, requests};
+use crate::db::types::{DbText, DbTime, DbUuid};
+use crate::error::ApiError;
+use crate::page::Page;
+
+/// A stored target of another party's open request with the same hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub hash: String,
+    pub request: Uuid,
+    pub party: Uuid,
+}
+
+/// The targets of other parties' open requests with one of these hashes: one query on the
+/// hash index (`IN`), joined to the requests for their status.
+pub fn matches(conn: &mut AnyConnection, hashes: &[String], party: Uuid) -> Result<Vec<Match>, ApiError> {
+    if hashes.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(String, DbUuid, DbUuid)> = deconfliction_targets::table
+        .inner_join(requests::table.on(requests::id.eq(deconfliction_targets::request_id)))
+        .filter(deconfliction_targets::hash.eq_any(hashes))
+        .filter(deconfliction_targets::party_id.ne(DbUuid(party)))
+        .filter(requests::status.eq_any(OPEN.map(DbText)))
+        .select((deconfliction_targets::hash, deconfliction_targets::request_id, deconfliction_targets::party_id))
+        .order((deconfliction_targets::request_id, deconfliction_targets::hash))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(hash, request, party)| Match { hash, request: request.0, party: party.0 }).collect())
+}
+
+/// Stores a submitted request's target hashes (nothing when it was stored already).
+pub fn insert_targets(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    party: Uuid,
+    hashes: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    for (hash, target_type) in hashes {
+        let exists = deconfliction_targets::table
+            .filter(deconfliction_targets::hash.eq(hash))
+            .filter(deconfliction_targets::request_id.eq(DbUuid(request)))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if !exists {
+            diesel::insert_into(deconfliction_targets::table)
+                .values((
+                    deconfliction_targets::hash.eq(hash),
+                    deconfliction_targets::request_id.eq(DbUuid(request)),
+                    deconfliction_targets::party_id.eq(DbUuid(party)),
+                    deconfliction_targets::target_type.eq(target_type),
+                    deconfliction_targets::created_at.eq(DbTime(now)),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Forgets a party's stored hashes (it opted out of deconfliction): they match nothing more.
+pub fn forget_party(conn: &mut AnyConnection, party: Uuid) -> Result<usize, ApiError> {
+    Ok(diesel::delete(deconfliction_targets::table.filter(deconfliction_targets::party_id.eq(DbUuid(party))))
+        .execute(conn)?)
+}
+
+/// A hit as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HitRow {
+    pub id: Uuid,
+    pub target_type: String,
+    pub request_a: Uuid,
+    pub party_a: Uuid,
+    pub request_b: Uuid,
+    pub party_b: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+type HitTuple = (DbUuid, String, DbUuid, DbUuid, DbUuid, DbUuid, DbTime);
+
+fn hit_row(t: HitTuple) -> HitRow {
+    HitRow {
+        id: t.0.0,
+        target_type: t.1,
+        request_a: t.2.0,
+        party_a: t.3.0,
+        request_b: t.4.0,
+        party_b: t.5.0,
+        created_at: t.6.0,
+    }
+}
+
+pub fn insert_hit(conn: &mut AnyConnection, hit: &HitRow) -> Result<(), ApiError> {
+    diesel::insert_into(deconfliction_hits::table)
+        .values((
+            deconfliction_hits::id.eq(DbUuid(hit.id)),
+            deconfliction_hits::target_type.eq(&hit.target_type),
+            deconfliction_hits::request_a.eq(DbUuid(hit.request_a)),
+            deconfliction_hits::party_a.eq(DbUuid(hit.party_a)),
+            deconfliction_hits::request_b.eq(DbUuid(hit.request_b)),
+            deconfliction_hits::party_b.eq(DbUuid(hit.party_b)),
+            deconfliction_hits::created_at.eq(DbTime(hit.created_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+const HIT_COLUMNS: (
+    deconfliction_hits::id,
+    deconfliction_hits::target_type,
+    deconfliction_hits::request_a,
+    deconfliction_hits::party_a,
+    deconfliction_hits::request_b,
+    deconfliction_hits::party_b,
+    deconfliction_hits::created_at,
+) = (
+    deconfliction_hits::id,
+    deconfliction_hits::target_type,
+    deconfliction_hits::request_a,
+    deconfliction_hits::party_a,
+    deconfliction_hits::request_b,
+    deconfliction_hits::party_b,
+    deconfliction_hits::created_at,
+);
+
+pub fn find_hit(conn: &mut AnyConnection, id: Uuid) -> Result<Option<HitRow>, ApiError> {
+    let row: Option<HitTuple> = deconfliction_hits::table
+        .filter(deconfliction_hits::id.eq(DbUuid(id)))
+        .select(HIT_COLUMNS)
+        .first(conn)
+        .optional()?;
+    Ok(row.map(hit_row))
+}
+
+/// The hits of a party's requests (either side), newest first, `limit + 1` rows.
+pub fn hits_of(conn: &mut AnyConnection, party: Uuid, page: Page) -> Result<Vec<HitRow>, ApiError> {
+    let mut q = deconfliction_hits::table
+        .filter(deconfliction_hits::party_a.eq(DbUuid(party)).or(deconfliction_hits::party_b.eq(DbUuid(party))))
+        .into_boxed();
+    if let Some(after) = page.after {
+        q = q.filter(deconfliction_hits::id.lt(DbUuid(after)));
+    }
+    let rows: Vec<HitTuple> =
+        q.select(HIT_COLUMNS).order(deconfliction_hits::id.desc()).limit(page.limit + 1).load(conn)?;
+    Ok(rows.into_iter().map(hit_row).collect())
+}
+
+/// What a hit tells of a party: name, country, deconfliction contact.
+pub fn counterparts(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<Counterpart>, ApiError> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let rows: Vec<(DbUuid, String, Option<String>, Option<String>)> = parties::table
+        .filter(parties::id.eq_any(ids))
+        .select((parties::id, parties::name, parties::country, parties::deconfliction_contact))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, country, deconfliction_contact)| Counterpart {
+            party_id: id.0,
+            name,
+            country,
+            deconfliction_contact,
+        })
+        .collect())
+}
+
+/// Whether a party takes part in deconfliction (its setting).
+pub fn party_takes_part(conn: &mut AnyConnection, party: Uuid) -> Result<bool, ApiError> {
+    Ok(parties::table.filter(parties::id.eq(DbUuid(party))).select(parties::deconfliction).first::<bool>(conn)?)
+}

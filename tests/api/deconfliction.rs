@@ -1,0 +1,159 @@
+//! Deconfliction (issue 18): the same target sought by two parties' open requests is a hit for
+//! both issuers, naming the other party and the target type, never the other request.
+
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+
+use crate::backend_test;
+use crate::support::TestApp;
+use crate::support::world::*;
+
+/// A Dutch 24/7 point of contact (not in `world`, which bootstrapped the exchange), with a
+/// deconfliction contact.
+async fn dutch(app: &TestApp) -> Actor {
+    let admin = app.admin_token_again().await;
+    let nl = actor(
+        app,
+        &admin,
+        state(
+            "Politie 24/7 point of contact",
+            "NL",
+            json!(["contact_point_24_7", "police"]),
+            json!(["coe_budapest_29"]),
+        ),
+    )
+    .await;
+    patch_party(app, &nl, json!({"deconfliction_contact": "Deconfliction@Politie.example.NL"})).await;
+    nl
+}
+
+/// Changes a party as its own party administrator, at its current version.
+async fn patch_party(app: &TestApp, who: &Actor, body: Value) -> Value {
+    let party = ok(&get(app, who, &format!("/v1/parties/{}", who.id)).await, 200);
+    let request = TestRequest::patch()
+        .uri(&format!("/v1/parties/{}", who.id))
+        .insert_header(("authorization", format!("Bearer {}", who.token)))
+        .insert_header(("if-match", format!("\"{}\"", party["version"])))
+        .set_json(body);
+    let r = app.send(request).await;
+    ok(&r, 200)
+}
+
+/// Drafts and submits a Budapest Art 29 preservation to Germany seeking `phone`.
+async fn submit_for_phone(app: &TestApp, who: &Actor, phone: &str, deconfliction: Option<bool>) -> Value {
+    let mut body = preservation_request();
+    body["content"]["targets"] = json!([{"type": "phone", "value": phone}]);
+    if let Some(flag) = deconfliction {
+        body["content"]["deconfliction"] = json!(flag);
+    }
+    let draft = ok(&post(app, who, "/v1/requests", body).await, 201);
+    let id = draft["id"].as_str().unwrap();
+    ok(&post(app, who, &format!("/v1/requests/{id}/submit"), json!({})).await, 200)
+}
+
+async fn hits(app: &TestApp, who: &Actor) -> Vec<Value> {
+    ok(&get(app, who, "/v1/deconfliction/hits").await, 200)["items"].as_array().unwrap().clone()
+}
+
+fn hit_notifications(feed: &Value) -> Vec<Value> {
+    feed["items"].as_array().unwrap().iter().filter(|n| n["event_type"] == "deconfliction.hit").cloned().collect()
+}
+
+backend_test! {
+    async fn the_same_phone_written_two_ways_is_one_hit_for_both_parties(app) {
+        let w = world(&app).await;
+        let nl = dutch(&app).await;
+        let french = submit_for_phone(&app, &w.fr_24_7, "+33 6 12 34 56 78", None).await;
+        assert!(hits(&app, &w.fr_24_7).await.is_empty(), "no one else seeks it yet");
+        let dutch_request = submit_for_phone(&app, &nl, "0033612345678", None).await;
+        let (fr_id, nl_id) = (french["id"].as_str().unwrap(), dutch_request["id"].as_str().unwrap());
+
+        // France sees one hit on its own request, naming the Dutch party but not its request.
+        let for_fr = hits(&app, &w.fr_24_7).await;
+        assert_eq!(for_fr.len(), 1, "{for_fr:?}");
+        assert_eq!(for_fr[0]["request_id"], fr_id);
+        assert_eq!(for_fr[0]["target_type"], "phone");
+        assert_eq!(for_fr[0]["counterpart"]["party_id"], nl.id.as_str());
+        assert_eq!(for_fr[0]["counterpart"]["name"], "Politie 24/7 point of contact");
+        assert_eq!(for_fr[0]["counterpart"]["country"], "NL");
+        assert_eq!(for_fr[0]["counterpart"]["deconfliction_contact"], "deconfliction@politie.example.nl");
+        let text = serde_json::to_string(&for_fr).unwrap();
+        assert!(!text.contains(nl_id), "the other request's id is never shown");
+        assert!(!text.contains(dutch_request["reference"].as_str().unwrap()), "nor its reference");
+        assert!(!text.contains("612345678"), "nor the target itself");
+
+        // The Netherlands sees the same hit from its side.
+        let for_nl = hits(&app, &nl).await;
+        assert_eq!(for_nl.len(), 1, "{for_nl:?}");
+        assert_eq!(for_nl[0]["id"], for_fr[0]["id"]);
+        assert_eq!(for_nl[0]["request_id"], nl_id);
+        assert_eq!(for_nl[0]["counterpart"]["name"], "OCLCTIC 24/7 point of contact");
+        assert_eq!(for_nl[0]["counterpart"]["country"], "FR");
+        assert!(!serde_json::to_string(&for_nl).unwrap().contains(fr_id));
+
+        // A stranger, and the addressee of both requests, see no hits.
+        assert!(hits(&app, &w.stranger).await.is_empty());
+        assert!(hits(&app, &w.de_24_7).await.is_empty());
+
+        // The hit is an event of both requests' audit trails, naming neither the other party
+        // nor the other request (the addressee reads the trail too).
+        for (who, id, other) in [(&w.fr_24_7, fr_id, nl_id), (&nl, nl_id, fr_id)] {
+            let trail = ok(&get(&app, who, &format!("/v1/requests/{id}/events")).await, 200);
+            let hit_events: Vec<&Value> =
+                trail["items"].as_array().unwrap().iter().filter(|e| e["type"] == "deconfliction.hit").collect();
+            assert_eq!(hit_events.len(), 1, "{trail}");
+            assert_eq!(hit_events[0]["data"]["hit"], for_fr[0]["id"]);
+            assert_eq!(hit_events[0]["data"]["target_type"], "phone");
+            let text = hit_events[0].to_string();
+            assert!(!text.contains(other) && !text.contains("Politie") && !text.contains("OCLCTIC"), "{text}");
+        }
+
+        // Both issuers are notified, naming the other party; the addressee is not.
+        let fr_feed = hit_notifications(&ok(&get(&app, &w.fr_24_7, "/v1/notifications").await, 200));
+        assert_eq!(fr_feed.len(), 1, "{fr_feed:?}");
+        assert_eq!(fr_feed[0]["request_id"], fr_id);
+        assert_eq!(fr_feed[0]["data"]["data"]["counterpart"]["name"], "Politie 24/7 point of contact");
+        assert!(!fr_feed[0].to_string().contains(nl_id));
+        let nl_feed = hit_notifications(&ok(&get(&app, &nl, "/v1/notifications").await, 200));
+        assert_eq!(nl_feed.len(), 1, "{nl_feed:?}");
+        assert_eq!(nl_feed[0]["data"]["data"]["counterpart"]["country"], "FR");
+        assert!(hit_notifications(&ok(&get(&app, &w.de_24_7, "/v1/notifications").await, 200)).is_empty());
+
+        // A third French request for the same number is the French party's own business: no hit
+        // with France's first request, one more with the Dutch one.
+        submit_for_phone(&app, &w.fr_24_7, "+33612345678", None).await;
+        assert_eq!(hits(&app, &w.fr_24_7).await.len(), 2);
+        assert_eq!(hits(&app, &nl).await.len(), 2);
+    }
+}
+
+backend_test! {
+    async fn an_opted_out_request_neither_matches_nor_is_matched(app) {
+        let w = world(&app).await;
+        let nl = dutch(&app).await;
+        // Covert first: its target is not stored, so the later request does not find it.
+        submit_for_phone(&app, &w.fr_24_7, "+33 6 12 34 56 78", Some(false)).await;
+        submit_for_phone(&app, &nl, "0033612345678", None).await;
+        assert!(hits(&app, &w.fr_24_7).await.is_empty());
+        assert!(hits(&app, &nl).await.is_empty());
+        // Covert second: it is not matched against the open Dutch request.
+        submit_for_phone(&app, &w.fr_24_7, "+33612345678", Some(false)).await;
+        assert!(hits(&app, &w.fr_24_7).await.is_empty());
+        assert!(hits(&app, &nl).await.is_empty());
+    }
+}
+
+backend_test! {
+    async fn a_party_that_opts_out_takes_no_part(app) {
+        let w = world(&app).await;
+        let nl = dutch(&app).await;
+        submit_for_phone(&app, &nl, "+31 6 12 34 56 78", None).await;
+        // Opting out withdraws what the party had stored, and its later requests are not matched.
+        let party = patch_party(&app, &nl, json!({"deconfliction": false})).await;
+        assert_eq!(party["deconfliction"], false);
+        submit_for_phone(&app, &w.fr_24_7, "0031612345678", None).await;
+        submit_for_phone(&app, &nl, "+31612345678", None).await;
+        assert!(hits(&app, &w.fr_24_7).await.is_empty());
+        assert!(hits(&app, &nl).await.is_empty());
+    }
+}
