@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod ops;
 pub mod page;
 pub mod parties;
+pub mod policy;
 pub mod requests;
 pub mod routes;
 mod spec_examples;

@@ -10,6 +10,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::oauth::configure)
             .configure(crate::legal_bases::configure)
             .configure(crate::parties::configure)
+            .configure(crate::policy::configure)
             .configure(crate::requests::configure)
             .configure(crate::requests::attachments::configure)
             .configure(crate::requests::evidence::handlers::configure)

@@ -53,6 +53,7 @@ diesel::table! {
         requires_approval -> Bool,
         deconfliction -> Bool,
         deconfliction_contact -> Nullable<Text>,
+        request_policy -> Nullable<PJsonb>,
     }
 }
 
@@ -463,6 +464,20 @@ diesel::table! {
         request_b -> PUuid,
         party_b -> PUuid,
         created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    /// Every published version of a party's request policy.
+    party_policies (party_id, version) {
+        party_id -> PUuid,
+        version -> BigInt,
+        policy -> PJsonb,
+        published_at -> PTimestamptz,
+        published_by -> Nullable<PUuid>,
     }
 }
 

@@ -70,6 +70,10 @@ pub struct Party {
     /// The address other parties are given when one of their requests seeks a target this
     /// party also seeks (a deconfliction hit).
     pub deconfliction_contact: Option<String>,
+    /// What the party needs in the requests it receives, as its party administrator published
+    /// it (`PUT /v1/parties/{id}/policy`); absent when it published none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_policy: Option<crate::policy::dto::PublishedPolicy>,
     /// Incremented by every change; the `ETag` is `"<version>"`.
     pub version: i64,
     pub created_at: DateTime<Utc>,

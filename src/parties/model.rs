@@ -41,6 +41,8 @@ pub struct PartyRow {
     pub requires_approval: bool,
     pub deconfliction: bool,
     pub deconfliction_contact: Option<String>,
+    /// The current request policy (`policy::dto::PublishedPolicy`), when the party published one.
+    pub request_policy: Option<DbJson>,
 }
 
 impl PartyRow {
@@ -60,6 +62,7 @@ impl PartyRow {
             requires_approval: self.requires_approval,
             deconfliction: self.deconfliction,
             deconfliction_contact: self.deconfliction_contact,
+            request_policy: self.request_policy.map(|p| decode("parties.request_policy", p.0)).transpose()?,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,

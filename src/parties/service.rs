@@ -14,6 +14,7 @@ use crate::auth::roles::Role;
 use crate::auth::{Caller, secrets};
 use crate::db::AnyConnection;
 use crate::db::codec::{encode, encode_text};
+use crate::db::types::DbJson;
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::legal_bases;
 use crate::page::Page;
@@ -58,6 +59,7 @@ fn row_from(
         requires_approval: c.requires_approval,
         deconfliction: c.deconfliction,
         deconfliction_contact: c.deconfliction_contact.clone(),
+        request_policy: None,
     }
 }
 
@@ -213,7 +215,8 @@ pub fn update_party(
         if repo::name_taken(conn, &rules::name_key(&content.name), Some(id))? {
             return Err(duplicate_name(&content.name));
         }
-        let row = row_from(id, &content, current.status, current.version + 1, current.created_at, now);
+        let mut row = row_from(id, &content, current.status, current.version + 1, current.created_at, now);
+        row.request_policy = current.request_policy.as_ref().map(|p| DbJson(encode(p)));
         if !repo::update_party(conn, &row, current.version)? {
             return Err(stale(current.version));
         }
@@ -254,7 +257,8 @@ pub fn change_status(
         let current = get_party(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no party {id}")))?;
         let status = rules::change_status(current.kind, current.status, change)
             .map_err(|m| ApiError::new(ProblemType::Conflict, m))?;
-        let row = row_from(id, &content_of(&current), status, current.version + 1, current.created_at, now);
+        let mut row = row_from(id, &content_of(&current), status, current.version + 1, current.created_at, now);
+        row.request_policy = current.request_policy.as_ref().map(|p| DbJson(encode(p)));
         if !repo::update_party(conn, &row, current.version)? {
             return Err(stale(current.version));
         }

@@ -216,18 +216,19 @@ pub async fn update_request(
 
 /// Submit a request
 ///
-/// Sends a draft to its addressee (issuer, `operator`): `draft` → `submitted`, or `pending_approval` when the issuing party requires four eyes. The addressee must still be competent. Honours `Idempotency-Key`.
+/// Sends a draft to its addressee (issuer, `operator`): `draft` → `submitted`, or `pending_approval` when the issuing party requires four eyes. The addressee must still be competent. The request is checked against the addressee's published policy (`POST /v1/requests/{id}/check`): `error` findings answer 422 with each finding in `errors`, unless the body carries `override` with a reason, which the submission's event records with the findings (the addressee sees it). The body is optional. Honours `Idempotency-Key`.
 #[utoipa::path(
     operation_id = "submit_request",
     tag = "requests",
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
+    request_body(content = Option<crate::policy::dto::Submission>, description = "Optional: `override` of the policy check's `error` findings, with a reason"),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         MalformedJsonIdOrHeader,
         WrongSideOrRole,
         RequestNotFound,
         StatusConflict,
-        (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unroutable addressee, findings of the policy check not overridden, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         DatabaseUnavailable,
     ),
     security(("bearer" = [])),
@@ -239,8 +240,18 @@ pub async fn submit_request(
     req: HttpRequest,
     key: IdempotencyKey,
     id: web::Path<Uuid>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    lifecycle_action(state, caller, req, key, id.into_inner(), &(), Act::Submit).await
+    // The body is optional (earlier clients send none, or `{}`).
+    let submission: crate::policy::dto::Submission = if body.iter().all(u8::is_ascii_whitespace) {
+        Default::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(crate::error::ProblemType::MalformedJson, format!("the body is not a submission: {e}"))
+        })?
+    };
+    let reason = submission.checks_override.as_ref().map(|o| o.reason.clone());
+    lifecycle_action(state, caller, req, key, id.into_inner(), &submission, Act::Submit(reason)).await
 }
 
 /// Approve a request

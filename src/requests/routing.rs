@@ -177,6 +177,7 @@ mod tests {
             requires_approval: false,
             deconfliction: true,
             deconfliction_contact: None,
+            request_policy: None,
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),

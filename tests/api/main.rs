@@ -22,6 +22,7 @@ mod notifications;
 mod openapi_spec;
 mod ops;
 mod parties;
+mod policy;
 mod races;
 mod requests;
 mod statements;

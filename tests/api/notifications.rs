@@ -232,7 +232,14 @@ async fn feed_and_outbox(backend: TestBackend) {
         .state
         .db
         .write(move |conn| -> Result<(), rogatory::error::ApiError> {
-            rogatory::requests::service::act(conn, &c2, &k2, draft, rogatory::requests::service::Act::Submit, now)?;
+            rogatory::requests::service::act(
+                conn,
+                &c2,
+                &k2,
+                draft,
+                rogatory::requests::service::Act::Submit(None),
+                now,
+            )?;
             Err(rogatory::error::ApiError::internal(anyhow::anyhow!("the transaction fails after the change")))
         })
         .await;
@@ -242,7 +249,14 @@ async fn feed_and_outbox(backend: TestBackend) {
     app.state
         .db
         .write(move |conn| {
-            rogatory::requests::service::act(conn, &caller, &keys, draft, rogatory::requests::service::Act::Submit, now)
+            rogatory::requests::service::act(
+                conn,
+                &caller,
+                &keys,
+                draft,
+                rogatory::requests::service::Act::Submit(None),
+                now,
+            )
         })
         .await
         .unwrap();

@@ -279,7 +279,8 @@ pub fn update_draft(
 
 /// A lifecycle action with its input.
 pub enum Act {
-    Submit,
+    /// With the reason of an override of the policy check's `error` findings, if any.
+    Submit(Option<String>),
     Approve,
     Acknowledge,
     Forward(Forward),
@@ -306,7 +307,7 @@ pub fn act(
     let basis = basis_for(conn, &row)?;
     let facts = facts_under(conn, &row, &basis)?;
     let action = match &act {
-        Act::Submit => Action::Submit,
+        Act::Submit(_) => Action::Submit,
         Act::Approve => Action::Approve,
         Act::Acknowledge => Action::Acknowledge,
         Act::Forward(_) => Action::Forward,
@@ -340,16 +341,50 @@ pub fn act(
     }
     let mut extra_events: Vec<(EventType, Value)> = vec![];
     let (event_type, data) = match act {
-        Act::Submit => {
+        Act::Submit(override_reason) => {
             // The addressee must still be competent when the request leaves.
             let issuer = party(conn, row.issuer_party)?;
             let addressee = party(conn, row.addressee_party)?;
             routing::check_recipient(&addressee, &basis, &issuer).map_err(|why| unroutable("/addressee", why))?;
-            if status == RequestStatus::Submitted {
+            // The addressee's published policy (issue 18): errors block unless overridden with a
+            // reason, which the event records with what it overrode, for the addressee to see.
+            let (policy_version, findings) = crate::policy::service::findings(&addressee, &row)?;
+            let errors: Vec<&crate::policy::dto::Finding> =
+                findings.iter().filter(|f| f.severity == crate::policy::dto::Severity::Error).collect();
+            let reason = override_reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+            let overridden = match (errors.is_empty(), reason) {
+                (true, _) => None,
+                (false, Some(reason)) => Some(json!({
+                    "reason": reason,
+                    "policy_version": policy_version,
+                    "findings": errors,
+                })),
+                (false, None) => {
+                    let mut fields: Vec<FieldError> = errors
+                        .iter()
+                        .map(|f| FieldError::new(f.pointer.clone(), f.code.clone(), f.message.clone()))
+                        .collect();
+                    fields.push(FieldError::new(
+                        "/override/reason",
+                        "policy_check_failed",
+                        "the request breaks the addressee's published policy; fix it, or submit with `override` and a reason",
+                    ));
+                    return Err(ApiError::validation(fields));
+                }
+            };
+            let mut data = if status == RequestStatus::Submitted {
                 row.submitted_at = Some(DbTime(now));
-                (EventType::Submitted, json!({"addressee": row.addressee_party}))
+                json!({"addressee": row.addressee_party})
             } else {
-                (EventType::ApprovalRequested, json!({}))
+                json!({})
+            };
+            if let Some(overridden) = overridden {
+                data["checks_overridden"] = overridden;
+            }
+            if status == RequestStatus::Submitted {
+                (EventType::Submitted, data)
+            } else {
+                (EventType::ApprovalRequested, data)
             }
         }
         Act::Approve => {

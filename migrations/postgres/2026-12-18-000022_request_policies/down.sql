@@ -1,0 +1,2 @@
+DROP TABLE party_policies;
+ALTER TABLE parties DROP COLUMN request_policy;

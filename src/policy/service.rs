@@ -1,0 +1,79 @@
+//! Request policies: a party administrator publishes its party's; a request is checked against
+//! its addressee's before it is sent, and at submission.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::dto::{CheckReport, Finding, PublishedPolicy, RequestPolicy};
+use super::{repo, rules};
+use crate::audit;
+use crate::auth::Caller;
+use crate::auth::roles::Role;
+use crate::db::AnyConnection;
+use crate::db::codec::decode;
+use crate::error::{ApiError, ProblemType};
+use crate::parties::dto::Party;
+use crate::requests::dto::RequestContent;
+use crate::requests::model::RequestRow;
+
+/// Publishes a new version of a party's request policy (its own `party_admin`).
+pub fn publish(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    party: Uuid,
+    policy: RequestPolicy,
+    now: DateTime<Utc>,
+) -> Result<PublishedPolicy, ApiError> {
+    let current = crate::parties::service::visible_party(conn, caller, party)?;
+    if current.id != caller.party {
+        return Err(ApiError::new(
+            ProblemType::Forbidden,
+            "a party administrator publishes only its own party's policy",
+        ));
+    }
+    caller.require(&[Role::PartyAdmin])?;
+    let known: Vec<String> = crate::legal_bases::repo::list(conn)?.into_iter().map(|b| b.code).collect();
+    let policy = rules::validate(policy, &known).map_err(ApiError::validation)?;
+    let published = PublishedPolicy {
+        version: current.request_policy.as_ref().map_or(1, |p| p.version + 1),
+        published_at: now,
+        policy,
+    };
+    repo::publish(conn, party, &published, Some(caller.client), now)?;
+    audit::record(
+        conn,
+        &caller.actor(),
+        "party.policy_published",
+        ("party", &party.to_string()),
+        json!({"version": published.version}),
+        now,
+    )?;
+    Ok(published)
+}
+
+/// What a request breaks of its addressee's published policy (nothing when there is none).
+pub fn findings(addressee: &Party, row: &RequestRow) -> Result<(Option<i64>, Vec<Finding>), ApiError> {
+    let Some(published) = &addressee.request_policy else { return Ok((None, vec![])) };
+    let content: RequestContent = decode("requests.content", row.content.clone())?;
+    Ok((Some(published.version), rules::check(&published.policy, &row.legal_basis, row.priority, &content)))
+}
+
+/// Checks one of the caller's party's requests against its addressee's policy (the issuer's
+/// `operator` or `approver`); another party's request is a 404.
+pub fn check(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<CheckReport, ApiError> {
+    let (row, _) = crate::requests::service::load(conn, caller, id)?;
+    if row.issuer_party != caller.party {
+        return Err(ApiError::new(ProblemType::Forbidden, "only the issuer checks a request before sending it"));
+    }
+    caller.require(&[Role::Operator, Role::Approver])?;
+    let addressee = crate::parties::service::get_party(conn, row.addressee_party)?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {} vanished", row.addressee_party)))?;
+    let (policy_version, findings) = findings(&addressee, &row)?;
+    Ok(CheckReport {
+        addressee: row.addressee_party,
+        policy_version,
+        blocks_submission: rules::blocks(&findings),
+        findings,
+    })
+}
