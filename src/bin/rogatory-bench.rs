@@ -669,10 +669,14 @@ fn deconfliction(
     let seeding = t.elapsed();
     let known: Vec<HashLine> =
         diesel::sql_query("SELECT hash FROM deconfliction_targets ORDER BY hash LIMIT 1").load(conn).unwrap();
-    let some: Vec<HashLine> =
-        diesel::sql_query("SELECT CAST(request_id AS TEXT) AS hash FROM deconfliction_targets LIMIT 1")
-            .load(conn)
-            .unwrap();
+    // A request that does not hold the known hash: the round's inserts must not collide with it.
+    let some: Vec<HashLine> = diesel::sql_query(format!(
+        "SELECT CAST(request_id AS TEXT) AS hash FROM deconfliction_targets WHERE request_id NOT IN \
+         (SELECT request_id FROM deconfliction_targets WHERE hash = '{}') LIMIT 1",
+        known[0].hash
+    ))
+    .load(conn)
+    .unwrap();
     let some_request = uuid::Uuid::parse_str(&some[0].hash).unwrap();
     let party = uuid::Uuid::parse_str(&w.de_party).unwrap();
     let key = &state.tokens.keys.deconfliction;
@@ -685,11 +689,13 @@ fn deconfliction(
         hashes.push(known[0].hash.clone());
         let typed: Vec<(String, String)> = hashes.iter().map(|h| (h.clone(), "phone".to_owned())).collect();
         // Rolled back (the closure's error), so that every round sees the same table.
-        let _ = conn.transaction::<(), rogatory::error::ApiError, _>(|c| {
+        let outcome = conn.transaction::<(), rogatory::error::ApiError, _>(|c| {
             matched = rogatory::deconfliction::repo::matches(c, &hashes, party)?.len();
             rogatory::deconfliction::repo::insert_targets(c, some_request, party, &typed, chrono::Utc::now())?;
             Err(rogatory::error::ApiError::not_found("rolled back"))
         });
+        let why = outcome.err().and_then(|e| e.detail().map(str::to_owned));
+        assert_eq!(why.as_deref(), Some("rolled back"), "the round failed");
         times.push(t.elapsed());
     }
     times.sort();

@@ -8,9 +8,10 @@ use super::dto::Counterpart;
 use super::rules::OPEN;
 use crate::db::AnyConnection;
 use crate::db::schema::{deconfliction_hits, deconfliction_targets, parties, requests};
-use crate::db::types::{DbText, DbTime, DbUuid};
+use crate::db::types::{DbText, DbTime, DbUuid, PTimestamptz, PUuid};
 use crate::error::ApiError;
 use crate::page::Page;
+use diesel::sql_types::Text;
 
 /// A stored target of another party's open request with the same hash.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +38,8 @@ pub fn matches(conn: &mut AnyConnection, hashes: &[String], party: Uuid) -> Resu
     Ok(rows.into_iter().map(|(hash, request, party)| Match { hash, request: request.0, party: party.0 }).collect())
 }
 
-/// Stores a submitted request's target hashes (nothing when it was stored already).
+/// Stores a submitted request's target hashes (distinct), in one statement. A request leaves
+/// its issuer once, so its hashes are stored once.
 pub fn insert_targets(
     conn: &mut AnyConnection,
     request: Uuid,
@@ -45,25 +47,29 @@ pub fn insert_targets(
     hashes: &[(String, String)],
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    for (hash, target_type) in hashes {
-        let exists = deconfliction_targets::table
-            .filter(deconfliction_targets::hash.eq(hash))
-            .filter(deconfliction_targets::request_id.eq(DbUuid(request)))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        if !exists {
-            diesel::insert_into(deconfliction_targets::table)
-                .values((
-                    deconfliction_targets::hash.eq(hash),
-                    deconfliction_targets::request_id.eq(DbUuid(request)),
-                    deconfliction_targets::party_id.eq(DbUuid(party)),
-                    deconfliction_targets::target_type.eq(target_type),
-                    deconfliction_targets::created_at.eq(DbTime(now)),
-                ))
-                .execute(conn)?;
-        }
+    if hashes.is_empty() {
+        return Ok(());
     }
+    let values: Vec<String> = (0..hashes.len())
+        .map(|i| {
+            let k = i * 2;
+            format!("($1, $2, $3, ${}, ${})", k + 4, k + 5)
+        })
+        .collect();
+    let sql = format!(
+        // Placeholders numbered in order of first appearance (SQLite numbers `$N` so).
+        "INSERT INTO deconfliction_targets (request_id, party_id, created_at, hash, target_type) VALUES {}",
+        values.join(", ")
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<crate::db::MultiBackend>()
+        .bind::<PUuid, _>(DbUuid(request))
+        .bind::<PUuid, _>(DbUuid(party))
+        .bind::<PTimestamptz, _>(DbTime(now));
+    for (hash, target_type) in hashes {
+        query = query.bind::<Text, _>(hash.clone()).bind::<Text, _>(target_type.clone());
+    }
+    query.execute(conn)?;
     Ok(())
 }
 

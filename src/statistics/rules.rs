@@ -784,6 +784,26 @@ mod tests {
     }
 
     #[test]
+    fn deconfliction_hits_are_counted_and_are_not_answers() {
+        let d = derive(&[
+            ev(EventType::Submitted, 0, json!({})),
+            ev(
+                EventType::DeconflictionHit,
+                0,
+                json!({"hit": "0193a700-0000-7000-8000-0000000000d1", "target_type": "phone"}),
+            ),
+            ev(
+                EventType::DeconflictionHit,
+                5,
+                json!({"hit": "0193a700-0000-7000-8000-0000000000d2", "target_type": "email"}),
+            ),
+        ]);
+        assert_eq!(d.deconfliction_hits, 2);
+        assert_eq!((d.first_answer_at, d.completed_at), (None, None));
+        assert!(EVENT_TYPES.contains(&EventType::DeconflictionHit), "statistics read the hit events");
+    }
+
+    #[test]
     fn a_held_answer_gives_data_at_its_release() {
         let d = derive(&[
             ev(EventType::Submitted, 0, json!({})),

@@ -119,6 +119,10 @@ backend_test! {
         assert_eq!(nl_feed[0]["data"]["data"]["counterpart"]["country"], "FR");
         assert!(hit_notifications(&ok(&get(&app, &w.de_24_7, "/v1/notifications").await, 200)).is_empty());
 
+        // Statistics count the hit on each request: France's one request with a hit.
+        let stats = ok(&get(&app, &w.fr_24_7, "/v1/statistics").await, 200);
+        assert_eq!(stats["totals"]["deconfliction_hits"], 1, "{}", stats["totals"]);
+
         // A third French request for the same number is the French party's own business: no hit
         // with France's first request, one more with the Dutch one.
         submit_for_phone(&app, &w.fr_24_7, "+33612345678", None).await;
