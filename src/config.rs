@@ -54,7 +54,7 @@ pub struct Settings {
     pub server_timing: bool,
     /// The key of deconfliction's target hashes (`ROGATORY_DECONFLICTION_KEY`, base64 of at
     /// least 32 bytes); `None`: `<data dir>/deconfliction-key`, generated if missing.
-    pub deconfliction_key: Option<crate::deconfliction::DeconflictionKey>,
+    pub deconfliction_key: Option<crate::auth::deconfliction_key::DeconflictionKey>,
 }
 
 /// What a client connection may hold and for how long.
@@ -389,11 +389,13 @@ impl Settings {
         // A secret: a bad value is named, never echoed.
         let deconfliction_key = match get("ROGATORY_DECONFLICTION_KEY") {
             None => None,
-            Some(text) => Some(crate::deconfliction::DeconflictionKey::parse(&text).map_err(|why| ConfigError {
-                key: "ROGATORY_DECONFLICTION_KEY",
-                expected: format!("base64 of at least 32 random bytes ({why})"),
-                got: None,
-            })?),
+            Some(text) => {
+                Some(crate::auth::deconfliction_key::DeconflictionKey::parse(&text).map_err(|why| ConfigError {
+                    key: "ROGATORY_DECONFLICTION_KEY",
+                    expected: format!("base64 of at least 32 random bytes ({why})"),
+                    got: None,
+                })?)
+            }
         };
         let webhook_allow_private = match get("ROGATORY_WEBHOOK_ALLOW_PRIVATE").as_deref() {
             None | Some("0" | "false" | "off") => false,

@@ -10,13 +10,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(crate::oauth::configure)
             .configure(crate::legal_bases::configure)
             .configure(crate::parties::configure)
-            .configure(crate::policy::configure)
             .configure(crate::requests::configure)
             .configure(crate::requests::attachments::configure)
             .configure(crate::requests::evidence::handlers::configure)
             .configure(crate::requests::clocks::configure)
             .configure(crate::deadlines::configure)
-            .configure(crate::deconfliction::configure)
             .configure(crate::notify::configure)
             .configure(crate::jobs::configure)
             .configure(crate::statistics::configure),

@@ -60,7 +60,7 @@ impl AppState {
             Some(key) => key.clone(),
             None => {
                 let path = settings.data_dir.join("deconfliction-key");
-                let (key, generated) = crate::deconfliction::load_or_generate(&path)
+                let (key, generated) = crate::auth::deconfliction_key::load_or_generate(&path)
                     .map_err(|e| anyhow::anyhow!("ROGATORY_DECONFLICTION_KEY (unset, so the key file): {e}"))?;
                 if generated {
                     tracing::warn!(

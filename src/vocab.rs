@@ -174,6 +174,20 @@ pub enum PartyStatus {
     Suspended,
 }
 
+// The type of a request's target (an identifier the request is about). No doc comment: it
+// would become the schema's description in the committed spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetType {
+    Email,
+    Phone,
+    Username,
+    Url,
+    Ip,
+    Domain,
+    AccountId,
+}
+
 /// Displays vocabulary values in their API spelling (`pending_approval`), for messages: the
 /// rules name a status without knowing how it is stored.
 macro_rules! api_spelling {
@@ -202,7 +216,8 @@ api_spelling!(
     Outcome,
     PartyKind,
     PartyStatus,
-    Obligor
+    Obligor,
+    TargetType
 );
 
 /// Every event a request's audit chain records, spelt as stored and as webhooks carry it

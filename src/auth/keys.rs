@@ -45,7 +45,7 @@ pub struct KeyRing {
     pub verification: Vec<VerificationKey>,
     /// The key of deconfliction's target hashes (`ROGATORY_DECONFLICTION_KEY`); `load` gives a
     /// random one, which `AppState::init` replaces with the configured or persisted key.
-    pub deconfliction: crate::deconfliction::DeconflictionKey,
+    pub deconfliction: super::deconfliction_key::DeconflictionKey,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -87,7 +87,7 @@ impl KeyRing {
                 verification.push(key);
             }
         }
-        let deconfliction = crate::deconfliction::DeconflictionKey::generate();
+        let deconfliction = super::deconfliction_key::DeconflictionKey::generate();
         Ok((KeyRing { signing, verification, deconfliction }, generated))
     }
 

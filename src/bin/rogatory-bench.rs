@@ -690,8 +690,14 @@ fn deconfliction(
         let typed: Vec<(String, String)> = hashes.iter().map(|h| (h.clone(), "phone".to_owned())).collect();
         // Rolled back (the closure's error), so that every round sees the same table.
         let outcome = conn.transaction::<(), rogatory::error::ApiError, _>(|c| {
-            matched = rogatory::deconfliction::repo::matches(c, &hashes, party)?.len();
-            rogatory::deconfliction::repo::insert_targets(c, some_request, party, &typed, chrono::Utc::now())?;
+            matched = rogatory::requests::deconfliction::repo::matches(c, &hashes, party)?.len();
+            rogatory::requests::deconfliction::repo::insert_targets(
+                c,
+                some_request,
+                party,
+                &typed,
+                chrono::Utc::now(),
+            )?;
             Err(rogatory::error::ApiError::not_found("rolled back"))
         });
         let why = outcome.err().and_then(|e| e.detail().map(str::to_owned));

@@ -86,6 +86,9 @@ pub struct Occurrence<'a> {
     pub actor_party: Option<Uuid>,
     pub event_type: EventType,
     pub data: &'a Value,
+    /// What the notifications carry instead of `data`, when the recipients may read more than
+    /// the request's other parties (who read `data` in the trail).
+    pub notice: Option<&'a Value>,
 }
 
 /// Fans an event out to feed, webhooks and e-mail jobs, in the caller's transaction.
@@ -113,13 +116,7 @@ pub fn fan_out(
     if event.event_type == EventType::AttachmentAdded && request.hidden_from_issuer {
         targets.retain(|p| *p != request.issuer_party);
     }
-    // A deconfliction hit tells its issuer which other party seeks the target; the event itself
-    // (which the addressee reads too) does not.
-    let data = if event.event_type == EventType::DeconflictionHit {
-        crate::deconfliction::service::notice(conn, event.data, request.issuer_party)?
-    } else {
-        event.data.clone()
-    };
+    let data = event.notice.unwrap_or(event.data);
     let payload = json!({
         "request_id": request.id,
         "reference": request.reference,

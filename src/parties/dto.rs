@@ -73,7 +73,7 @@ pub struct Party {
     /// What the party needs in the requests it receives, as its party administrator published
     /// it (`PUT /v1/parties/{id}/policy`); absent when it published none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_policy: Option<crate::policy::dto::PublishedPolicy>,
+    pub request_policy: Option<crate::parties::policy::dto::PublishedPolicy>,
     /// Incremented by every change; the `ETag` is `"<version>"`.
     pub version: i64,
     pub created_at: DateTime<Utc>,

@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod handlers;
 pub mod model;
+pub mod policy;
 pub mod repo;
 pub mod rules;
 pub mod service;
@@ -18,5 +19,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::reinstate_party)
         .service(handlers::create_client)
         .service(handlers::list_clients)
-        .service(handlers::revoke_client);
+        .service(handlers::revoke_client)
+        .service(policy::handlers::publish_policy);
 }

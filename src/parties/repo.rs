@@ -129,3 +129,10 @@ pub fn revoke_client(
     .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// Forgets a party's stored deconfliction hashes (it opted out): they match nothing any more.
+pub fn forget_deconfliction_targets(conn: &mut AnyConnection, party: Uuid) -> Result<usize, ApiError> {
+    use crate::db::schema::deconfliction_targets;
+    Ok(diesel::delete(deconfliction_targets::table.filter(deconfliction_targets::party_id.eq(DbUuid(party))))
+        .execute(conn)?)
+}

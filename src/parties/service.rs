@@ -223,7 +223,7 @@ pub fn update_party(
         // Opting out of deconfliction withdraws the party's stored target hashes: they match
         // nothing any more (issue 18).
         if current.deconfliction && !content.deconfliction {
-            crate::deconfliction::repo::forget_party(conn, id)?;
+            repo::forget_deconfliction_targets(conn, id)?;
         }
         audit::record(
             conn,

@@ -21,17 +21,7 @@ pub enum RefusalReason {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetType {
-    Email,
-    Phone,
-    Username,
-    Url,
-    Ip,
-    Domain,
-    AccountId,
-}
+pub use crate::vocab::TargetType;
 
 /// An identifier the request is about, normalised: e-mail lower-cased, phone in E.164, URL
 /// parsed, IP with the time it was seen.

@@ -221,7 +221,7 @@ pub async fn update_request(
     operation_id = "submit_request",
     tag = "requests",
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
-    request_body(content = Option<crate::policy::dto::Submission>, description = "Optional: `override` of the policy check's `error` findings, with a reason"),
+    request_body(content = Option<crate::requests::checks::dto::Submission>, description = "Optional: `override` of the policy check's `error` findings, with a reason"),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
         MalformedJsonIdOrHeader,
@@ -243,11 +243,17 @@ pub async fn submit_request(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     // The body is optional (earlier clients send none, or `{}`).
-    let submission: crate::policy::dto::Submission = if body.iter().all(u8::is_ascii_whitespace) {
+    let submission: crate::requests::checks::dto::Submission = if body.iter().all(u8::is_ascii_whitespace) {
         Default::default()
     } else {
+        // As the JSON extractor answers: syntax 400, shape 422.
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(crate::error::ProblemType::MalformedJson, format!("the body is not a submission: {e}"))
+            let kind = if e.is_data() {
+                crate::error::ProblemType::InvalidBody
+            } else {
+                crate::error::ProblemType::MalformedJson
+            };
+            ApiError::new(kind, format!("the body is not a submission: {e}"))
         })?
     };
     let reason = submission.checks_override.as_ref().map(|o| o.reason.clone());

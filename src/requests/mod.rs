@@ -2,8 +2,10 @@
 //! and responses.
 
 pub mod attachments;
+pub mod checks;
 pub mod clocks;
 pub mod content;
+pub mod deconfliction;
 pub mod dto;
 pub mod evidence;
 pub mod handlers;
@@ -36,5 +38,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::answer_clarification)
         .service(handlers::create_message)
         .service(handlers::list_messages)
-        .service(handlers::list_request_events);
+        .service(handlers::list_request_events)
+        .service(checks::handlers::check_request)
+        .service(deconfliction::handlers::list_deconfliction_hits);
 }

@@ -340,17 +340,20 @@ pub fn act(
         }
     }
     let mut extra_events: Vec<(EventType, Value)> = vec![];
+    // The issuing party's deconfliction setting, when the submission read the party anyway.
+    let mut issuer_deconfliction: Option<bool> = None;
     let (event_type, data) = match act {
         Act::Submit(override_reason) => {
             // The addressee must still be competent when the request leaves.
             let issuer = party(conn, row.issuer_party)?;
+            issuer_deconfliction = Some(issuer.deconfliction);
             let addressee = party(conn, row.addressee_party)?;
             routing::check_recipient(&addressee, &basis, &issuer).map_err(|why| unroutable("/addressee", why))?;
             // The addressee's published policy (issue 18): errors block unless overridden with a
             // reason, which the event records with what it overrode, for the addressee to see.
-            let (policy_version, findings) = crate::policy::service::findings(&addressee, &row)?;
-            let errors: Vec<&crate::policy::dto::Finding> =
-                findings.iter().filter(|f| f.severity == crate::policy::dto::Severity::Error).collect();
+            let (policy_version, findings) = crate::requests::checks::service::findings(&addressee, &row)?;
+            let errors: Vec<&crate::requests::checks::dto::Finding> =
+                findings.iter().filter(|f| f.severity == crate::requests::checks::dto::Severity::Error).collect();
             let reason = override_reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
             let overridden = match (errors.is_empty(), reason) {
                 (true, _) => None,
@@ -702,7 +705,7 @@ pub fn act(
     // Deconfliction when the request leaves its issuer (issue 18): hits are events of their own,
     // after the submission's, on this request and on the other party's.
     if leaves && matches!(action, Action::Submit | Action::Approve) {
-        crate::deconfliction::service::on_submission(conn, keys, &saved, now)?;
+        crate::requests::deconfliction::service::on_submission(conn, keys, &saved, issuer_deconfliction, now)?;
     }
     if crate::requests::evidence::documents::RESPONSE_EVENTS.contains(&event_type) {
         sign_response(conn, keys, &request, &recorded, now)?;

@@ -17,7 +17,24 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     let recorded = append(conn, request, caller, event_type, data, now, repo::append_event)?;
     let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-    sign_head(conn, keys, row, &recorded, now).map(|_| recorded)
+    sign_head(conn, keys, row, &recorded, None, now).map(|_| recorded)
+}
+
+/// `event` by the exchange itself, whose notifications carry `notice` instead of the event's
+/// data: what the recipients may read but the request's other parties, who read its trail,
+/// may not (a deconfliction hit names the other party only to the issuer).
+pub fn event_noticed(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    request: Uuid,
+    event_type: EventType,
+    data: Value,
+    notice: &Value,
+    now: DateTime<Utc>,
+) -> Result<EventRow, ApiError> {
+    let recorded = append(conn, request, None, event_type, data, now, repo::append_event)?;
+    let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
+    sign_head(conn, keys, row, &recorded, Some(notice), now).map(|_| recorded)
 }
 
 /// `event` for a caller that holds the request as it now stands (just inserted or saved):
@@ -33,7 +50,7 @@ pub fn event_on(
 ) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
     let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_event_locked)?;
-    let view = sign_head(conn, keys, row, &recorded, now)?;
+    let view = sign_head(conn, keys, row, &recorded, None, now)?;
     Ok((recorded, view))
 }
 
@@ -70,9 +87,11 @@ fn sign_head(
     keys: &KeyRing,
     row: RequestRow,
     recorded: &EventRow,
+    notice: Option<&Value>,
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
-    crate::notify::fan_out(conn, &notify_subject(&row), &occurrence(recorded), now)?;
+    let occurred = crate::notify::Occurrence { notice, ..occurrence(recorded) };
+    crate::notify::fan_out(conn, &notify_subject(&row), &occurred, now)?;
     let view = view_of(conn, row)?;
     let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
@@ -115,6 +134,7 @@ pub(super) fn occurrence(event: &EventRow) -> crate::notify::Occurrence<'_> {
         actor_party: event.actor_party.as_ref().map(|p| p.0),
         event_type: event.event_type,
         data: &event.data,
+        notice: None,
     }
 }
 

@@ -23,15 +23,24 @@ use crate::vocab::EventType;
 
 /// Matches a request that has just left its issuer and stores its hashes, unless it or its
 /// party opted out (then nothing is stored: its targets are not matchable either). Answers the
-/// number of hits.
+/// number of hits. `issuer_takes_part`: the issuing party's setting, when the caller read it
+/// already (otherwise it is read here).
 pub fn on_submission(
     conn: &mut AnyConnection,
     keys: &KeyRing,
     row: &RequestRow,
+    issuer_takes_part: Option<bool>,
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     let content: RequestContent = decode("requests.content", row.content.clone())?;
-    if content.targets.is_empty() || !rules::takes_part(&content, repo::party_takes_part(conn, row.issuer_party)?) {
+    if content.targets.is_empty() {
+        return Ok(0);
+    }
+    let party_takes_part = match issuer_takes_part {
+        Some(setting) => setting,
+        None => repo::party_takes_part(conn, row.issuer_party)?,
+    };
+    if !rules::takes_part(&content, party_takes_part) {
         return Ok(0);
     }
     let hashed = rules::hashes(&keys.deconfliction, &content.targets);
@@ -39,14 +48,18 @@ pub fn on_submission(
     hashes.sort();
     // Two submissions of the same target at once would not see each other's uncommitted rows
     // on PostgreSQL: the second waits for the first here, then sees its rows. (SQLite has one
-    // writer at a time.) In hash order, so two submissions never wait on each other.
+    // writer at a time.) In key order, so two submissions never wait on each other; one
+    // statement for all (the keys are numbers computed here, not input).
     if conn.backend() == Backend::Postgres {
-        for hash in &hashes {
-            let key = i64::from_str_radix(&hash[..15], 16).unwrap_or_default();
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-                .bind::<diesel::sql_types::BigInt, _>(key)
-                .execute(conn)?;
-        }
+        let mut keys: Vec<i64> = hashes.iter().map(|h| i64::from_str_radix(&h[..15], 16).unwrap_or_default()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let values: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM (VALUES {}) AS v(k) ORDER BY k) AS ordered",
+            values.join(", ")
+        ))
+        .execute(conn)?;
     }
     let found = repo::matches(conn, &hashes, row.issuer_party)?;
     let typed: Vec<(String, String)> = hashed.iter().map(|(h, t)| (h.clone(), rules::type_name(*t))).collect();
@@ -64,30 +77,26 @@ pub fn on_submission(
         };
         repo::insert_hit(conn, &hit)?;
         // The event names the hit and the target type only: the addressee of either request
-        // reads its events too. The notification to the issuer adds the other party (`notice`).
+        // reads its events too. The notification to each issuer adds the other party.
         let data = json!({"hit": hit.id, "target_type": target_type});
-        for request in [hit.request_a, hit.request_b] {
-            crate::requests::service::event(conn, keys, request, None, EventType::DeconflictionHit, data.clone(), now)?;
+        let parties = repo::counterparts(conn, &[hit.party_a, hit.party_b])?;
+        for (request, other) in [(hit.request_a, hit.party_b), (hit.request_b, hit.party_a)] {
+            let mut notice = data.clone();
+            if let Some(counterpart) = parties.iter().find(|c| c.party_id == other) {
+                notice["counterpart"] = json!(counterpart);
+            }
+            crate::requests::service::event_noticed(
+                conn,
+                keys,
+                request,
+                EventType::DeconflictionHit,
+                data.clone(),
+                &notice,
+                now,
+            )?;
         }
     }
     Ok(found.len())
-}
-
-/// What the issuer's notification of a `deconfliction.hit` event carries: the event's data and
-/// the other party (name, country, deconfliction contact), never its request.
-pub fn notice(conn: &mut AnyConnection, data: &Value, issuer: Uuid) -> Result<Value, ApiError> {
-    let hit = data.get("hit").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
-    let Some(hit) = hit.map(|id| repo::find_hit(conn, id)).transpose()?.flatten() else {
-        return Ok(data.clone());
-    };
-    let other = if hit.party_a == issuer { hit.party_b } else { hit.party_a };
-    let mut out = data.clone();
-    if let (Some(counterpart), Some(map)) =
-        (repo::counterparts(conn, &[other])?.into_iter().next(), out.as_object_mut())
-    {
-        map.insert("counterpart".into(), json!(counterpart));
-    }
-    Ok(out)
 }
 
 /// Who may read a party's hits: those who issue, approve or audit its requests.

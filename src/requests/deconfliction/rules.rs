@@ -1,58 +1,10 @@
 //! Pure rules of deconfliction: the keyed hash of a target's canonical form, which requests
 //! take part, which requests are open. No database, no HTTP.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, KeyInit, Mac};
-use rand_core::{OsRng, RngCore};
-use sha2::Sha256;
-
-use crate::requests::dto::{RequestContent, Target, TargetType};
+pub use crate::auth::deconfliction_key::DeconflictionKey;
+use crate::requests::dto::{RequestContent, Target};
 use crate::vocab::RequestStatus;
-
-/// The least key length, in bytes (the output size of SHA-256).
-pub const MIN_KEY_BYTES: usize = 32;
-
-/// The exchange's deconfliction key: targets are stored only as HMAC-SHA256 under it.
-#[derive(Clone)]
-pub struct DeconflictionKey(Vec<u8>);
-
-impl std::fmt::Debug for DeconflictionKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeconflictionKey(<redacted>)")
-    }
-}
-
-impl DeconflictionKey {
-    /// A key from its base64 text (`ROGATORY_DECONFLICTION_KEY`, or the generated key file).
-    pub fn parse(text: &str) -> Result<DeconflictionKey, String> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| "expected base64 (e.g. the output of `openssl rand -base64 32`)".to_owned())?;
-        if bytes.len() < MIN_KEY_BYTES {
-            return Err(format!("the key has {} bytes; it needs at least {MIN_KEY_BYTES}", bytes.len()));
-        }
-        Ok(DeconflictionKey(bytes))
-    }
-
-    /// 32 random bytes.
-    pub fn generate() -> DeconflictionKey {
-        let mut bytes = vec![0u8; MIN_KEY_BYTES];
-        OsRng.fill_bytes(&mut bytes);
-        DeconflictionKey(bytes)
-    }
-
-    pub fn to_base64(&self) -> String {
-        STANDARD.encode(&self.0)
-    }
-
-    /// HMAC-SHA256 of `canonical` under the key, hex.
-    pub fn hash(&self, canonical: &str) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
-        mac.update(canonical.as_bytes());
-        crate::audit::chain::hex(&mac.finalize().into_bytes())
-    }
-}
+use crate::vocab::TargetType;
 
 /// The API spelling of a target type (`account_id`).
 pub fn type_name(t: TargetType) -> String {
@@ -114,16 +66,6 @@ mod tests {
 
     fn target(t: TargetType, value: &str) -> Target {
         Target { target_type: t, value: value.into(), service: None, timestamp: None, port: None }
-    }
-
-    #[test]
-    fn keys_are_base64_of_at_least_32_bytes_and_never_printed() {
-        let key = DeconflictionKey::generate();
-        let again = DeconflictionKey::parse(&key.to_base64()).unwrap();
-        assert_eq!(key.hash("x"), again.hash("x"));
-        assert!(DeconflictionKey::parse("c2hvcnQ=").unwrap_err().contains("at least 32"));
-        assert!(DeconflictionKey::parse("not base64!").unwrap_err().contains("base64"));
-        assert_eq!(format!("{key:?}"), "DeconflictionKey(<redacted>)");
     }
 
     #[test]

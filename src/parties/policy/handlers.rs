@@ -1,14 +1,14 @@
-//! HTTP of request policies: publish a party's, check a request against its addressee's.
+//! HTTP of request policies: publish a party's.
 
-use actix_web::{HttpResponse, post, put, web};
+use actix_web::{put, web};
 use uuid::Uuid;
 
-use super::dto::{CheckReport, PublishedPolicy, RequestPolicy};
+use super::dto::{PublishedPolicy, RequestPolicy};
 use super::service;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
-use crate::http::responses::{DatabaseUnavailable, MalformedId, MalformedJsonIdOrHeader, RequestNotFound};
+use crate::http::responses::{DatabaseUnavailable, MalformedJsonIdOrHeader};
 use crate::state::AppState;
 
 /// Publish a request policy
@@ -43,35 +43,4 @@ pub async fn publish_policy(
     let (id, now) = (id.into_inner(), state.clock.now());
     let published = state.db.write(move |conn| service::publish(conn, &caller, id, policy.into_inner(), now)).await?;
     Ok(web::Json(published))
-}
-
-/// Check a request against its addressee's policy
-///
-/// The findings of the request (the issuer's `operator` or `approver`) against the policy its
-/// addressee published: each with a JSON Pointer into the request, a severity and a stable
-/// code. `error` findings block submission unless it carries `override` with a reason (recorded
-/// in the submission's event, which the addressee sees); `warning` findings inform. Changes
-/// nothing.
-#[utoipa::path(
-    operation_id = "check_request",
-    tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id")),
-    responses(
-        (status = 200, description = "The findings", body = CheckReport),
-        MalformedId,
-        (status = 403, description = "Not the issuer's operator or approver", body = Problem, content_type = "application/problem+json"),
-        RequestNotFound,
-        DatabaseUnavailable,
-    ),
-    security(("bearer" = [])),
-)]
-#[post("/requests/{id}/check")]
-pub async fn check_request(
-    caller: Caller,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let report = state.db.run(move |conn| service::check(conn, &caller, id)).await?;
-    Ok(HttpResponse::Ok().json(report))
 }

@@ -73,12 +73,6 @@ pub fn insert_targets(
     Ok(())
 }
 
-/// Forgets a party's stored hashes (it opted out of deconfliction): they match nothing more.
-pub fn forget_party(conn: &mut AnyConnection, party: Uuid) -> Result<usize, ApiError> {
-    Ok(diesel::delete(deconfliction_targets::table.filter(deconfliction_targets::party_id.eq(DbUuid(party))))
-        .execute(conn)?)
-}
-
 /// A hit as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HitRow {
@@ -137,15 +131,6 @@ const HIT_COLUMNS: (
     deconfliction_hits::party_b,
     deconfliction_hits::created_at,
 );
-
-pub fn find_hit(conn: &mut AnyConnection, id: Uuid) -> Result<Option<HitRow>, ApiError> {
-    let row: Option<HitTuple> = deconfliction_hits::table
-        .filter(deconfliction_hits::id.eq(DbUuid(id)))
-        .select(HIT_COLUMNS)
-        .first(conn)
-        .optional()?;
-    Ok(row.map(hit_row))
-}
 
 /// The hits of a party's requests (either side), newest first, `limit + 1` rows.
 pub fn hits_of(conn: &mut AnyConnection, party: Uuid, page: Page) -> Result<Vec<HitRow>, ApiError> {
