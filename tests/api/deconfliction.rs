@@ -161,3 +161,39 @@ backend_test! {
         assert!(hits(&app, &nl).await.is_empty());
     }
 }
+
+/// Two parties submit the same target at the same moment, through the binary: on PostgreSQL
+/// neither transaction would see the other's uncommitted hashes without the advisory lock, and
+/// the hit would be lost; on SQLite writers take turns. Each round must give exactly one hit.
+async fn simultaneous_submissions_of_one_target_still_meet(backend: crate::support::TestBackend) {
+    use crate::support::process::{Http, free_port, spawn};
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = world(&app).await;
+    let nl = dutch(&app).await;
+    let port = free_port();
+    let _server = spawn(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off")]);
+    let http = Http::new(port);
+    let rounds = 6;
+    for round in 0..rounds {
+        let draft = |who: &Actor, phone: String| {
+            let mut body = preservation_request();
+            body["content"]["targets"] = json!([{"type": "phone", "value": phone}]);
+            let (app, token) = (&app, who.token.clone());
+            async move {
+                let r = app.call(actix_web::http::Method::POST, "/v1/requests", Some(&token), Some(body)).await;
+                ok(&r, 201)["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let fr = draft(&w.fr_24_7, format!("+33 6 55 00 00 {round:02}")).await;
+        let nl_id = draft(&nl, format!("0033 6 55 00 00 {round:02}")).await;
+        let (a, b) = futures_util::future::join(
+            http.call("POST", &format!("/v1/requests/{fr}/submit"), &w.fr_24_7.token, Some(&json!({})), &[]),
+            http.call("POST", &format!("/v1/requests/{nl_id}/submit"), &nl.token, Some(&json!({})), &[]),
+        )
+        .await;
+        assert_eq!((a.status, b.status), (200, 200), "round {round}: {:?} {:?}", a.body, b.body);
+        assert_eq!(hits(&app, &w.fr_24_7).await.len(), round + 1, "round {round}");
+        assert_eq!(hits(&app, &nl).await.len(), round + 1, "round {round}");
+    }
+}
+crate::on_both_backends!(simultaneous_submissions_of_one_target_still_meet);
