@@ -140,6 +140,24 @@ mod tests {
     }
 
     #[test]
+    fn a_hit_mail_names_the_other_party_and_nothing_of_its_request() {
+        let n = json!({"event_type": "deconfliction.hit", "reference": "FR-2026-000043", "legal_basis": "coe_budapest_29",
+            "request_id": "0193a6f5-0000-7000-8000-000000000002",
+            "data": {"hit": "0193a700-0000-7000-8000-0000000000d1", "target_type": "phone",
+                "counterpart": {"party_id": "0193a6f2-5c1e-7a3b-9c4d-2e8f1a6b7c91", "name": "Politie <24/7>",
+                    "country": "NL", "deconfliction_contact": "deconfliction@politie.example.nl"}}});
+        let mail = render(&n, &["en".into()], "https://x.example");
+        assert!(mail.subject.ends_with("also sought by another party (deconfliction hit)."), "{}", mail.subject);
+        assert!(
+            mail.text.contains("Other party: Politie <24/7> (NL), deconfliction@politie.example.nl"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains("Politie &lt;24/7&gt;"), "escaped: {}", mail.html);
+        assert!(mail.text.contains("/v1/requests/0193a6f5-0000-7000-8000-000000000002"), "the issuer's own request");
+    }
+
+    #[test]
     fn every_mailed_event_has_its_line_and_only_those() {
         for t in EventType::ALL {
             assert_eq!(LINES.iter().any(|(l, _, _)| *l == t), t.emailed(), "{t}");
