@@ -15,7 +15,6 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::db::AnyConnection;
-use crate::db::codec::decode_text;
 use crate::error::{ApiError, ProblemType};
 use crate::vocab::{PartyKind, PartyStatus};
 use repo::ClientKey;
@@ -78,7 +77,7 @@ pub fn authenticate(conn: &mut AnyConnection, subject: &TokenSubject) -> Result<
     if found.client.revoked_at.is_some() {
         return Err(invalid("the client has been revoked"));
     }
-    let status: PartyStatus = decode_text("parties.status", found.party_status)?;
+    let status = found.party_status;
     if status != PartyStatus::Active {
         return Err(ApiError::new(
             ProblemType::Forbidden,
@@ -89,7 +88,7 @@ pub fn authenticate(conn: &mut AnyConnection, subject: &TokenSubject) -> Result<
     Ok(Caller {
         client: client.id,
         party: client.party_id,
-        party_kind: decode_text("parties.kind", found.party_kind)?,
+        party_kind: found.party_kind,
         roles: crate::db::codec::decode("api_clients.roles", client.roles)?,
         client_id: client.client_id,
     })

@@ -12,7 +12,6 @@ use crate::auth::Caller;
 use crate::auth::repo::{self, ClientKey};
 use crate::auth::roles::Role;
 use crate::auth::secrets::{self, Busy, StoredSecret};
-use crate::db::codec::decode_text;
 use crate::error::ApiError;
 use crate::http::problem::{PROBLEM_TYPE_BASE, Problem};
 use crate::http::responses::DatabaseUnavailable;
@@ -269,7 +268,7 @@ pub async fn create_token(
     };
     let outcome = match found {
         Some(found) if matches && found.client.revoked_at.is_none() => {
-            let status: PartyStatus = decode_text("parties.status", found.party_status)?;
+            let status = found.party_status;
             if status != PartyStatus::Active {
                 Outcome::PartyNotActive(status)
             } else {
