@@ -220,6 +220,9 @@ pub async fn create_token(
         None => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is missing")),
     }
 
+    if let Some(store) = &state.key_store {
+        store.refresh_if_due(&state.db, &state.tokens.keys).await;
+    }
     // The caller's text: cut short for the log (which escapes it as well).
     let logged_id = crate::telemetry::clipped(&client_id, 64);
     let now = state.clock.now();
@@ -336,6 +339,9 @@ async fn upgrade_secret_hash(state: &AppState, id: Uuid, old: String, secret: &s
 )]
 #[get("/.well-known/jwks.json")]
 pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+    if let Some(store) = &state.key_store {
+        store.refresh_if_due(&state.db, &state.tokens.keys).await;
+    }
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(state.tokens.keys.jwks())
 }
 
