@@ -9,7 +9,7 @@ use utoipa_actix_web::{AppExt, UtoipaApp};
 
 use crate::error::FieldError;
 use crate::http::problem::Problem;
-use crate::notify::webhooks::dto::{EVENT_TYPES, WebhookEvent, WebhookEventData};
+use crate::notify::webhooks::dto::{WebhookEvent, WebhookEventData, event_types};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -133,27 +133,30 @@ fn event_data_schema(event: &str) -> serde_json::Value {
     let clock = json!({"clock": uuid, "kind": {"$ref": "#/components/schemas/ClockKind"}, "party": uuid,
         "obligation_of": text, "due_at": time, "citation": citation,
         "reminder": {"type": ["string", "null"], "description": "Which reminder this is (e.g. `half`, `day_before`); null when the clock was missed"}});
-    let properties = match event {
-        "request.submitted" => json!({"addressee": uuid, "approved_by": uuid}),
-        "request.recognised" => json!({"scope": text, "citation": citation}),
-        "request.no_grounds" => json!({"citation": citation}),
-        "request.derogation" => json!({"reason": text, "citation": citation}),
-        "response.held" => json!({"outcome": outcome, "status": text, "release_at": time, "citation": citation}),
-        "response.released" => {
+    use crate::vocab::EventType::*;
+    let properties = match crate::vocab::EventType::parse(event) {
+        Some(Submitted) => json!({"addressee": uuid, "approved_by": uuid}),
+        Some(Recognised) => json!({"scope": text, "citation": citation}),
+        Some(NoGrounds) => json!({"citation": citation}),
+        Some(Derogation) => json!({"reason": text, "citation": citation}),
+        Some(ResponseHeld) => json!({"outcome": outcome, "status": text, "release_at": time, "citation": citation}),
+        Some(ResponseReleased) => {
             json!({"outcome": outcome, "text": text, "attachments": attachments, "citation": citation})
         }
-        "request.clarification_requested" => json!({"clarification": uuid, "question": text}),
-        "request.clarification_answered" => json!({"clarification": uuid, "answer": text}),
-        "request.forwarded" => json!({"from": uuid, "to": uuid, "reason": text}),
-        "request.responded" => json!({"outcome": outcome, "refusal_reason": {"type": ["string", "null"]},
+        Some(ClarificationRequested) => json!({"clarification": uuid, "question": text}),
+        Some(ClarificationAnswered) => json!({"clarification": uuid, "answer": text}),
+        Some(Forwarded) => json!({"from": uuid, "to": uuid, "reason": text}),
+        Some(Responded) => json!({"outcome": outcome, "refusal_reason": {"type": ["string", "null"]},
             "refusal_ground": {"type": ["string", "null"]}, "text": text, "preserved_until": time, "attachments": attachments}),
-        "request.objected" => json!({"reason": {"$ref": "#/components/schemas/RefusalReason"}, "text": text}),
-        "request.withdrawn" => json!({"reason": text}),
-        "preservation.extended" => json!({"until": time, "reason": {"type": ["string", "null"]}, "citation": citation}),
-        "preservation.follow_up_confirmed" => json!({"reference": text, "citation": citation}),
-        "preservation.expiring" | "preservation.lapsed" | "clock.approaching" | "clock.missed" => clock,
-        "message.posted" => json!({"message": uuid}),
-        "attachment.added" => json!({"attachment": uuid, "sha256": text, "size_bytes": {"type": "integer"},
+        Some(Objected) => json!({"reason": {"$ref": "#/components/schemas/RefusalReason"}, "text": text}),
+        Some(Withdrawn) => json!({"reason": text}),
+        Some(PreservationExtended) => {
+            json!({"until": time, "reason": {"type": ["string", "null"]}, "citation": citation})
+        }
+        Some(FollowUpConfirmed) => json!({"reference": text, "citation": citation}),
+        Some(PreservationExpiring) | Some(PreservationLapsed) | Some(ClockApproaching) | Some(ClockMissed) => clock,
+        Some(MessagePosted) => json!({"message": uuid}),
+        Some(AttachmentAdded) => json!({"attachment": uuid, "sha256": text, "size_bytes": {"type": "integer"},
             "media_type": text, "file_name": {"type": ["string", "null"]}}),
         _ => json!({}),
     };
@@ -168,7 +171,7 @@ fn type_webhook_deliveries(spec: &mut utoipa::openapi::OpenApi) {
     let Ok(mut doc) = serde_json::to_value(&*spec) else { return };
     let mut one_of = vec![];
     let mut mapping = serde_json::Map::new();
-    for event in EVENT_TYPES {
+    for event in event_types() {
         let name = delivery_schema_name(event);
         let reference = format!("#/components/schemas/{name}");
         let data = if event == "ping" {
@@ -313,11 +316,8 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     document_shared_headers_and_problems(&mut doc);
     say_what_the_server_enforces(&mut doc["components"]["schemas"]);
     // Where a created resource is used next, say so (OpenAPI links), for generated clients and
-    // stateful testing: a client's `id` (not its `client_id`) is what revocation takes.
-    doc["paths"]["/v1/parties/{id}/clients"]["post"]["responses"]["201"]["links"] = json!({
-        "revoke_client": {"operationId": "revoke_client", "parameters": {"id": "$response.body#/client/id"}}
-    });
-    // A created request leads to every operation on it; an upload to its download; a webhook
+    // stateful testing: a client's `id` (not its `client_id`) is what revocation takes. A
+    // created request leads to every operation on it; an upload to its download; a webhook
     // subscription to its delivery log, its test and its deletion.
     let link_all = |doc: &Value, prefix: &str, from: &str| -> Value {
         let mut links = serde_json::Map::new();
@@ -333,14 +333,35 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
         Value::Object(links)
     };
-    doc["paths"]["/v1/requests"]["post"]["responses"]["201"]["links"] =
-        link_all(&doc, "/v1/requests/{id}", "$response.body#/id");
-    doc["paths"]["/v1/webhooks"]["post"]["responses"]["201"]["links"] =
-        link_all(&doc, "/v1/webhooks/{id}", "$response.body#/id");
-    doc["paths"]["/v1/requests/{id}/attachments"]["post"]["responses"]["201"]["links"] = json!({
-        "download_attachment": {"operationId": "download_attachment", "parameters": {"id": "$response.body#/id"}}
-    });
+    for (path, links) in [
+        (
+            LINKED_CREATIONS[0],
+            json!({"revoke_client": {"operationId": "revoke_client", "parameters": {"id": "$response.body#/client/id"}}}),
+        ),
+        (LINKED_CREATIONS[1], link_all(&doc, "/v1/requests/{id}", "$response.body#/id")),
+        (LINKED_CREATIONS[2], link_all(&doc, "/v1/webhooks/{id}", "$response.body#/id")),
+        (
+            LINKED_CREATIONS[3],
+            json!({"download_attachment": {"operationId": "download_attachment", "parameters": {"id": "$response.body#/id"}}}),
+        ),
+    ] {
+        // Only onto a route that exists: indexing a missing one would invent it. The test
+        // `every_patched_route_and_schema_exists` fails when a route named here is gone.
+        if let Some(created) = created_response(&mut doc, path) {
+            created["links"] = links;
+        } else {
+            tracing::error!(path, "openapi: no POST with a 201 answer to attach links to");
+        }
+    }
     serde_json::from_value(doc).unwrap_or(spec)
+}
+
+/// The creations whose 201 answer `refine` links to what comes next (POST, by path).
+const LINKED_CREATIONS: [&str; 4] =
+    ["/v1/parties/{id}/clients", "/v1/requests", "/v1/webhooks", "/v1/requests/{id}/attachments"];
+
+fn created_response<'a>(doc: &'a mut serde_json::Value, path: &str) -> Option<&'a mut serde_json::Value> {
+    doc.get_mut("paths")?.get_mut(path)?.get_mut("post")?.get_mut("responses")?.get_mut("201")
 }
 
 /// The example problem of an error response: the kind its status stands for in this operation.
@@ -511,7 +532,7 @@ fn webhooks() -> utoipa::openapi::Paths {
             .build()
     };
     let mut paths = PathsBuilder::new();
-    for event in EVENT_TYPES {
+    for event in event_types() {
         let operation = OperationBuilder::new()
             .operation_id(Some(format!("webhook_{}", event.replace('.', "_"))))
             .summary(Some(format!("`{event}` delivered to a subscriber")))
@@ -553,4 +574,25 @@ pub fn spec_json() -> Result<String, serde_json::Error> {
     let mut text = spec().to_pretty_json()?;
     text.push('\n');
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `refine` and `say_what_the_server_enforces` patch routes and schemas by name; a patch
+    /// whose target was renamed would silently do nothing. Each must be visible in the result.
+    #[test]
+    fn every_patched_route_and_schema_exists() {
+        let doc = serde_json::to_value(super::spec()).unwrap();
+        for path in super::LINKED_CREATIONS {
+            let links = &doc["paths"][path]["post"]["responses"]["201"]["links"];
+            assert!(links.as_object().is_some_and(|l| !l.is_empty()), "{path}: its 201 answer has no links");
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["LegalEntity"]["properties"]["country"]["pattern"], "^[A-Za-z]{2}$");
+        assert!(schemas["NewParty"]["properties"]["kind"]["enum"].is_array(), "NewParty.kind");
+        assert_eq!(schemas["TokenRequest"]["required"], serde_json::json!(["grant_type"]));
+        assert_eq!(schemas["Target"]["properties"]["port"]["maximum"], 65535);
+        assert!(schemas["ProblemCode"]["enum"].is_array() || schemas["ProblemCode"].is_object(), "ProblemCode");
+        assert!(schemas["WebhookEvent"]["oneOf"].is_array(), "WebhookEvent is the union of the event schemas");
+    }
 }

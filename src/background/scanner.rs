@@ -20,7 +20,7 @@ use crate::deadlines::rules::{self, ClockState};
 use crate::error::ApiError;
 use crate::requests::service as request_service;
 use crate::state::AppState;
-use crate::vocab::{ClockKind, RequestStatus};
+use crate::vocab::{ClockKind, EventType, RequestStatus};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ScanReport {
@@ -164,7 +164,7 @@ fn process(
         }
         set_next(conn, id, None)?;
         request_service::lapse(conn, clock.request_id, now)?;
-        request_service::event(conn, keys, clock.request_id, None, "preservation.lapsed", data(None), now)?;
+        request_service::event(conn, keys, clock.request_id, None, EventType::PreservationLapsed, data(None), now)?;
         return Ok((false, false, true));
     }
     if step.becomes_missed {
@@ -181,7 +181,7 @@ fn process(
             step.next_look
         };
         set_next(conn, id, next_look)?;
-        request_service::event(conn, keys, clock.request_id, None, "clock.missed", data(Some("due")), now)?;
+        request_service::event(conn, keys, clock.request_id, None, EventType::ClockMissed, data(Some("due")), now)?;
         return Ok((false, true, false));
     }
     set_next(conn, id, step.next_look)?;
@@ -190,9 +190,9 @@ fn process(
         return Ok((false, false, false));
     }
     let event_type = match (reminder.missed, kind) {
-        (true, _) => "clock.missed",
-        (false, ClockKind::Preservation) => "preservation.expiring",
-        (false, _) => "clock.approaching",
+        (true, _) => EventType::ClockMissed,
+        (false, ClockKind::Preservation) => EventType::PreservationExpiring,
+        (false, _) => EventType::ClockApproaching,
     };
     request_service::event(conn, keys, clock.request_id, None, event_type, data(Some(&reminder.label)), now)?;
     Ok((true, false, false))

@@ -157,6 +157,7 @@ text_columns!(
     crate::vocab::RequestKind,
     crate::vocab::ClockKind,
     crate::vocab::Obligor,
+    crate::vocab::EventType,
 );
 
 impl<T: Serialize + std::fmt::Debug> ToSql<Text, Pg> for DbText<T> {

@@ -5,24 +5,12 @@ use actix_web::{get, put, web};
 use uuid::Uuid;
 
 use super::dto::{ClockTarget, ClockTargetEntry, ClockTargetList};
-use super::repo;
+use super::targets;
 use crate::auth::Caller;
-use crate::auth::roles::Role;
-use crate::db::codec::decode_text;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::problem::Problem;
-use crate::legal_bases;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, NotPartyAdmin};
 use crate::state::AppState;
-
-fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
-    if caller.is_exchange_admin() {
-        return Ok(());
-    }
-    if party != caller.party {
-        return Err(ApiError::not_found(format!("no party {party}")));
-    }
-    caller.require(&[Role::PartyAdmin])
-}
 
 /// A party's clock targets
 ///
@@ -34,10 +22,10 @@ fn manage(caller: &Caller, party: Uuid) -> Result<(), ApiError> {
     params(("id" = Uuid, Path, description = "Party id")),
     responses(
         (status = 200, description = "The targets", body = ClockTargetList),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        NotPartyAdmin,
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -47,19 +35,7 @@ pub async fn list_clock_targets(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<ClockTargetList>, ApiError> {
-    let party = id.into_inner();
-    manage(&caller, party)?;
-    let rows = state.db.run(move |conn| repo::targets(conn, party)).await?;
-    let items = rows
-        .into_iter()
-        .map(|(legal_basis, clock, duration_secs)| {
-            Ok(ClockTargetEntry {
-                legal_basis,
-                clock: decode_text("party_clock_targets.clock_kind", clock)?,
-                duration_secs,
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
+    let items = targets::list(&state.db, &caller, id.into_inner()).await?;
     Ok(web::Json(ClockTargetList { items }))
 }
 
@@ -77,10 +53,10 @@ pub async fn list_clock_targets(
     responses(
         (status = 200, description = "The target", body = ClockTargetEntry),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
         (status = 404, description = "Another party", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown basis, or its clock is set by law", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -92,54 +68,6 @@ pub async fn set_clock_target(
     body: web::Json<ClockTarget>,
 ) -> Result<web::Json<ClockTargetEntry>, ApiError> {
     let (party, code) = path.into_inner();
-    manage(&caller, party)?;
-    let target = body.into_inner();
-    let now = state.clock.now();
-    let duration = target.duration.as_delta();
-    if duration < chrono::TimeDelta::hours(1) || duration > chrono::TimeDelta::days(3650) {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "/duration",
-            "out_of_range",
-            "between one hour and ten years",
-        )]));
-    }
-    let basis_code = code.clone();
-    state
-        .db
-        .write(move |conn| -> Result<(), ApiError> {
-            crate::parties::service::get_party(conn, party)?
-                .ok_or_else(|| ApiError::not_found(format!("no party {party}")))?;
-            let basis = legal_bases::repo::find(conn, &basis_code)?.ok_or_else(|| {
-                ApiError::validation(vec![FieldError::new(
-                    "code",
-                    "unknown_legal_basis",
-                    format!("{basis_code:?} is not in the catalogue"),
-                )])
-            })?;
-            // A party sets its own target where no law sets the time: a clock the catalogue
-            // marks `binding: false`, or (to acknowledge or respond) a basis with no such clock
-            // at all, like ETS 185 Art 31 or ETS 030.
-            let rules: Vec<_> = basis.clocks.iter().filter(|c| c.kind == target.clock).collect();
-            let settable = if rules.is_empty() {
-                crate::deadlines::service::OWN_TARGET_KINDS.contains(&target.clock)
-            } else {
-                rules.iter().all(|c| !c.binding)
-            };
-            if !settable {
-                let why = match rules.iter().find(|c| c.binding) {
-                    Some(rule) => format!("the law sets this time ({})", rule.citation),
-                    None => {
-                        format!("a party may set its own target only to acknowledge or respond, not {:?}", target.clock)
-                    }
-                };
-                return Err(ApiError::validation(vec![FieldError::new(
-                    "/clock",
-                    "set_by_law",
-                    format!("{}: {why}", basis.code),
-                )]));
-            }
-            repo::set_target(conn, party, &basis.code, target.clock, duration, now)
-        })
-        .await?;
-    Ok(web::Json(ClockTargetEntry { legal_basis: code, clock: target.clock, duration_secs: duration.num_seconds() }))
+    let entry = targets::set(&state.db, &caller, party, code, body.into_inner(), state.clock.now()).await?;
+    Ok(web::Json(entry))
 }

@@ -7,6 +7,7 @@ pub mod model;
 pub mod repo;
 pub mod rules;
 pub mod service;
+pub mod targets;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::list_clock_targets).service(handlers::set_clock_target);

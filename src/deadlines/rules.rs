@@ -183,8 +183,134 @@ pub fn scan(
     }
 }
 
+/// What happened to a request, as its clocks see it: the lifecycle (`requests`) names the
+/// step, this module decides what it does to the clocks (DESIGN.md section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStep {
+    /// The request reached its addressee (submitted, or approved and so submitted).
+    Received,
+    Acknowledged,
+    /// The executing authority decided; `provisional_measures` when the decision is the one on
+    /// provisional measures (Dir. 2014/41 Art 32(2)), not on recognition (Art 12(3)).
+    Recognised {
+        provisional_measures: bool,
+    },
+    Forwarded,
+    /// The addressee answered that the data are preserved.
+    Preserved,
+    /// Any other answer.
+    Answered,
+    Objected,
+    NoGroundsConfirmed,
+    Withdrawn,
+    Extended,
+    Released,
+}
+
+/// Which open clocks a change applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    All,
+    Kind(ClockKind),
+    AllBut(ClockKind),
+    Obligor(Obligor),
+}
+
+impl Select {
+    pub fn matches(self, kind: ClockKind, obligor: Obligor) -> bool {
+        match self {
+            Select::All => true,
+            Select::Kind(k) => kind == k,
+            Select::AllBut(k) => kind != k,
+            Select::Obligor(o) => obligor == o,
+        }
+    }
+}
+
+/// One change to a request's clocks, in the order given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockChange {
+    /// Close the open clocks selected, in this state (a missed clock stays missed).
+    Close(Select, ClockState),
+    /// Start the clocks the trigger starts, for one obligor or all.
+    Start(ClockTrigger, Option<Obligor>),
+    /// Start the preservation clocks, unless one already runs.
+    StartPreservationOnce,
+    /// Move the running preservation clock to the expiry the request now shows.
+    FollowPreservationExpiry,
+}
+
+/// The clock policy keyed on what happened to the request.
+pub fn clock_changes(step: RequestStep) -> Vec<ClockChange> {
+    use ClockChange::*;
+    use RequestStep::*;
+    match step {
+        Received => vec![Start(ClockTrigger::Received, None)],
+        // The acknowledgement of receipt (e.g. Dir. 2014/41 Art 16(1), Annex B) meets the
+        // acknowledge clock only; for an EIO it is not the decision on recognition.
+        Acknowledged => vec![Close(Select::Kind(ClockKind::Acknowledge), ClockState::Met)],
+        // A decision implies receipt. The decision on recognition (Dir. 2014/41 Art 12(3))
+        // starts execution's 90 days (Art 12(4)); the one on provisional measures meets Art
+        // 32(2)'s 24 hours.
+        Recognised { provisional_measures: true } => vec![
+            Close(Select::Kind(ClockKind::Acknowledge), ClockState::Met),
+            Close(Select::Kind(ClockKind::ProvisionalMeasures), ClockState::Met),
+        ],
+        Recognised { provisional_measures: false } => vec![
+            Close(Select::Kind(ClockKind::Acknowledge), ClockState::Met),
+            Close(Select::Kind(ClockKind::Recognition), ClockState::Met),
+            Start(ClockTrigger::Recognised, None),
+        ],
+        // The new addressee's clocks start on its receipt.
+        Forwarded => vec![
+            Close(Select::Obligor(Obligor::Addressee), ClockState::Cancelled),
+            Start(ClockTrigger::Received, Some(Obligor::Addressee)),
+        ],
+        // The preservation clock and the request show one expiry: the date the addressee gave.
+        Preserved => vec![
+            Close(Select::AllBut(ClockKind::Preservation), ClockState::Met),
+            StartPreservationOnce,
+            FollowPreservationExpiry,
+        ],
+        // An answer meets the addressee's clocks. The enforcing authority's keeps running: it
+        // may still raise a ground (Reg. 2023/1543 Art 8(4), Art 10(2)) or, in an emergency,
+        // object to the use of the data (Art 10(4)).
+        Answered => vec![
+            Close(Select::Obligor(Obligor::Addressee), ClockState::Met),
+            Close(Select::Obligor(Obligor::Issuer), ClockState::Cancelled),
+        ],
+        Objected => vec![
+            Close(Select::Obligor(Obligor::EnforcingAuthority), ClockState::Met),
+            Close(Select::All, ClockState::Cancelled),
+        ],
+        NoGroundsConfirmed => vec![Close(Select::Obligor(Obligor::EnforcingAuthority), ClockState::Met)],
+        Withdrawn => vec![Close(Select::All, ClockState::Cancelled)],
+        Extended => vec![FollowPreservationExpiry],
+        Released => vec![Close(Select::Kind(ClockKind::Preservation), ClockState::Met)],
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{ClockChange, RequestStep, Select, clock_changes};
+
+    #[test]
+    fn an_answer_meets_the_addressees_clocks_but_not_the_enforcing_authoritys() {
+        let changes = clock_changes(RequestStep::Answered);
+        let closes = |kind, obligor| {
+            changes.iter().any(|c| matches!(c, ClockChange::Close(sel, _) if sel.matches(kind, obligor)))
+        };
+        assert!(closes(ClockKind::Respond, Obligor::Addressee));
+        assert!(!closes(ClockKind::Object, Obligor::EnforcingAuthority), "Reg. 2023/1543 Art 10(2) time keeps running");
+        assert_eq!(
+            clock_changes(RequestStep::Forwarded),
+            [
+                ClockChange::Close(Select::Obligor(Obligor::Addressee), ClockState::Cancelled),
+                ClockChange::Start(ClockTrigger::Received, Some(Obligor::Addressee))
+            ]
+        );
+    }
+
     use super::*;
     use crate::legal_bases::IsoDuration;
     use crate::legal_bases::dto::{ClockRule, LegalBasis};

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::model::ClockRow;
 use super::repo;
-use super::rules::{self, ClockState};
+use super::rules::{self, ClockChange, ClockState};
 use crate::db::AnyConnection;
 use crate::db::schema::clocks;
 use crate::db::types::{DbTime, DbUuid};
@@ -244,5 +244,40 @@ pub fn set_preservation_due(
             clocks::updated_at.eq(DbTime(now)),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Applies the clock policy's changes (`rules::clock_changes`) to a request's clocks, in the
+/// transaction of the change that caused them. `preservation_expiry` is the expiry the request
+/// now shows, if any.
+pub fn apply(
+    conn: &mut AnyConnection,
+    subject: &ClockSubject,
+    basis: &LegalBasis,
+    changes: &[ClockChange],
+    preservation_expiry: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let request = subject.request;
+    for change in changes {
+        match *change {
+            ClockChange::Close(select, state) => {
+                close(conn, request, |kind, obligor| select.matches(kind, obligor), state, now)?
+            }
+            ClockChange::Start(trigger, only) => {
+                start(conn, subject, basis, trigger, |obligor| only.is_none_or(|o| o == obligor), now)?;
+            }
+            ClockChange::StartPreservationOnce => {
+                if preservation(conn, request)?.is_none() {
+                    start(conn, subject, basis, ClockTrigger::Preserved, |_| true, now)?;
+                }
+            }
+            ClockChange::FollowPreservationExpiry => {
+                if let (Some(mut clock), Some(until)) = (preservation(conn, request)?, preservation_expiry) {
+                    set_preservation_due(conn, &mut clock, until, now)?;
+                }
+            }
+        }
+    }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod pagination;
 pub mod preconditions;
 pub mod problem;
+pub mod responses;
 pub mod text_guard;
 
 use std::time::Instant;

@@ -3,8 +3,10 @@
 //! one never does. Workers claim jobs with a lease, retry with exponential backoff, and park a
 //! job as `dead` after its last attempt, for an exchange administrator to see and retry.
 
+pub mod dto;
 pub mod handlers;
 pub mod queue;
+pub mod service;
 
 pub use queue::{JobState, Lease, MAX_ATTEMPTS, complete, enqueue, fail, release, renew};
 

@@ -6,6 +6,7 @@ use super::dto::{LegalBasis, LegalBasisFilter, LegalBasisList};
 use super::repo;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
+use crate::http::responses::DatabaseUnavailable;
 use crate::state::AppState;
 
 /// List the legal-basis catalogue
@@ -20,7 +21,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The catalogue", body = LegalBasisList),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(()),
 )]
@@ -45,7 +46,7 @@ pub async fn list_legal_bases(
     responses(
         (status = 200, description = "The legal basis", body = LegalBasis),
         (status = 404, description = "No legal basis has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(()),
 )]

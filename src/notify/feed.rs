@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::pagination::list_response;
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId};
 use crate::page::Page;
 use crate::state::AppState;
 
@@ -56,7 +57,7 @@ pub struct FeedQuery {
         (status = 200, description = "A page of notifications", body = NotificationList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -87,9 +88,9 @@ pub async fn list_notifications(
     params(("id" = Uuid, Path, description = "Notification id")),
     responses(
         (status = 204, description = "Marked read"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
         (status = 404, description = "No such notification of the caller's party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -18,6 +18,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{notifications, parties};
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
+use crate::vocab::{Audience, EventType};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(feed::list_notifications)
@@ -29,107 +30,38 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(webhooks::handlers::test_webhook);
 }
 
-/// Events that also go out by e-mail: the ones a person must act on.
-pub const EMAIL_EVENTS: [&str; 10] = [
-    "request.submitted",
-    "request.clarification_requested",
-    "request.responded",
-    "response.released",
-    "request.objected",
-    "request.forwarded",
-    "clock.approaching",
-    "clock.missed",
-    "preservation.expiring",
-    "preservation.lapsed",
-];
-
 fn party_in(data: &Value, key: &str) -> Option<Uuid> {
     data.get(key).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok())
 }
 
-/// Which parties an event concerns (before removing the one that caused it).
-pub fn recipients(event_type: &str, issuer: Uuid, addressee: Uuid, enforcing: Option<Uuid>, data: &Value) -> Vec<Uuid> {
-    let mut parties = match event_type {
-        "request.submitted"
-        | "request.withdrawn"
-        | "preservation.extended"
-        | "preservation.released"
-        | "preservation.follow_up_confirmed" => {
-            let mut p = vec![addressee];
-            p.extend(enforcing);
-            p
-        }
-        "request.approval_requested"
-        | "request.acknowledged"
-        | "request.clarification_requested"
-        | "request.responded"
-        | "request.recognised"
-        | "request.derogation"
-        | "response.released"
-        | "preservation.expiring" => vec![issuer],
-        // The issuer learns that an answer exists and when its data come; the enforcing
-        // authority, that its decision now holds them (Reg. 2023/1543 Art 8(4)).
-        "response.held" => {
-            let mut p = vec![issuer];
-            p.extend(enforcing);
-            p
-        }
-        "request.objected" | "request.no_grounds" => vec![issuer, addressee],
-        "request.clarification_answered" => vec![addressee],
-        "request.forwarded" => {
-            let mut p = vec![issuer];
-            p.extend(party_in(data, "to"));
-            p
-        }
-        "message.posted" | "attachment.added" => {
-            let mut p = vec![issuer, addressee];
-            p.extend(enforcing);
-            p
-        }
-        "clock.approaching" => party_in(data, "party").into_iter().collect(),
-        // A missed clock escalates to the party that had to act and to the issuer.
-        "clock.missed" => {
-            let mut p: Vec<Uuid> = party_in(data, "party").into_iter().collect();
-            p.push(issuer);
-            p
-        }
-        "preservation.lapsed" => vec![issuer, addressee],
-        _ => vec![],
-    };
+/// Which parties an event concerns (before removing the one that caused it): its audience
+/// (`EventType::audience`) resolved on this request.
+pub fn recipients(
+    event_type: EventType,
+    issuer: Uuid,
+    addressee: Uuid,
+    enforcing: Option<Uuid>,
+    data: &Value,
+) -> Vec<Uuid> {
+    let mut parties: Vec<Uuid> = event_type
+        .audience()
+        .iter()
+        .filter_map(|audience| match audience {
+            Audience::Issuer => Some(issuer),
+            Audience::Addressee => Some(addressee),
+            Audience::Enforcing => enforcing,
+            Audience::ForwardedTo => party_in(data, "to"),
+            Audience::ClockParty => party_in(data, "party"),
+        })
+        .collect();
     let mut seen = std::collections::HashSet::new();
     parties.retain(|p| seen.insert(*p));
     parties
 }
 
 /// A one-line summary for the feed; never evidence content.
-pub fn summary(event_type: &str, reference: &str) -> String {
-    let what = match event_type {
-        "request.submitted" => "new request received",
-        "request.approval_requested" => "request awaits approval",
-        "request.acknowledged" => "request acknowledged",
-        "request.clarification_requested" => "clarification requested",
-        "request.clarification_answered" => "clarification answered",
-        "request.forwarded" => "request forwarded",
-        "request.responded" => "request answered",
-        "request.objected" => "objection raised by the enforcing authority",
-        "request.recognised" => "decision of the executing authority",
-        "request.derogation" => "time limit suspended to obtain a judicial authorisation",
-        "preservation.follow_up_confirmed" => "follow-up request confirmed: keep the data preserved",
-        "request.no_grounds" => "the enforcing authority raises no ground for refusal",
-        "response.held" => "answer held while the enforcing authority decides",
-        "response.released" => "answer released to the issuer",
-        "request.withdrawn" => "request withdrawn",
-        "preservation.extended" => "preservation extended",
-        "preservation.released" => "preservation released",
-        "preservation.expiring" => "preservation expiring",
-        "preservation.lapsed" => "preservation lapsed",
-        "clock.approaching" => "deadline approaching",
-        "clock.missed" => "deadline missed",
-        "message.posted" => "new message",
-        "attachment.added" => "new attachment",
-        other => other,
-    };
-    format!("{reference}: {what}")
+pub fn summary(event_type: EventType, reference: &str) -> String {
+    format!("{reference}: {}", event_type.summary())
 }
 
 /// The request an event belongs to, as the fan-out needs it (`requests` reads it from its row).
@@ -152,7 +84,7 @@ pub struct Occurrence<'a> {
     pub seq: i32,
     pub occurred_at: DateTime<Utc>,
     pub actor_party: Option<Uuid>,
-    pub event_type: &'a str,
+    pub event_type: EventType,
     pub data: &'a Value,
 }
 
@@ -178,7 +110,7 @@ pub fn fan_out(
     }
     // While the data are held (Reg. 2023/1543 Art 8(4)) the issuer hears nothing of the
     // addressee's attachments.
-    if event.event_type == "attachment.added" && request.hidden_from_issuer {
+    if event.event_type == EventType::AttachmentAdded && request.hidden_from_issuer {
         targets.retain(|p| *p != request.issuer_party);
     }
     let payload = json!({
@@ -197,14 +129,14 @@ pub fn fan_out(
                 notifications::id.eq(DbUuid(Uuid::now_v7())),
                 notifications::party_id.eq(DbUuid(party)),
                 notifications::request_id.eq(Some(DbUuid(request.id))),
-                notifications::event_type.eq(event.event_type),
+                notifications::event_type.eq(event.event_type.as_str()),
                 notifications::summary.eq(summary(event.event_type, request.reference)),
                 notifications::data.eq(DbJson(payload.clone())),
                 notifications::created_at.eq(DbTime(now)),
             ))
             .execute(conn)?;
         webhooks::enqueue_for_party(conn, party, event.event_type, event.id, &payload, now)?;
-        if EMAIL_EVENTS.contains(&event.event_type) {
+        if event.event_type.emailed() {
             let (emails, languages): (Value, Value) = parties::table
                 .filter(parties::id.eq(DbUuid(party)))
                 .select((parties::notification_emails, parties::languages))
@@ -230,17 +162,20 @@ mod tests {
     fn events_reach_the_parties_they_concern() {
         let (issuer, addressee, enforcing, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         assert_eq!(
-            recipients("request.submitted", issuer, addressee, Some(enforcing), &json!({})),
+            recipients(EventType::Submitted, issuer, addressee, Some(enforcing), &json!({})),
             [addressee, enforcing]
         );
-        assert_eq!(recipients("request.responded", issuer, addressee, None, &json!({})), [issuer]);
-        assert_eq!(recipients("request.forwarded", issuer, addressee, None, &json!({"to": other})), [issuer, other]);
+        assert_eq!(recipients(EventType::Responded, issuer, addressee, None, &json!({})), [issuer]);
+        assert_eq!(recipients(EventType::Forwarded, issuer, addressee, None, &json!({"to": other})), [issuer, other]);
         assert_eq!(
-            recipients("clock.missed", issuer, addressee, None, &json!({"party": addressee})),
+            recipients(EventType::ClockMissed, issuer, addressee, None, &json!({"party": addressee})),
             [addressee, issuer]
         );
-        assert_eq!(recipients("clock.approaching", issuer, addressee, None, &json!({"party": enforcing})), [enforcing]);
-        assert!(recipients("request.created", issuer, addressee, None, &json!({})).is_empty());
-        assert_eq!(summary("clock.missed", "FR-2026-000001"), "FR-2026-000001: deadline missed");
+        assert_eq!(
+            recipients(EventType::ClockApproaching, issuer, addressee, None, &json!({"party": enforcing})),
+            [enforcing]
+        );
+        assert!(recipients(EventType::RequestCreated, issuer, addressee, None, &json!({})).is_empty());
+        assert_eq!(summary(EventType::ClockMissed, "FR-2026-000001"), "FR-2026-000001: deadline missed");
     }
 }

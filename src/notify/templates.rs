@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::vocab::EventType;
+
 pub use crate::mail::Mail;
 
 fn escape(text: &str) -> String {
@@ -11,41 +13,41 @@ fn escape(text: &str) -> String {
 }
 
 /// (event, English line, French line)
-const LINES: [(&str, &str, &str); 10] = [
+const LINES: [(EventType, &str, &str); 10] = [
     (
-        "request.submitted",
+        EventType::Submitted,
         "A new request for evidence has been addressed to you.",
         "Une nouvelle demande de preuve vous a été adressée.",
     ),
     (
-        "request.clarification_requested",
+        EventType::ClarificationRequested,
         "The recipient asks for a clarification.",
         "Le destinataire demande une clarification.",
     ),
-    ("request.responded", "Your request has been answered.", "Votre demande a reçu une réponse."),
+    (EventType::Responded, "Your request has been answered.", "Votre demande a reçu une réponse."),
     (
-        "response.released",
+        EventType::ResponseReleased,
         "The answer to your order is released: the enforcing authority raised no ground for refusal.",
         "La réponse à votre injonction est transmise : l'autorité d'exécution n'a soulevé aucun motif de refus.",
     ),
     (
-        "request.objected",
+        EventType::Objected,
         "The enforcing authority has objected to the order.",
         "L'autorité d'exécution a soulevé une objection.",
     ),
     (
-        "request.forwarded",
+        EventType::Forwarded,
         "The request has been forwarded to another authority.",
         "La demande a été transmise à une autre autorité.",
     ),
-    ("clock.approaching", "A legal deadline is approaching.", "Un délai légal arrive à échéance."),
-    ("clock.missed", "A legal deadline has been missed.", "Un délai légal est dépassé."),
+    (EventType::ClockApproaching, "A legal deadline is approaching.", "Un délai légal arrive à échéance."),
+    (EventType::ClockMissed, "A legal deadline has been missed.", "Un délai légal est dépassé."),
     (
-        "preservation.expiring",
+        EventType::PreservationExpiring,
         "A preservation is about to expire; extend it if the data are still needed.",
         "Une conservation arrive à expiration ; prolongez-la si les données sont encore nécessaires.",
     ),
-    ("preservation.lapsed", "A preservation has lapsed.", "Une conservation a expiré."),
+    (EventType::PreservationLapsed, "A preservation has lapsed.", "Une conservation a expiré."),
 ];
 
 /// Renders the mail for a notification payload (`notify::fan_out`) in the first supported
@@ -59,7 +61,7 @@ pub fn render(notification: &Value, languages: &[String], public_url: &str) -> M
     let due = notification["data"]["due_at"].as_str().map(str::to_owned);
     let line = LINES
         .iter()
-        .find(|(t, _, _)| *t == event_type)
+        .find(|(t, _, _)| t.as_str() == event_type)
         .map(|(_, en, fr)| if french { *fr } else { *en })
         .unwrap_or(event_type);
     let link = format!("{}/v1/requests/{request}", public_url.trim_end_matches('/'));
@@ -115,5 +117,12 @@ mod tests {
         let fr = render(&n, &["fr".into()], "https://x.example");
         assert!(fr.subject.contains("Un délai légal est dépassé."));
         assert!(fr.html.contains("Échéance"));
+    }
+
+    #[test]
+    fn every_mailed_event_has_its_line_and_only_those() {
+        for t in EventType::ALL {
+            assert_eq!(LINES.iter().any(|(l, _, _)| *l == t), t.emailed(), "{t}");
+        }
     }
 }

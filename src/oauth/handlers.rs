@@ -15,6 +15,7 @@ use crate::auth::secrets::{self, Busy, StoredSecret};
 use crate::db::codec::decode_text;
 use crate::error::ApiError;
 use crate::http::problem::{PROBLEM_TYPE_BASE, Problem};
+use crate::http::responses::DatabaseUnavailable;
 use crate::state::AppState;
 use crate::vocab::PartyStatus;
 
@@ -158,7 +159,7 @@ const SLOWED_FAILURE_DELAY: std::time::Duration = std::time::Duration::from_secs
         (status = 413, description = "The body is larger than 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts from this address (for this client or for any)", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = i64, description = "Seconds to wait"))),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(()),
 )]

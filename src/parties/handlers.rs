@@ -11,12 +11,12 @@ use super::dto::{
 use super::rules::StatusChange;
 use super::service;
 use crate::auth::Caller;
-use crate::auth::roles::Role;
 use crate::error::ApiError;
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::pagination::list_response;
 use crate::http::preconditions::{IfMatch, etag};
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, NotExchangeAdmin, NotPartyAdmin};
 use crate::page::Page;
 use crate::state::AppState;
 use crate::vocab::PartyStatus;
@@ -49,9 +49,9 @@ fn party_reply(party: &Party, status: StatusCode) -> Replayable {
         (status = 201, description = "The party, pending verification", body = Party,
             headers(("Location" = String, description = "URL of the party"), ("ETag" = String, description = "Version of the party"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        NotExchangeAdmin,
         (status = 422, description = "Invalid fields (each listed in `errors`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -63,7 +63,7 @@ pub async fn create_party(
     key: IdempotencyKey,
     input: web::Json<NewParty>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::ExchangeAdmin])?;
+    service::authorise_directory_change(&caller)?;
     let now = state.clock.now();
     let actor = caller.actor();
     let input = input.into_inner();
@@ -89,7 +89,7 @@ pub async fn create_party(
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "A query parameter is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Listing non-active parties needs an exchange administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -122,7 +122,7 @@ pub async fn list_parties(
         (status = 200, description = "The party", body = Party, headers(("ETag" = String, description = "Version of the party"))),
         (status = 400, description = "The id is not a UUID", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such party visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -159,7 +159,7 @@ pub async fn get_party(
         (status = 412, description = "The party changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -186,7 +186,7 @@ async fn change_status(
     change: StatusChange,
     reason: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::ExchangeAdmin])?;
+    service::authorise_directory_change(&caller)?;
     let now = state.clock.now();
     let actor = caller.actor();
     let print = idempotency::fingerprint(&req, &reason);
@@ -207,10 +207,10 @@ async fn change_status(
     params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The verified party", body = Party),
-        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        NotExchangeAdmin,
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The party is not pending verification", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -236,11 +236,11 @@ pub async fn verify_party(
     request_body = SuspendParty,
     responses(
         (status = 200, description = "The suspended party", body = Party),
-        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        NotExchangeAdmin,
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already suspended, or the exchange's own party", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The reason is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -254,15 +254,8 @@ pub async fn suspend_party(
     body: web::Json<SuspendParty>,
 ) -> Result<HttpResponse, ApiError> {
     // Who may, before what they sent: a non-administrator is told 403, not how to fix the body.
-    caller.require(&[Role::ExchangeAdmin])?;
-    let reason = body.into_inner().reason.trim().to_owned();
-    if reason.is_empty() {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "/reason",
-            "required",
-            "say why the party is suspended",
-        )]));
-    }
+    service::authorise_directory_change(&caller)?;
+    let reason = service::suspension_reason(body.into_inner())?;
     change_status(caller, state, (req, key), id.into_inner(), StatusChange::Suspend, Some(reason)).await
 }
 
@@ -275,10 +268,10 @@ pub async fn suspend_party(
     params(("id" = Uuid, Path, description = "Party id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The reinstated party", body = Party),
-        (status = 403, description = "Not an exchange administrator", body = Problem, content_type = "application/problem+json"),
+        NotExchangeAdmin,
         (status = 404, description = "No such party", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The party is not suspended", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -308,10 +301,10 @@ pub async fn reinstate_party(
     responses(
         (status = 201, description = "The client and its secret", body = ClientCredentials),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
         (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -342,9 +335,9 @@ pub async fn create_client(
     params(("id" = Uuid, Path, description = "Party id")),
     responses(
         (status = 200, description = "The clients", body = ClientList),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
         (status = 404, description = "No such party managed by the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -371,10 +364,10 @@ pub async fn list_clients(
         description = "The client: its `id` (a UUID) or its `client_id` (`rgc_…`, the one its credentials carry); either names it")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 403, description = "Not a party administrator", body = Problem, content_type = "application/problem+json"),
+        NotPartyAdmin,
         (status = 404, description = "No such client managed by the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -74,6 +74,26 @@ fn content_of(p: &Party) -> PartyContent {
     }
 }
 
+/// Changing the directory (registering, verifying, suspending, reinstating a party) is the
+/// exchange administrators' job; checked before the body is judged, so others get 403, not
+/// advice on the body.
+pub fn authorise_directory_change(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(&[Role::ExchangeAdmin])
+}
+
+/// A suspension says why (it is recorded in the audit log and shown to the party).
+pub fn suspension_reason(body: super::dto::SuspendParty) -> Result<String, ApiError> {
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "/reason",
+            "required",
+            "say why the party is suspended",
+        )]));
+    }
+    Ok(reason)
+}
+
 /// Creates a party. Parties created through the API start `pending_verification`; the command
 /// line may create them `active` directly.
 pub fn create_party(

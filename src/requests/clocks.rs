@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::deadlines::dto::ClockList;
 use crate::deadlines::repo;
 use crate::error::ApiError;
-use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, RequestNotFound};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -26,9 +26,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The clocks", body = ClockList),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -19,6 +19,9 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::pagination::list_response;
 use crate::http::preconditions::{IfMatch, etag};
 use crate::http::problem::Problem;
+use crate::http::responses::{
+    DatabaseUnavailable, MalformedJsonIdOrHeader, RequestNotFound, StatusConflict, WrongSideOrRole,
+};
 use crate::page::Page;
 use crate::state::AppState;
 
@@ -88,10 +91,10 @@ async fn lifecycle_action<B: Serialize>(
     responses(
         (status = 201, description = "The draft", body = Request,
             headers(("Location" = String, description = "URL of the request"), ("ETag" = String, description = "Version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -123,8 +126,8 @@ pub async fn create_request(
     responses(
         (status = 200, description = "A page of requests", body = RequestList,
             headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -153,9 +156,9 @@ pub async fn list_requests(
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The request", body = Request, headers(("ETag" = String, description = "Version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -182,14 +185,14 @@ pub async fn get_request(
     request_body = RequestPatch,
     responses(
         (status = 200, description = "The changed draft", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 412, description = "The request changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -220,12 +223,12 @@ pub async fn update_request(
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -249,11 +252,11 @@ pub async fn submit_request(
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -277,11 +280,11 @@ pub async fn approve_request(
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -306,12 +309,12 @@ pub async fn acknowledge_request(
     request_body = Forward,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -339,12 +342,12 @@ pub async fn forward_request(
     request_body = NewResponse,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -372,12 +375,12 @@ pub async fn respond_to_request(
     request_body = Objection,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -405,12 +408,12 @@ pub async fn object_to_request(
     request_body = Recognition,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -438,12 +441,12 @@ pub async fn recognise_request(
     request_body = Derogation,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -470,12 +473,12 @@ pub async fn derogate_time_limit(
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -500,12 +503,12 @@ pub async fn confirm_no_grounds(
     request_body = Withdrawal,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -533,11 +536,11 @@ pub async fn withdraw_request(
     request_body = Extension,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -565,12 +568,12 @@ pub async fn extend_preservation(
     request_body = FollowUpConfirmation,
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -597,11 +600,11 @@ pub async fn confirm_follow_up(
     params(("id" = Uuid, Path, description = "Request id"), ("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 200, description = "The request after the change", body = Request, headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -627,12 +630,12 @@ pub async fn release_preservation(
     request_body = NewClarification,
     responses(
         (status = 201, description = "The clarification request", body = Clarification),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -664,9 +667,9 @@ pub async fn create_clarification(
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The clarifications", body = ClarificationList),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -692,12 +695,12 @@ pub async fn list_clarifications(
     request_body = ClarificationAnswer,
     responses(
         (status = 200, description = "The answered clarification", body = Clarification),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -731,12 +734,12 @@ pub async fn answer_clarification(
     request_body = NewMessage,
     responses(
         (status = 201, description = "The message", body = Message),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request's status does not allow this (`current_status` says which it is)", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        WrongSideOrRole,
+        RequestNotFound,
+        StatusConflict,
         (status = 422, description = "Invalid fields, unroutable addressee, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -768,9 +771,9 @@ pub async fn create_message(
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The messages", body = MessageList),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -795,9 +798,9 @@ pub async fn list_messages(
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The events", body = EventList),
-        (status = 400, description = "Malformed JSON, id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonIdOrHeader,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -10,7 +10,7 @@ use crate::db::schema::{
     clarifications, request_events, request_messages, request_participants, request_responses, requests,
 };
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
-use crate::vocab::{Outcome, Priority, RequestKind, RequestStatus};
+use crate::vocab::{EventType, Outcome, Priority, RequestKind, RequestStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
@@ -79,7 +79,8 @@ pub struct EventRow {
     pub occurred_at: DateTime<Utc>,
     pub actor_client: Option<DbUuid>,
     pub actor_party: Option<DbUuid>,
-    pub event_type: String,
+    #[diesel(serialize_as = DbText<EventType>, deserialize_as = DbText<EventType>)]
+    pub event_type: EventType,
     #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
     pub data: Value,
     pub prev_hash: String,
@@ -95,7 +96,7 @@ impl EventRow {
             occurred_at: crate::audit::chain::time_text(self.occurred_at),
             actor_client: self.actor_client.as_ref().map(|c| c.0),
             actor_party: self.actor_party.as_ref().map(|p| p.0),
-            event_type: self.event_type.clone(),
+            event_type: self.event_type.as_str().to_owned(),
             data: self.data.clone(),
             prev_hash: self.prev_hash.clone(),
         }

@@ -286,11 +286,16 @@ pub fn append_event_locked(conn: &mut AnyConnection, mut row: EventRow) -> Resul
 }
 
 /// Whether `client` recorded an event of one of these types on the request.
-pub fn client_did(conn: &mut AnyConnection, request: Uuid, client: Uuid, types: &[&str]) -> Result<bool, ApiError> {
+pub fn client_did(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    client: Uuid,
+    types: &[crate::vocab::EventType],
+) -> Result<bool, ApiError> {
     let found = request_events::table
         .filter(request_events::request_id.eq(DbUuid(request)))
         .filter(request_events::actor_client.eq(DbUuid(client)))
-        .filter(request_events::event_type.eq_any(types.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>()))
+        .filter(request_events::event_type.eq_any(types.iter().map(|t| t.as_str())))
         .select(request_events::seq)
         .first::<i32>(conn)
         .optional()?;

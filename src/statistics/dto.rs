@@ -256,6 +256,8 @@ pub enum OrderType {
     EpocPr,
 }
 
+crate::vocab::api_spelling!(OrderType);
+
 /// How many orders were refused on one ground.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"reason": "fundamental_rights", "count": 1}))]

@@ -9,6 +9,7 @@ use super::{rules, service};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
+use crate::http::responses::DatabaseUnavailable;
 use crate::state::AppState;
 
 /// Statistics of requests
@@ -34,7 +35,7 @@ use crate::state::AppState;
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Exchange-wide figures or another party's, asked for by a caller that is not an exchange administrator; or a client whose only role is approver", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The filters are not valid: unknown `group_by` dimension or more than two, a period that ends before it starts, an unknown party, a direction exchange-wide", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -83,7 +84,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Another party's report, asked for by a caller that is not an exchange administrator; or a client whose only role is approver", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A year out of range, or an unknown party", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -13,8 +13,10 @@ use super::dto::PeriodOf;
 use super::rules::{COMPLETING, ClockFact, EVENT_TYPES, EventFact, PartyFact, RequestFacts};
 use crate::db::AnyConnection;
 use crate::db::schema::{clocks, parties, request_events, request_participants, requests};
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
+use crate::deadlines::rules::ClockState;
 use crate::error::ApiError;
+use crate::vocab::{ClockKind, EventType, Obligor};
 
 // A period on completion selects requests by their events in a subquery. (Declared here, not in
 // `db/schema.rs`, to keep this feature in its module; move it there if another query needs it.)
@@ -84,9 +86,7 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
             let from = sel.from.unwrap_or(DateTime::<Utc>::MIN_UTC);
             let to = sel.to.unwrap_or(DateTime::<Utc>::MAX_UTC);
             let completing = request_events::table
-                .filter(
-                    request_events::event_type.eq_any(COMPLETING.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>()),
-                )
+                .filter(request_events::event_type.eq_any(COMPLETING.map(EventType::as_str)))
                 .filter(request_events::occurred_at.ge(DbTime(from)))
                 .filter(request_events::occurred_at.lt(DbTime(to)))
                 .select(request_events::request_id);
@@ -113,11 +113,11 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
         })
         .collect();
     let index: HashMap<Uuid, usize> = out.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let types: Vec<String> = EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect();
+    let types: Vec<&str> = EVENT_TYPES.iter().map(|t| t.as_str()).collect();
     let ids: Vec<Uuid> = out.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(CHUNK) {
         let keys: Vec<DbUuid> = chunk.iter().copied().map(DbUuid).collect();
-        let events: Vec<(DbUuid, String, DbTime, DbJson)> = request_events::table
+        let events: Vec<(DbUuid, DbText<EventType>, DbTime, DbJson)> = request_events::table
             .filter(request_events::request_id.eq_any(keys.clone()))
             .filter(request_events::event_type.eq_any(types.clone()))
             .select((
@@ -130,10 +130,18 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
             .load(conn)?;
         for (request, event_type, occurred_at, data) in events {
             if let Some(&i) = index.get(&request.0) {
-                out[i].events.push(EventFact { event_type, occurred_at: occurred_at.0, data: data.0 });
+                out[i].events.push(EventFact { event_type: event_type.0, occurred_at: occurred_at.0, data: data.0 });
             }
         }
-        let rows: Vec<(DbUuid, String, String, String, DbTime, Option<DbTime>)> = clocks::table
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(
+            DbUuid,
+            DbText<ClockKind>,
+            DbText<Obligor>,
+            DbText<ClockState>,
+            DbTime,
+            Option<DbTime>,
+        )> = clocks::table
             .filter(clocks::request_id.eq_any(keys))
             .select((
                 clocks::request_id,
@@ -148,9 +156,9 @@ pub fn requests_in(conn: &mut AnyConnection, sel: &Selection) -> Result<Vec<Requ
         for (request, kind, obligation_of, state, due_at, closed_at) in rows {
             if let Some(&i) = index.get(&request.0) {
                 out[i].clocks.push(ClockFact {
-                    kind,
-                    obligation_of,
-                    state,
+                    kind: kind.0,
+                    obligation_of: obligation_of.0,
+                    state: state.0,
                     due_at: due_at.0,
                     closed_at: closed_at.map(|t| t.0),
                 });

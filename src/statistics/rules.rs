@@ -12,14 +12,14 @@ use super::dto::{
     Art28Report, Art28Row, Art28Totals, BasisTimes, ClockResult, Count, Durations, EnforcingFigures, Figures, Group,
     OrderType, PeriodOf, ReasonCount,
 };
-use crate::db::codec::{decode_text, encode_text};
+use crate::deadlines::rules::ClockState;
 use crate::requests::dto::Direction;
-use crate::vocab::{ClockKind, DataCategory, Obligor};
+use crate::vocab::{ClockKind, DataCategory, EventType, Obligor};
 
 /// One event of a request's trail, as stored.
 #[derive(Debug, Clone)]
 pub struct EventFact {
-    pub event_type: String,
+    pub event_type: EventType,
     pub occurred_at: DateTime<Utc>,
     pub data: Value,
 }
@@ -27,9 +27,9 @@ pub struct EventFact {
 /// One clock of a request, as stored.
 #[derive(Debug, Clone)]
 pub struct ClockFact {
-    pub kind: String,
-    pub obligation_of: String,
-    pub state: String,
+    pub kind: ClockKind,
+    pub obligation_of: Obligor,
+    pub state: ClockState,
     pub due_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
 }
@@ -59,27 +59,26 @@ pub struct PartyFact {
 }
 
 /// The event types statistics read; every other event is irrelevant to them.
-pub const EVENT_TYPES: [&str; 14] = [
-    "request.submitted",
-    "request.acknowledged",
-    "request.clarification_requested",
-    "request.recognised",
-    "request.derogation",
-    "request.forwarded",
-    "request.responded",
-    "response.held",
-    "response.released",
-    "request.objected",
-    "request.no_grounds",
-    "request.withdrawn",
-    // Written by deconfliction (issue 18) once it exists.
-    "deconfliction.hit",
+pub const EVENT_TYPES: [EventType; 13] = [
+    EventType::Submitted,
+    EventType::Acknowledged,
+    EventType::ClarificationRequested,
+    EventType::Recognised,
+    EventType::Derogation,
+    EventType::Forwarded,
+    EventType::Responded,
+    EventType::ResponseHeld,
+    EventType::ResponseReleased,
+    EventType::Objected,
+    EventType::NoGrounds,
+    EventType::Withdrawn,
     // Not read for a figure, kept so that the list names every type a completion can come from.
-    "preservation.released",
+    EventType::PreservationReleased,
 ];
 
 /// The events that complete a request (the period `period_of=completed` applies to the first).
-pub const COMPLETING: [&str; 4] = ["request.responded", "response.held", "request.objected", "request.withdrawn"];
+pub const COMPLETING: [EventType; 4] =
+    [EventType::Responded, EventType::ResponseHeld, EventType::Objected, EventType::Withdrawn];
 
 /// Outcomes that carry the data asked for.
 const WITH_DATA: [&str; 2] = ["fulfilled", "partially_fulfilled"];
@@ -98,6 +97,7 @@ pub struct Derived {
     pub clarifications: u64,
     pub objection_reasons: Vec<String>,
     pub no_grounds: bool,
+    /// Deconfliction hits on the request; no event records one until deconfliction (issue 18) exists.
     pub deconfliction_hits: u64,
 }
 
@@ -110,34 +110,36 @@ pub fn derive(events: &[EventFact]) -> Derived {
     let mut d = Derived::default();
     for e in events {
         let at = e.occurred_at;
-        match e.event_type.as_str() {
-            "request.submitted" => {
+        match e.event_type {
+            EventType::Submitted => {
                 d.submitted_at.get_or_insert(at);
             }
-            "request.acknowledged" | "request.recognised" | "request.derogation" => {
+            EventType::Acknowledged | EventType::Recognised | EventType::Derogation => {
                 d.first_answer_at.get_or_insert(at);
             }
-            "request.clarification_requested" => {
+            EventType::ClarificationRequested => {
                 d.first_answer_at.get_or_insert(at);
                 d.clarifications += 1;
             }
-            "request.forwarded" => d.forwards += 1,
-            "request.responded" | "response.held" => {
+            EventType::Forwarded => d.forwards += 1,
+            EventType::Responded | EventType::ResponseHeld => {
                 d.first_answer_at.get_or_insert(at);
                 d.completed_at.get_or_insert(at);
                 let outcome = text(&e.data, "outcome");
                 // Data reach the issuer with the answer unless it is held (Reg. (EU) 2023/1543
                 // Art 8(4)): then with its release.
-                if e.event_type == "request.responded" && outcome.as_deref().is_some_and(|o| WITH_DATA.contains(&o)) {
+                if e.event_type == EventType::Responded && outcome.as_deref().is_some_and(|o| WITH_DATA.contains(&o)) {
                     d.data_at.get_or_insert(at);
                 }
                 d.refusal_reason = text(&e.data, "refusal_reason");
                 d.outcome = outcome;
             }
-            "response.released" if text(&e.data, "outcome").as_deref().is_some_and(|o| WITH_DATA.contains(&o)) => {
+            EventType::ResponseReleased
+                if text(&e.data, "outcome").as_deref().is_some_and(|o| WITH_DATA.contains(&o)) =>
+            {
                 d.data_at.get_or_insert(at);
             }
-            "request.objected" => {
+            EventType::Objected => {
                 let reason = text(&e.data, "reason");
                 d.objection_reasons.push(reason.clone().unwrap_or_else(|| "none".into()));
                 let after_answer = e.data.get("after_answer").and_then(Value::as_bool).unwrap_or(false);
@@ -150,12 +152,11 @@ pub fn derive(events: &[EventFact]) -> Derived {
                     d.refusal_reason = reason;
                 }
             }
-            "request.no_grounds" => d.no_grounds = true,
-            "request.withdrawn" => {
+            EventType::NoGrounds => d.no_grounds = true,
+            EventType::Withdrawn => {
                 d.withdrawn = true;
                 d.completed_at.get_or_insert(at);
             }
-            "deconfliction.hit" => d.deconfliction_hits += 1,
             _ => {}
         }
     }
@@ -371,8 +372,8 @@ struct ClockTally {
 /// How one clock ended, judged on its times (a clock answered late before the scanner marked it
 /// `missed` is missed all the same).
 fn tally_clock(t: &mut ClockTally, c: &ClockFact, now: DateTime<Utc>) {
-    match (c.state.as_str(), c.closed_at) {
-        ("cancelled", _) => t.cancelled += 1,
+    match (c.state, c.closed_at) {
+        (ClockState::Cancelled, _) => t.cancelled += 1,
         (_, Some(closed)) if closed <= c.due_at => {
             t.met += 1;
             t.early.push(secs(c.due_at - closed));
@@ -381,11 +382,11 @@ fn tally_clock(t: &mut ClockTally, c: &ClockFact, now: DateTime<Utc>) {
             t.missed += 1;
             t.late.push(secs(closed - c.due_at));
         }
-        ("missed", None) => {
+        (ClockState::Missed, None) => {
             t.missed += 1;
             t.late.push(secs(now - c.due_at));
         }
-        ("running", None) if c.due_at < now => {
+        (ClockState::Running, None) if c.due_at < now => {
             t.missed += 1;
             t.late.push(secs(now - c.due_at));
         }
@@ -413,7 +414,8 @@ pub fn figures(
     let (mut emergency, mut withdrawn, mut forwarded, mut forwards, mut asked, mut clarified, mut open) =
         (0, 0, 0, 0, 0, 0, 0);
     let (mut notified, mut objections, mut no_grounds, mut hits) = (0, 0, 0, 0);
-    let mut clocks: BTreeMap<(String, String), ClockTally> = BTreeMap::new();
+    // Keyed by the API spelling, so the clocks are listed in the order they always were.
+    let mut clocks: BTreeMap<(String, String), (ClockKind, Obligor, ClockTally)> = BTreeMap::new();
     let mut times: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for c in items {
         let (r, d, dir) = (c.facts, &c.derived, c.direction);
@@ -452,10 +454,12 @@ pub fn figures(
         no_grounds += u64::from(d.no_grounds);
         hits += d.deconfliction_hits;
         for clock in &r.clocks {
-            if decode_text::<ClockKind>("clocks.kind", clock.kind.clone()).is_ok_and(|k| PERIODS.contains(&k)) {
+            if PERIODS.contains(&clock.kind) {
                 continue;
             }
-            let t = clocks.entry((clock.kind.clone(), clock.obligation_of.clone())).or_default();
+            let (_, _, t) = clocks
+                .entry((clock.kind.to_string(), clock.obligation_of.to_string()))
+                .or_insert_with(|| (clock.kind, clock.obligation_of, ClockTally::default()));
             tally_clock(t, clock, now);
         }
         let t = times.entry(r.legal_basis.clone()).or_default();
@@ -489,17 +493,15 @@ pub fn figures(
         open,
         clocks: clocks
             .into_iter()
-            .filter_map(|((kind, obligor), t)| {
-                Some(ClockResult {
-                    kind: decode_text::<ClockKind>("clocks.kind", kind).ok()?,
-                    obligation_of: decode_text::<Obligor>("clocks.obligation_of", obligor).ok()?,
-                    met: t.met,
-                    missed: t.missed,
-                    open: t.open,
-                    cancelled: t.cancelled,
-                    missed_by: durations(t.late),
-                    met_with_margin: durations(t.early),
-                })
+            .map(|(_, (kind, obligation_of, t))| ClockResult {
+                kind,
+                obligation_of,
+                met: t.met,
+                missed: t.missed,
+                open: t.open,
+                cancelled: t.cancelled,
+                missed_by: durations(t.late),
+                met_with_margin: durations(t.early),
             })
             .collect(),
         times: times
@@ -674,7 +676,8 @@ pub fn art28(
         .filter_map(|((order_type, category, addressee, emergency), a)| {
             Some(Art28Row {
                 order_type,
-                data_category: decode_text::<DataCategory>("content.data_categories", category).ok()?,
+                // The request model validated the categories; one no longer in the vocabulary is left out.
+                data_category: serde_json::from_value::<DataCategory>(Value::String(category)).ok()?,
                 addressee_id: addressee,
                 addressee_name: parties.get(&addressee).map(|p| p.name.clone()).unwrap_or_default(),
                 emergency,
@@ -730,8 +733,8 @@ pub fn art28_csv(report: &Art28Report) -> String {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{}",
             report.year,
-            encode_text(&row.order_type),
-            encode_text(&row.data_category),
+            row.order_type,
+            row.data_category,
             row.addressee_id,
             csv_field(&row.addressee_name),
             row.emergency,
@@ -764,8 +767,8 @@ mod tests {
         DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z").unwrap().with_timezone(&Utc) + TimeDelta::hours(h)
     }
 
-    fn ev(t: &str, h: i64, data: Value) -> EventFact {
-        EventFact { event_type: t.into(), occurred_at: at(h), data }
+    fn ev(t: EventType, h: i64, data: Value) -> EventFact {
+        EventFact { event_type: t, occurred_at: at(h), data }
     }
 
     #[test]
@@ -781,10 +784,10 @@ mod tests {
     #[test]
     fn a_held_answer_gives_data_at_its_release() {
         let d = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("request.acknowledged", 2, json!({})),
-            ev("response.held", 48, json!({"outcome": "fulfilled"})),
-            ev("response.released", 240, json!({"outcome": "fulfilled"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::Acknowledged, 2, json!({})),
+            ev(EventType::ResponseHeld, 48, json!({"outcome": "fulfilled"})),
+            ev(EventType::ResponseReleased, 240, json!({"outcome": "fulfilled"})),
         ]);
         assert_eq!((d.first_answer_at, d.completed_at, d.data_at), (Some(at(2)), Some(at(48)), Some(at(240))));
         assert_eq!(d.outcome.as_deref(), Some("fulfilled"));
@@ -793,23 +796,23 @@ mod tests {
     #[test]
     fn objections_refuse_before_the_answer_or_when_they_withhold() {
         let before = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("request.objected", 5, json!({"reason": "fundamental_rights"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::Objected, 5, json!({"reason": "fundamental_rights"})),
         ]);
         assert_eq!(
             (before.outcome.as_deref(), before.refusal_reason.as_deref(), before.completed_at),
             (Some("refused"), Some("fundamental_rights"), Some(at(5)))
         );
         let use_only = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("request.responded", 3, json!({"outcome": "fulfilled"})),
-            ev("request.objected", 20, json!({"reason": "other", "after_answer": true, "effect": "use_objected"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::Responded, 3, json!({"outcome": "fulfilled"})),
+            ev(EventType::Objected, 20, json!({"reason": "other", "after_answer": true, "effect": "use_objected"})),
         ]);
         assert_eq!((use_only.outcome.as_deref(), use_only.objection_reasons.len()), (Some("fulfilled"), 1));
         let withheld = derive(&[
-            ev("request.submitted", 0, json!({})),
-            ev("response.held", 3, json!({"outcome": "fulfilled"})),
-            ev("request.objected", 20, json!({"reason": "other", "after_answer": true, "effect": "withheld"})),
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::ResponseHeld, 3, json!({"outcome": "fulfilled"})),
+            ev(EventType::Objected, 20, json!({"reason": "other", "after_answer": true, "effect": "withheld"})),
         ]);
         assert_eq!((withheld.outcome.as_deref(), withheld.data_at), (Some("refused"), None));
     }
@@ -817,18 +820,18 @@ mod tests {
     #[test]
     fn a_clock_answered_late_is_missed_even_before_the_scanner_saw_it() {
         let mut t = ClockTally::default();
-        let clock = |state: &str, closed: Option<i64>| ClockFact {
-            kind: "respond".into(),
-            obligation_of: "addressee".into(),
-            state: state.into(),
+        let clock = |state: ClockState, closed: Option<i64>| ClockFact {
+            kind: ClockKind::Respond,
+            obligation_of: Obligor::Addressee,
+            state,
             due_at: at(10),
             closed_at: closed.map(at),
         };
-        tally_clock(&mut t, &clock("met", Some(12)), at(100));
-        tally_clock(&mut t, &clock("met", Some(4)), at(100));
-        tally_clock(&mut t, &clock("running", None), at(11));
-        tally_clock(&mut t, &clock("running", None), at(9));
-        tally_clock(&mut t, &clock("cancelled", Some(1)), at(100));
+        tally_clock(&mut t, &clock(ClockState::Met, Some(12)), at(100));
+        tally_clock(&mut t, &clock(ClockState::Met, Some(4)), at(100));
+        tally_clock(&mut t, &clock(ClockState::Running, None), at(11));
+        tally_clock(&mut t, &clock(ClockState::Running, None), at(9));
+        tally_clock(&mut t, &clock(ClockState::Cancelled, Some(1)), at(100));
         assert_eq!((t.met, t.missed, t.open, t.cancelled), (1, 2, 1, 1));
         assert_eq!((t.late, t.early), (vec![7200.0, 3600.0], vec![21600.0]));
     }

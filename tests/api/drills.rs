@@ -68,11 +68,24 @@ fn free_port() -> u16 {
 /// Clients creating requests against a real server until `stop` says so; returns the ids
 /// that were acknowledged with 201 and the statuses of the failures.
 async fn create_load(port: u16, token: String, clients: usize, stop: Rc<RefCell<bool>>) -> (Vec<String>, Vec<u16>) {
+    create_load_counting(port, token, clients, stop, Rc::new(RefCell::new(0))).await
+}
+
+/// `create_load`, counting acknowledgements in `progress` as they come, so a drill can strike
+/// once the load really runs (a fixed pause is too short on a loaded machine).
+async fn create_load_counting(
+    port: u16,
+    token: String,
+    clients: usize,
+    stop: Rc<RefCell<bool>>,
+    progress: Rc<RefCell<usize>>,
+) -> (Vec<String>, Vec<u16>) {
     let acked = Rc::new(RefCell::new(Vec::new()));
     let failures = Rc::new(RefCell::new(Vec::new()));
     let mut tasks = vec![];
     for _ in 0..clients {
-        let (token, acked, failures, stop) = (token.clone(), acked.clone(), failures.clone(), stop.clone());
+        let (token, acked, failures, stop, progress) =
+            (token.clone(), acked.clone(), failures.clone(), stop.clone(), progress.clone());
         tasks.push(actix_web::rt::spawn(async move {
             let client = awc::Client::builder().timeout(Duration::from_secs(5)).finish();
             while !*stop.borrow() {
@@ -86,6 +99,7 @@ async fn create_load(port: u16, token: String, clients: usize, stop: Rc<RefCell<
                     Ok(mut r) if r.status() == 201 => {
                         let v: Value = r.json().await.unwrap_or_default();
                         acked.borrow_mut().push(v["id"].as_str().unwrap_or_default().to_owned());
+                        *progress.borrow_mut() += 1;
                     }
                     Ok(r) => failures.borrow_mut().push(r.status().as_u16()),
                     Err(_) => {
@@ -121,15 +135,20 @@ async fn kill_9_during_load(backend: TestBackend) {
     let port = free_port();
     let mut server = start_server(&app, port);
     let stop = Rc::new(RefCell::new(false));
-    let load = actix_web::rt::spawn(create_load(port, w.fr_24_7.token.clone(), 6, stop.clone()));
-    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
-    // kill -9 in the middle of the load.
+    let progress = Rc::new(RefCell::new(0));
+    let load =
+        actix_web::rt::spawn(create_load_counting(port, w.fr_24_7.token.clone(), 6, stop.clone(), progress.clone()));
+    // kill -9 in the middle of the load: once it has written something, at most 30 s on.
+    let started = Instant::now();
+    while *progress.borrow() < 20 && started.elapsed() < Duration::from_secs(30) {
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
     server.0.kill().unwrap();
     server.0.wait().unwrap();
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     *stop.borrow_mut() = true;
     let (acked, failures) = load.await.unwrap();
-    assert!(acked.len() > 10, "the load ran: {} acknowledged", acked.len());
+    assert!(acked.len() > 10, "the load ran: {} acknowledged; failures (0 = no answer): {failures:?}", acked.len());
     eprintln!("{backend:?}: {} requests acknowledged before kill -9, {} failed around it", acked.len(), failures.len());
 
     let _restarted = start_server(&app, port);

@@ -35,12 +35,13 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 pub fn enqueue_for_party(
     conn: &mut AnyConnection,
     party: Uuid,
-    event_type: &str,
+    event_type: crate::vocab::EventType,
     message: Uuid,
     data: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     for (id, wanted) in repo::subscriptions_of(conn, party)? {
+        let event_type = event_type.as_str();
         if wanted.iter().any(|t| t == event_type) {
             let body = json!({"type": event_type, "timestamp": crate::audit::chain::time_text(now), "data": data});
             let job = json!({"webhook": id, "message_id": format!("msg_{message}"), "event_type": event_type, "body": body.to_string()});

@@ -6,32 +6,15 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The event types a subscription may name.
-pub const EVENT_TYPES: [&str; 23] = [
-    "request.submitted",
-    "request.acknowledged",
-    "request.recognised",
-    "request.no_grounds",
-    "request.derogation",
-    "response.held",
-    "response.released",
-    "request.clarification_requested",
-    "request.clarification_answered",
-    "request.forwarded",
-    "request.responded",
-    "request.objected",
-    "request.withdrawn",
-    "preservation.extended",
-    "preservation.released",
-    "preservation.follow_up_confirmed",
-    "preservation.expiring",
-    "preservation.lapsed",
-    "clock.approaching",
-    "clock.missed",
-    "message.posted",
-    "attachment.added",
-    "ping",
-];
+/// The event types a subscription may name: the subscribable request events
+/// (`EventType::subscribable`), then `ping`, the test delivery.
+pub fn event_types() -> impl Iterator<Item = &'static str> {
+    crate::vocab::EventType::ALL
+        .into_iter()
+        .filter(|t| t.subscribable())
+        .map(crate::vocab::EventType::as_str)
+        .chain(["ping"])
+}
 
 /// The body of every webhook delivery (Standard Webhooks: `type`, `timestamp`, `data`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, RequestNotFound, WrongSideOrRole};
 use crate::state::AppState;
 use crate::storage::Store;
 
@@ -123,12 +124,12 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 201, description = "The recorded attachment", body = Attachment,
             headers(("Repr-Digest" = String, description = "RFC 9530 digest of the stored content"))),
         (status = 400, description = "Malformed id or header", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Wrong side or role", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
+        WrongSideOrRole,
+        RequestNotFound,
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty body, a blank or invalid file name, or an invalid media type (header or `media_type`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
         (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -181,9 +182,9 @@ pub async fn upload_attachment(
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The attachments", body = AttachmentList),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -212,9 +213,9 @@ pub async fn list_attachments(
             headers(("Repr-Digest" = String, description = "`sha-256=:<base64>:` of the content"),
                 ("Content-Disposition" = String, description = "attachment, with the file name"),
                 ("Rogatory-Media-Type" = String, description = "The media type recorded at upload"))),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -16,7 +16,7 @@ use crate::error::{ApiError, FieldError, ProblemType};
 use crate::requests::lifecycle::Side;
 use crate::requests::service as requests;
 use crate::storage::{Store, Stored};
-use crate::vocab::RequestStatus;
+use crate::vocab::{EventType, RequestStatus};
 
 /// The caller may attach to this request: a party acting on it (not a party that only
 /// forwarded it), as `operator` or `responder`, while the request is not closed.
@@ -64,7 +64,7 @@ pub fn record(
         keys,
         request,
         Some(caller),
-        "attachment.added",
+        EventType::AttachmentAdded,
         json!({"attachment": row.id, "sha256": row.sha256, "size_bytes": row.size_bytes,
             "media_type": row.media_type, "file_name": row.file_name}),
         now,

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::audit::jcs;
 use crate::auth::keys::KeyRing;
 use crate::requests::dto::Request;
+use crate::vocab::EventType;
 
 /// Media type of a signed request document (the JWS `cty`).
 pub const CONTENT_TYPE: &str = "application/vnd.rogatory.request+json";
@@ -24,9 +25,9 @@ pub const RESPONSE_CONTENT_TYPE: &str = "application/vnd.rogatory.response+json"
 pub const REQUEST_TYPE: &str = "rogatory.request";
 pub const RESPONSE_TYPE: &str = "rogatory.response";
 /// Events that make a request leave, each signed as a request document.
-pub const LEAVING_EVENTS: [&str; 2] = ["request.submitted", "request.forwarded"];
+pub const LEAVING_EVENTS: [EventType; 2] = [EventType::Submitted, EventType::Forwarded];
 /// Events that record an answer to the request, each signed as a response document.
-pub const RESPONSE_EVENTS: [&str; 2] = ["request.responded", "request.objected"];
+pub const RESPONSE_EVENTS: [EventType; 2] = [EventType::Responded, EventType::Objected];
 
 /// Signs a request `document` with the exchange's current key; returns the compact JWS.
 pub fn sign(keys: &KeyRing, document: &Value) -> Result<String, String> {
@@ -92,7 +93,7 @@ pub fn legal_content(request: &Request) -> Value {
 /// The event a document is bound to: its number, type and hash in the request's chain.
 pub struct BoundEvent<'a> {
     pub seq: i32,
-    pub event_type: &'a str,
+    pub event_type: EventType,
     pub hash: &'a str,
 }
 

@@ -274,7 +274,7 @@ pub fn verify(bundle: &AuditBundle, jwks: &JwkSet) -> Report {
             Err(why) => fail(&mut docs, format!("document of event {}: {why}", d.event_seq)),
         }
     }
-    for e in bundle.events.iter().filter(|e| documents::LEAVING_EVENTS.contains(&e.event_type.as_str())) {
+    for e in bundle.events.iter().filter(|e| documents::LEAVING_EVENTS.iter().any(|t| t.as_str() == e.event_type)) {
         if !docs.contains(&format!("document of event {}: ok", e.seq)) {
             fail(&mut docs, format!("event {} ({}) has no valid signed request document", e.seq, e.event_type));
         }
@@ -297,7 +297,7 @@ pub fn verify(bundle: &AuditBundle, jwks: &JwkSet) -> Report {
     for d in &bundle.responses {
         let result =
             signed_event(bundle, jwks, d.event_seq, &d.jws, documents::RESPONSE_TYPE).and_then(|(payload, event)| {
-                if !documents::RESPONSE_EVENTS.contains(&event.event_type.as_str()) {
+                if !documents::RESPONSE_EVENTS.iter().any(|t| t.as_str() == event.event_type) {
                     return Err(format!("event {} is a {}, not an answer", event.seq, event.event_type));
                 }
                 // The content first, so that a forged answer is named by what was changed.
@@ -315,7 +315,7 @@ pub fn verify(bundle: &AuditBundle, jwks: &JwkSet) -> Report {
             Err(why) => fail(&mut responses, format!("response of event {}: {why}", d.event_seq)),
         }
     }
-    for e in bundle.events.iter().filter(|e| documents::RESPONSE_EVENTS.contains(&e.event_type.as_str())) {
+    for e in bundle.events.iter().filter(|e| documents::RESPONSE_EVENTS.iter().any(|t| t.as_str() == e.event_type)) {
         if bundle.responses.iter().any(|d| d.event_seq == e.seq) {
             continue;
         }

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::db::dialect;
 use crate::error::ApiError;
 use crate::http::problem::Problem;
+use crate::http::responses::{DatabaseUnavailable, MalformedId, RequestNotFound};
 use crate::requests::dto::{Event, Request};
 use crate::requests::repo::{self, DocumentKind};
 use crate::requests::service;
@@ -35,9 +36,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     responses(
         (status = 200, description = "The verdict", body = Verdict,
             example = json!({"status": "intact", "events": 5, "head": "3f0c…"})),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -100,9 +101,9 @@ pub struct RequestDocument {
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The signed document", body = RequestDocument),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
         (status = 404, description = "No such request visible to the caller, or not signed yet", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]
@@ -139,9 +140,9 @@ pub async fn get_request_document(
     params(("id" = Uuid, Path, description = "Request id")),
     responses(
         (status = 200, description = "The bundle", body = AuditBundle),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        MalformedId,
+        RequestNotFound,
+        DatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

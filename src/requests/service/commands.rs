@@ -163,7 +163,7 @@ pub fn create(
         keys,
         row,
         Some(caller),
-        "request.created",
+        EventType::RequestCreated,
         json!({"legal_basis": basis.code, "addressee": route.addressee.id, "enforcing_authority": route.enforcing.as_ref().map(|p| p.id)}),
         now,
     )?;
@@ -277,7 +277,7 @@ pub fn update_draft(
     let Some(saved) = try_save(conn, row, RequestStatus::Draft, now)? else {
         return Err(ApiError::new(ProblemType::PreconditionFailed, "the request changed meanwhile; read it again"));
     };
-    Ok(event_on(conn, keys, saved, Some(caller), "request.updated", json!({"fields": changed}), now)?.1)
+    Ok(event_on(conn, keys, saved, Some(caller), EventType::RequestUpdated, json!({"fields": changed}), now)?.1)
 }
 
 /// A lifecycle action with its input.
@@ -341,7 +341,7 @@ pub fn act(
             row.hold_until = Some(DbTime(now + window));
         }
     }
-    let mut extra_events: Vec<(&str, Value)> = vec![];
+    let mut extra_events: Vec<(EventType, Value)> = vec![];
     let (event_type, data) = match act {
         Act::Submit => {
             // The addressee must still be competent when the request leaves.
@@ -350,9 +350,9 @@ pub fn act(
             routing::check_recipient(&addressee, &basis, &issuer).map_err(|why| unroutable("/addressee", why))?;
             if status == RequestStatus::Submitted {
                 row.submitted_at = Some(DbTime(now));
-                ("request.submitted", json!({"addressee": row.addressee_party}))
+                (EventType::Submitted, json!({"addressee": row.addressee_party}))
             } else {
-                ("request.approval_requested", json!({}))
+                (EventType::ApprovalRequested, json!({}))
             }
         }
         Act::Approve => {
@@ -362,7 +362,7 @@ pub fn act(
                     conn,
                     id,
                     caller.client,
-                    &["request.created", "request.updated", "request.approval_requested"],
+                    &[EventType::RequestCreated, EventType::RequestUpdated, EventType::ApprovalRequested],
                 )?;
             if took_part {
                 return Err(ApiError::new(
@@ -371,9 +371,9 @@ pub fn act(
                 ));
             }
             row.submitted_at = Some(DbTime(now));
-            ("request.submitted", json!({"addressee": row.addressee_party, "approved_by": caller.client}))
+            (EventType::Submitted, json!({"addressee": row.addressee_party, "approved_by": caller.client}))
         }
-        Act::Acknowledge => ("request.acknowledged", json!({})),
+        Act::Acknowledge => (EventType::Acknowledged, json!({})),
         Act::Forward(forward) => {
             let reason = required_text(&forward.reason, "/reason")?;
             let issuer = party(conn, row.issuer_party)?;
@@ -390,7 +390,7 @@ pub fn act(
             participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
             row.addressee_party = route.addressee.id;
             row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
-            ("request.forwarded", json!({"from": from, "to": route.addressee.id, "reason": reason}))
+            (EventType::Forwarded, json!({"from": from, "to": route.addressee.id, "reason": reason}))
         }
         Act::Respond(response) => {
             let text = required_text(&response.text, "/text")?;
@@ -491,13 +491,13 @@ pub fn act(
                 // Nothing of the data in the event: its text and attachments follow in
                 // `response.released`.
                 (
-                    "response.held",
+                    EventType::ResponseHeld,
                     json!({"outcome": response.outcome, "status": HoldStatus::HeldPendingEnforcingAuthority,
                         "release_at": row.hold_until.as_ref().map(|t| t.0), "citation": HOLD_CITATION}),
                 )
             } else {
                 (
-                    "request.responded",
+                    EventType::Responded,
                     json!({"outcome": response.outcome, "refusal_reason": response.refusal_reason,
                         "refusal_ground": response.refusal_ground, "text": text,
                         "preserved_until": preserved_until, "attachments": attached}),
@@ -527,7 +527,7 @@ pub fn act(
                     format!("there is no pending decision of this kind on this request ({citation})"),
                 ));
             }
-            ("request.recognised", json!({"scope": decision.scope, "citation": citation}))
+            (EventType::Recognised, json!({"scope": decision.scope, "citation": citation}))
         }
         Act::ConfirmNoGrounds => {
             // Reg. 2023/1543 Art 10(2): the authority confirms early that it raises no ground;
@@ -536,7 +536,7 @@ pub fn act(
                 row.hold_status = Some(encode_text(&HoldStatus::Released));
                 extra_events.extend(released_events(conn, id)?);
             }
-            ("request.no_grounds", json!({"citation": "Reg. (EU) 2023/1543 Art 10(2), Art 12(1)"}))
+            (EventType::NoGrounds, json!({"citation": "Reg. (EU) 2023/1543 Art 10(2), Art 12(1)"}))
         }
         Act::Derogate(derogation) => {
             // Dir. (EU) 2023/977 Art 5(2): only where the basis allows it, to obtain a judicial
@@ -555,7 +555,7 @@ pub fn act(
                 return Err(ApiError::conflict_in_status(&row.status, "no running time limit to derogate from"));
             }
             (
-                "request.derogation",
+                EventType::Derogation,
                 json!({"reason": reason, "citation": "Dir. (EU) 2023/977 Art 5(2): derogation to obtain a judicial authorisation"}),
             )
         }
@@ -577,7 +577,7 @@ pub fn act(
                 "Reg. (EU) 2023/1543 Art 10(4): objection to the use of data already transmitted"
             };
             (
-                "request.objected",
+                EventType::Objected,
                 json!({"reason": objection.reason, "text": text, "after_answer": true, "effect": effect, "citation": citation}),
             )
         }
@@ -603,11 +603,11 @@ pub fn act(
                 },
             )?;
             row.outcome = Some(DbText(Outcome::Refused));
-            ("request.objected", json!({"reason": objection.reason, "text": text}))
+            (EventType::Objected, json!({"reason": objection.reason, "text": text}))
         }
         Act::Withdraw(reason) => {
             let reason = required_text(&reason, "/reason")?;
-            ("request.withdrawn", json!({"reason": reason}))
+            (EventType::Withdrawn, json!({"reason": reason}))
         }
         Act::Extend(reason) => {
             let rule = basis.extensions.iter().find(|e| e.clock == ClockKind::Preservation).ok_or_else(|| {
@@ -633,9 +633,9 @@ pub fn act(
             let until = from + rule.duration.as_delta();
             row.preservation_expires_at = Some(DbTime(until));
             row.extensions_used += 1;
-            ("preservation.extended", json!({"until": until, "reason": reason, "citation": rule.citation}))
+            (EventType::PreservationExtended, json!({"until": until, "reason": reason, "citation": rule.citation}))
         }
-        Act::Release => ("preservation.released", json!({})),
+        Act::Release => (EventType::PreservationReleased, json!({})),
         Act::ConfirmFollowUp(confirmation) => {
             // Reg. 2023/1543 Art 11(1)-(2) (Annex V), ETS 185 Art 29(7): a follow-up request sent
             // outside Rogatory keeps the data preserved as long as the basis says.
@@ -652,7 +652,7 @@ pub fn act(
                 return Err(ApiError::conflict_in_status(&row.status, "a follow-up request is already confirmed"));
             }
             row.follow_up_confirmed_at = Some(DbTime(now));
-            ("preservation.follow_up_confirmed", json!({"reference": reference, "citation": rule.citation}))
+            (EventType::FollowUpConfirmed, json!({"reference": reference, "citation": rule.citation}))
         }
     };
     let saved = save(conn, row, status, now)?;
@@ -685,7 +685,34 @@ pub(super) fn clock_subject(row: &RequestRow) -> Result<crate::deadlines::servic
     })
 }
 
-/// Starts, closes or moves the request's clocks after an action (DESIGN.md section 5).
+/// What an action did to the request, as its clocks see it; `deadlines::rules::clock_changes`
+/// decides what that does to them (DESIGN.md section 5).
+pub(super) fn clock_step(
+    action: Action,
+    status: RequestStatus,
+    scope: &Option<RecognitionScope>,
+) -> Option<crate::deadlines::rules::RequestStep> {
+    use crate::deadlines::rules::RequestStep;
+    Some(match action {
+        // Submitted for approval, the request has not reached its addressee yet.
+        Action::Submit | Action::Approve if status == RequestStatus::Submitted => RequestStep::Received,
+        Action::Acknowledge => RequestStep::Acknowledged,
+        Action::Recognise => {
+            RequestStep::Recognised { provisional_measures: *scope == Some(RecognitionScope::ProvisionalMeasures) }
+        }
+        Action::Forward => RequestStep::Forwarded,
+        Action::Respond(Outcome::Preserved) => RequestStep::Preserved,
+        Action::Respond(_) => RequestStep::Answered,
+        Action::Object => RequestStep::Objected,
+        Action::ConfirmNoGrounds => RequestStep::NoGroundsConfirmed,
+        Action::Withdraw => RequestStep::Withdrawn,
+        Action::Extend => RequestStep::Extended,
+        Action::Release => RequestStep::Released,
+        _ => return None,
+    })
+}
+
+/// Starts, closes or moves the request's clocks after an action.
 pub(super) fn update_clocks(
     conn: &mut AnyConnection,
     row: &RequestRow,
@@ -694,77 +721,10 @@ pub(super) fn update_clocks(
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    use crate::deadlines::rules::ClockState;
-    use crate::deadlines::service as clocks;
-    use crate::vocab::{ClockTrigger, Obligor};
-    let status = row.status;
-    match action {
-        Action::Submit | Action::Approve if status == RequestStatus::Submitted => {
-            clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Received, |_| true, now)?;
-        }
-        // The acknowledgement of receipt (e.g. Dir. 2014/41 Art 16(1), Annex B) meets the
-        // acknowledge clock only; for an EIO it is not the decision on recognition.
-        Action::Acknowledge => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Acknowledge, ClockState::Met, now)?;
-        }
-        // A decision implies receipt. The decision on recognition (Dir. 2014/41 Art 12(3))
-        // starts execution's 90 days (Art 12(4)); the one on provisional measures meets Art
-        // 32(2)'s 24 hours.
-        Action::Recognise => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Acknowledge, ClockState::Met, now)?;
-            if *scope == Some(RecognitionScope::ProvisionalMeasures) {
-                clocks::close(conn, row.id, |kind, _| kind == ClockKind::ProvisionalMeasures, ClockState::Met, now)?;
-            } else {
-                clocks::close(conn, row.id, |kind, _| kind == ClockKind::Recognition, ClockState::Met, now)?;
-                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Recognised, |_| true, now)?;
-            }
-        }
-        Action::Forward => {
-            // The new addressee's clocks start on its receipt.
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Cancelled, now)?;
-            let subject = clock_subject(row)?;
-            clocks::start(conn, &subject, basis, ClockTrigger::Received, |obligor| obligor == Obligor::Addressee, now)?;
-        }
-        Action::Respond(Outcome::Preserved) => {
-            clocks::close(conn, row.id, |kind, _| kind != ClockKind::Preservation, ClockState::Met, now)?;
-            if clocks::preservation(conn, row.id)?.is_none() {
-                clocks::start(conn, &clock_subject(row)?, basis, ClockTrigger::Preserved, |_| true, now)?;
-            }
-            // The preservation clock and the request show one expiry: the date the addressee gave.
-            if let (Some(mut clock), Some(until)) =
-                (clocks::preservation(conn, row.id)?, row.preservation_expires_at.clone())
-            {
-                clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
-            }
-        }
-        // An answer meets the addressee's clocks. The enforcing authority's keeps running: it
-        // may still raise a ground (Reg. 2023/1543 Art 8(4), Art 10(2)) or, in an emergency,
-        // object to the use of the data (Art 10(4)).
-        Action::Respond(_) => {
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Addressee, ClockState::Met, now)?;
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::Issuer, ClockState::Cancelled, now)?;
-        }
-        Action::Object => {
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::EnforcingAuthority, ClockState::Met, now)?;
-            clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?;
-        }
-        Action::ConfirmNoGrounds => {
-            clocks::close(conn, row.id, |_, obligor| obligor == Obligor::EnforcingAuthority, ClockState::Met, now)?;
-        }
-        Action::Withdraw => clocks::close(conn, row.id, |_, _| true, ClockState::Cancelled, now)?,
-        Action::Extend => {
-            if let (Some(mut clock), Some(until)) =
-                (clocks::preservation(conn, row.id)?, row.preservation_expires_at.clone())
-            {
-                clocks::set_preservation_due(conn, &mut clock, until.0, now)?;
-            }
-        }
-        Action::Release => {
-            clocks::close(conn, row.id, |kind, _| kind == ClockKind::Preservation, ClockState::Met, now)?
-        }
-        _ => {}
-    }
-    Ok(())
+    let Some(step) = clock_step(action, row.status, scope) else { return Ok(()) };
+    let changes = crate::deadlines::rules::clock_changes(step);
+    let expiry = row.preservation_expires_at.as_ref().map(|t| t.0);
+    crate::deadlines::service::apply(conn, &clock_subject(row)?, basis, &changes, expiry, now)
 }
 
 /// How long the data of an EU production order are held from the issuer: the enforcing
@@ -802,12 +762,12 @@ pub(super) fn legal_preservation_end(
 }
 
 /// The events that hand held data to the issuer: one `response.released` per held answer.
-pub(super) fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(&'static str, Value)>, ApiError> {
+pub(super) fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(EventType, Value)>, ApiError> {
     let mut out = vec![];
     for response in repo::responses(conn, request)? {
         if response.status == HELD {
             out.push((
-                "response.released",
+                EventType::ResponseReleased,
                 json!({"outcome": response.outcome, "text": response.text, "attachments": response.attachments,
                     "citation": HOLD_CITATION}),
             ));
@@ -872,7 +832,7 @@ pub fn ask_clarification(
         keys,
         id,
         Some(caller),
-        "request.clarification_requested",
+        EventType::ClarificationRequested,
         json!({"clarification": clarification.id, "question": question}),
         now,
     )?;
@@ -905,7 +865,7 @@ pub fn answer_clarification(
         keys,
         id,
         Some(caller),
-        "request.clarification_answered",
+        EventType::ClarificationAnswered,
         json!({"clarification": clarification, "answer": answer}),
         now,
     )?;
@@ -934,6 +894,6 @@ pub fn post_message(
         created_at: now,
     };
     repo::insert_message(conn, message.clone())?;
-    event(conn, keys, id, Some(caller), "message.posted", json!({"message": message.id}), now)?;
+    event(conn, keys, id, Some(caller), EventType::MessagePosted, json!({"message": message.id}), now)?;
     Ok(message.into())
 }

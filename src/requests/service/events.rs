@@ -11,7 +11,7 @@ pub fn event(
     keys: &KeyRing,
     request: Uuid,
     caller: Option<&Caller>,
-    event_type: &str,
+    event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
@@ -27,7 +27,7 @@ pub fn event_on(
     keys: &KeyRing,
     row: RequestRow,
     caller: Option<&Caller>,
-    event_type: &str,
+    event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
@@ -41,7 +41,7 @@ fn append(
     conn: &mut AnyConnection,
     request: Uuid,
     caller: Option<&Caller>,
-    event_type: &str,
+    event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
     append_event: fn(&mut AnyConnection, EventRow) -> Result<EventRow, ApiError>,
@@ -55,7 +55,7 @@ fn append(
             occurred_at: now,
             actor_client: caller.map(|c| DbUuid(c.client)),
             actor_party: caller.map(|c| DbUuid(c.party)),
-            event_type: event_type.to_owned(),
+            event_type,
             data,
             prev_hash: String::new(),
             hash: String::new(),
@@ -89,11 +89,7 @@ pub(super) fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError
 }
 
 pub(super) fn bound(event: &EventRow) -> crate::requests::evidence::documents::BoundEvent<'_> {
-    crate::requests::evidence::documents::BoundEvent {
-        seq: event.seq,
-        event_type: &event.event_type,
-        hash: &event.hash,
-    }
+    crate::requests::evidence::documents::BoundEvent { seq: event.seq, event_type: event.event_type, hash: &event.hash }
 }
 
 /// The request as the notification fan-out sees it.
@@ -117,7 +113,7 @@ pub(super) fn occurrence(event: &EventRow) -> crate::notify::Occurrence<'_> {
         seq: event.seq,
         occurred_at: event.occurred_at,
         actor_party: event.actor_party.as_ref().map(|p| p.0),
-        event_type: &event.event_type,
+        event_type: event.event_type,
         data: &event.data,
     }
 }

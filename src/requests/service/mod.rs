@@ -27,7 +27,7 @@ use crate::page::Page;
 use crate::parties::dto::{LegalEntity, Party};
 use crate::parties::{repo as party_repo, service as party_service};
 use crate::requests::attachments;
-use crate::vocab::{ClockKind, Outcome, PartyKind, PartyStatus, Priority, RequestKind, RequestStatus};
+use crate::vocab::{ClockKind, EventType, Outcome, PartyKind, PartyStatus, Priority, RequestKind, RequestStatus};
 
 mod access;
 mod commands;

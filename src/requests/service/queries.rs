@@ -42,7 +42,7 @@ pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec
             occurred_at: e.occurred_at,
             actor_client: e.actor_client.map(|c| c.0),
             actor_party: e.actor_party.map(|p| p.0),
-            event_type: e.event_type,
+            event_type: e.event_type.as_str().to_owned(),
             data: e.data,
             prev_hash: e.prev_hash,
             hash: e.hash,
