@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::client_address::{ForwardedHeader, TrustedProxies};
-use crate::db::{DbUrl, PoolSettings};
+use crate::db::{Backend, DbUrl, PoolSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -30,6 +30,8 @@ pub struct Settings {
     pub max_json_body: usize,
     /// Largest attachment accepted, in bytes (larger: 413).
     pub max_attachment_bytes: u64,
+    /// Where attachment bodies are kept (`ROGATORY_ATTACHMENT_STORE`).
+    pub attachment_store: AttachmentStoreSetting,
     /// HTTP worker threads; `None` lets actix use one per core.
     pub workers: Option<usize>,
     /// Reverse proxies whose `X-Forwarded-For` (or `Forwarded`) is believed; none by default.
@@ -82,6 +84,110 @@ impl Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
+    }
+}
+
+/// Where attachment bodies are kept: `ROGATORY_ATTACHMENT_STORE` (see `storage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachmentStoreSetting {
+    /// Files under `<data dir>/attachments` (the default on SQLite).
+    Dir,
+    /// Chunks in the PostgreSQL database of `DATABASE_URL` (the default on PostgreSQL).
+    Postgres,
+    /// An S3-compatible bucket.
+    S3(S3Settings),
+}
+
+/// An S3-compatible store: `s3://bucket/prefix` and the `ROGATORY_S3_*` settings; what they
+/// leave unset comes from the standard `AWS_*` variables (credentials, region, endpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Key prefix without leading or trailing `/`; may be empty.
+    pub prefix: String,
+    /// `http(s)://host:port` of an S3-compatible server; `None`: AWS (or `AWS_ENDPOINT`).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+}
+
+pub const ATTACHMENT_STORE_EXPECTED: &str = "`dir`, `postgres` or `s3://bucket/prefix`";
+
+impl AttachmentStoreSetting {
+    /// `dir`, `postgres` or `s3://bucket/prefix`.
+    pub fn name(&self) -> String {
+        match self {
+            AttachmentStoreSetting::Dir => "dir".into(),
+            AttachmentStoreSetting::Postgres => "postgres".into(),
+            AttachmentStoreSetting::S3(s3) => format!("s3://{}/{}", s3.bucket, s3.prefix),
+        }
+    }
+
+    /// The default for a database backend: `dir` on SQLite, `postgres` on PostgreSQL (every
+    /// instance on the database then sees every attachment).
+    pub fn default_for(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => AttachmentStoreSetting::Dir,
+            Backend::Postgres => AttachmentStoreSetting::Postgres,
+        }
+    }
+
+    /// Parses a store's name, with the `ROGATORY_S3_*` settings read through `get` for `s3://`;
+    /// `backend` is the database's (`postgres` needs PostgreSQL). The error says what was expected.
+    pub fn parse(text: &str, backend: Backend, get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let key = "ROGATORY_ATTACHMENT_STORE";
+        let bad = |expected: String| ConfigError { key, expected, got: Some(text.to_owned()) };
+        match text.trim() {
+            "dir" => Ok(AttachmentStoreSetting::Dir),
+            "postgres" if backend == Backend::Postgres => Ok(AttachmentStoreSetting::Postgres),
+            "postgres" => Err(bad(
+                "`dir` or `s3://bucket/prefix`: the `postgres` store keeps attachments in the PostgreSQL database \
+                 of DATABASE_URL, which is SQLite here"
+                    .into(),
+            )),
+            other => {
+                let Some(rest) = other.strip_prefix("s3://") else { return Err(bad(ATTACHMENT_STORE_EXPECTED.into())) };
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                let bucket_ok = (3..=63).contains(&bucket.len())
+                    && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+                    && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+                let prefix = prefix.trim_matches('/');
+                let prefix_ok = prefix.split('/').all(|part| {
+                    prefix.is_empty()
+                        || (!part.is_empty()
+                            && part != "."
+                            && part != ".."
+                            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.!*'()".contains(&b)))
+                });
+                if !bucket_ok || !prefix_ok {
+                    return Err(bad(
+                        "`s3://bucket/prefix` with a bucket name of 3 to 63 lowercase letters, digits, dots and \
+                         hyphens, and an optional prefix of `/`-separated names (letters, digits, -_.!*'())"
+                            .into(),
+                    ));
+                }
+                let endpoint = get("ROGATORY_S3_ENDPOINT");
+                if let Some(url) = &endpoint
+                    && !(url.starts_with("http://") || url.starts_with("https://"))
+                {
+                    return Err(ConfigError {
+                        key: "ROGATORY_S3_ENDPOINT",
+                        expected: "an http:// or https:// URL such as https://minio.internal:9000".into(),
+                        got: Some(url.clone()),
+                    });
+                }
+                Ok(AttachmentStoreSetting::S3(S3Settings {
+                    bucket: bucket.to_owned(),
+                    prefix: prefix.to_owned(),
+                    endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
+                    region: get("ROGATORY_S3_REGION"),
+                    access_key_id: get("ROGATORY_S3_ACCESS_KEY_ID"),
+                    secret_access_key: get("ROGATORY_S3_SECRET_ACCESS_KEY").map(Secret),
+                }))
+            }
+        }
     }
 }
 
@@ -176,6 +282,10 @@ impl Settings {
         let max_json_body: usize = parse_key(&get, "ROGATORY_MAX_JSON_BYTES", "1048576", "a size in bytes")?;
         let max_attachment_bytes: u64 =
             parse_key(&get, "ROGATORY_MAX_ATTACHMENT_BYTES", "104857600", "a size in bytes")?;
+        let attachment_store = match get("ROGATORY_ATTACHMENT_STORE") {
+            None => AttachmentStoreSetting::default_for(database_url.backend()),
+            Some(text) => AttachmentStoreSetting::parse(&text, database_url.backend(), &get)?,
+        };
         let workers = match get("ROGATORY_WORKERS") {
             None => None,
             Some(_) => Some(parse_key::<usize>(&get, "ROGATORY_WORKERS", "1", "a whole number of threads")?),
@@ -357,6 +467,7 @@ impl Settings {
             db_pool: PoolSettings { max_size, connect_timeout: Duration::from_secs(timeout_secs.max(1)) },
             max_json_body,
             max_attachment_bytes,
+            attachment_store,
             workers,
             trusted_proxies,
             connections,
@@ -456,6 +567,39 @@ mod tests {
         assert!(s.trusted_proxies.is_trusted("10.9.8.7".parse().unwrap()));
         assert!(s.trusted_proxies.is_trusted("::1".parse().unwrap()));
         assert_eq!(s.trusted_proxies.header, ForwardedHeader::Forwarded);
+    }
+
+    #[test]
+    fn the_attachment_store_follows_the_backend_unless_named() {
+        assert_eq!(settings(&[]).unwrap().attachment_store, AttachmentStoreSetting::Dir);
+        let pg = ("DATABASE_URL", "postgres://app@db/rogatory");
+        assert_eq!(settings(&[pg]).unwrap().attachment_store, AttachmentStoreSetting::Postgres);
+        let on_dir = settings(&[pg, ("ROGATORY_ATTACHMENT_STORE", "dir")]).unwrap();
+        assert_eq!(on_dir.attachment_store, AttachmentStoreSetting::Dir);
+        let s3 = settings(&[
+            ("ROGATORY_ATTACHMENT_STORE", "s3://evidence-eu/rogatory/prod/"),
+            ("ROGATORY_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+            ("ROGATORY_S3_SECRET_ACCESS_KEY", "topsecret"),
+        ])
+        .unwrap();
+        let AttachmentStoreSetting::S3(s3) = s3.attachment_store else { panic!("an s3 store") };
+        assert_eq!((s3.bucket.as_str(), s3.prefix.as_str()), ("evidence-eu", "rogatory/prod"));
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(!format!("{s3:?}").contains("topsecret"));
+    }
+
+    #[test]
+    fn a_bad_attachment_store_stops_start_up_with_a_reason() {
+        let e = settings(&[("ROGATORY_ATTACHMENT_STORE", "postgres")]).unwrap_err();
+        assert_eq!(e.key, "ROGATORY_ATTACHMENT_STORE");
+        assert!(e.to_string().contains("SQLite"), "{e}");
+        for bad in ["disk", "s3://", "s3://B/x", "s3://ok-bucket/a/../b", "S3://bucket"] {
+            let e = settings(&[("ROGATORY_ATTACHMENT_STORE", bad)]).unwrap_err();
+            assert_eq!(e.key, "ROGATORY_ATTACHMENT_STORE", "{bad}");
+        }
+        let e = settings(&[("ROGATORY_ATTACHMENT_STORE", "s3://bucket"), ("ROGATORY_S3_ENDPOINT", "minio:9000")])
+            .unwrap_err();
+        assert_eq!(e.key, "ROGATORY_S3_ENDPOINT");
     }
 
     #[test]

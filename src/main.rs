@@ -41,6 +41,9 @@ enum Command {
     /// ROGATORY_KEY_ENCRYPTION_KEY); prints JSON.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Attachment content (prints JSON).
+    #[command(subcommand)]
+    Attachments(AttachmentsCommand),
     /// Fill an empty database with a demonstration directory (the exchange, French and German
     /// points of contact, a prosecutor, a central authority, an enforcing authority, a platform)
     /// and print each party's client credentials (JSON). Refuses a database that has parties.
@@ -55,6 +58,20 @@ enum Command {
         /// A JWKS you fetched yourself from /.well-known/jwks.json; default: the bundle's own.
         #[arg(long)]
         jwks: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AttachmentsCommand {
+    /// Copy the content of every attachment from the configured store
+    /// (ROGATORY_ATTACHMENT_STORE) to another, read each copy back and check its SHA-256, and
+    /// print the counts. Content the target already holds is checked, not copied again. Exits
+    /// non-zero when any content could not be copied or does not match its digest.
+    Migrate {
+        /// The target store: `dir`, `postgres` or `s3://bucket/prefix` (with the ROGATORY_S3_*
+        /// settings of the environment).
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -150,6 +167,7 @@ fn main() -> ExitCode {
         Command::Openapi { output } => print_openapi(output),
         Command::Admin(command) => admin(command),
         Command::Keys(command) => keys(command),
+        Command::Attachments(command) => attachments(command),
         Command::Demo => demo(),
         Command::VerifyExport { file, jwks } => verify_export(file, jwks),
     };
@@ -240,6 +258,29 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())
+}
+
+fn attachments(command: AttachmentsCommand) -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    match command {
+        AttachmentsCommand::Migrate { to } => {
+            let env = |key: &str| std::env::var(key).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let target = rogatory::config::AttachmentStoreSetting::parse(&to, settings.database_url.backend(), &env)
+                .map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+            let report = rogatory::storage::migrate::run(&settings, &target)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if !report.failed.is_empty() {
+                anyhow::bail!(
+                    "{} of {} contents failed to migrate from {} to {}",
+                    report.failed.len(),
+                    report.referenced,
+                    report.from,
+                    report.to
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 fn demo() -> anyhow::Result<()> {

@@ -14,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::Mailer;
+use crate::storage::AttachmentStore;
 
 /// Everything a handler may need, shared by all workers.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct AppState {
     /// so that a flood of token requests leaves the database to every other request.
     pub token_lookups: Arc<tokio::sync::Semaphore>,
     pub mailer: Arc<Mailer>,
+    /// Where attachment bodies are kept (`ROGATORY_ATTACHMENT_STORE`).
+    pub attachments: AttachmentStore,
 }
 
 impl AppState {
@@ -46,10 +49,6 @@ impl AppState {
     pub fn init_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&settings.data_dir)
             .map_err(|e| anyhow::anyhow!("ROGATORY_DATA_DIR: cannot create {}: {e}", settings.data_dir.display()))?;
-        let swept = crate::storage::Store::new(&settings.data_dir).sweep_stale_temp_files();
-        if swept > 0 {
-            tracing::info!(files = swept, "removed temporary files of uploads cut off by an earlier stop");
-        }
         let t = &settings.tokens;
         let external = match &t.external_issuers_file {
             Some(path) => tokens::load_external_issuers(path)
@@ -57,6 +56,11 @@ impl AppState {
             None => Vec::new(),
         };
         let db = Db::open(settings.database_url.clone(), &settings.db_pool)?;
+        let attachments = AttachmentStore::open(&settings.attachment_store, &settings.data_dir, &db)?;
+        let swept = attachments.sweep_stale_blocking(&settings.database_url);
+        if swept > 0 {
+            tracing::info!(uploads = swept, store = %attachments.name(), "removed what uploads cut off by an earlier stop left");
+        }
         let (keys, key_store) = load_keys(&settings, &db)?;
         if db.backend() == crate::db::Backend::Postgres && !settings.public_url_set {
             tracing::warn!(
@@ -84,6 +88,7 @@ impl AppState {
         let settings_pool = settings.db_pool.max_size;
         Ok(AppState {
             mailer: Arc::new(mailer),
+            attachments,
             settings: Arc::new(settings),
             db,
             clock,

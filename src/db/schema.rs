@@ -408,6 +408,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PTimestamptz, PUuid};
+
+    /// One upload of the `postgres` attachment store: `sha256` is set when the body is
+    /// complete (unique), NULL while it is being written.
+    attachment_blobs (id) {
+        id -> PUuid,
+        sha256 -> Nullable<Text>,
+        size_bytes -> BigInt,
+        created_at -> PTimestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PUuid;
+
+    /// The content of an `attachment_blobs` row, in order of `seq`.
+    attachment_chunks (blob_id, seq) {
+        blob_id -> PUuid,
+        seq -> Integer,
+        bytes -> Binary,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     parties,
     api_clients,

@@ -10,9 +10,10 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::backend_test;
+use crate::support::stores;
 use crate::support::world::*;
-use crate::support::{TestApp, TestBackend, TestDatabase, TestResponse};
+use crate::support::{TestApp, TestBackend, TestDatabase, TestResponse, TestStore};
+use crate::{backend_test, store_test};
 
 async fn upload(app: &TestApp, who: &Actor, request: &str, body: Vec<u8>, name: &str) -> TestResponse {
     app.send(
@@ -57,7 +58,7 @@ async fn submitted_order_for(app: &TestApp, w: &World, categories: Value) -> Str
     id
 }
 
-backend_test! {
+store_test! {
     async fn a_response_carries_attachments_whose_digests_the_issuer_checks(app) {
         let w = world(&app).await;
         // Traffic data: the enforcing authority is notified and its notification is suspensive.
@@ -107,10 +108,9 @@ backend_test! {
     }
 }
 
-/// Oversized uploads are refused and leave no record and no file.
-async fn oversized(backend: TestBackend) {
-    let Some(database) = TestDatabase::create(backend) else { return };
-    let app = TestApp::on(database, &[("ROGATORY_MAX_ATTACHMENT_BYTES", "1000")]).await;
+/// Oversized uploads are refused and leave no record and nothing in the store.
+async fn oversized(store: TestStore) {
+    let Some(app) = TestApp::with_store_and(store, &[("ROGATORY_MAX_ATTACHMENT_BYTES", "1000")]).await else { return };
     let w = world(&app).await;
     let id = submitted_order(&app, &w).await;
     let body =
@@ -131,27 +131,65 @@ async fn oversized(backend: TestBackend) {
             .unwrap()
             .is_empty()
     );
-    let store = app.database.data_dir().join("attachments");
-    let files: Vec<_> = walk(&store);
-    assert!(files.is_empty(), "nothing half-written is left: {files:?}");
+    let left = stores::contents(&app).await;
+    assert!(left.is_empty(), "nothing half-written is left: {left:?}");
     let history = events(&ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/events")).await, 200));
     assert!(!history.contains(&"attachment.added".to_owned()));
     ok(&upload(&app, &w.platform, &id, vec![7u8; 1000], "fits.pdf").await, 201);
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
-    entries.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect()
+mod an_oversized_upload_is_413_and_leaves_nothing {
+    use crate::support::TestStore;
+
+    #[actix_web::test]
+    async fn dir() {
+        super::oversized(TestStore::Dir).await;
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        super::oversized(TestStore::Postgres).await;
+    }
+
+    #[actix_web::test]
+    async fn s3() {
+        super::oversized(TestStore::S3).await;
+    }
 }
 
-#[actix_web::test]
-async fn an_oversized_upload_is_413_and_leaves_nothing_sqlite() {
-    oversized(TestBackend::Sqlite).await;
-}
+store_test! {
+    /// Content changed in the store after it was recorded (a disk, a database or a bucket gone
+    /// wrong, or someone with access): the download is cut short before its last bytes, so
+    /// no client takes a corrupted file for a complete one; the next download of sound content
+    /// is unaffected.
+    async fn a_corrupted_body_is_never_served_whole(app) {
+        let w = world(&app).await;
+        let id = submitted_order(&app, &w).await;
+        let content: Vec<u8> = (0..300_000u32).map(|i| (i % 241) as u8).collect();
+        let attachment = ok(&upload(&app, &w.platform, &id, content.clone(), "records.pdf").await, 201);
+        let sound = ok(&upload(&app, &w.platform, &id, b"other records".to_vec(), "other.pdf").await, 201);
+        let sha256 = attachment["sha256"].as_str().unwrap();
+        stores::tamper(&app, sha256).await;
 
-#[actix_web::test]
-async fn an_oversized_upload_is_413_and_leaves_nothing_postgres() {
-    oversized(TestBackend::Postgres).await;
+        // Through HTTP: the answer starts (200, its headers were sent) but its body breaks off.
+        let r = download(&app, &w.platform, attachment["id"].as_str().unwrap()).await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.len() < content.len(), "a corrupted body was served whole ({} bytes)", r.body.len());
+        // From the store: the stream ends in an error, before the last chunk.
+        let mut body = app.state.attachments.open_verified(sha256).await.unwrap();
+        let mut received = 0;
+        let error = loop {
+            match futures_util::StreamExt::next(&mut body).await {
+                Some(Ok(chunk)) => received += chunk.len(),
+                Some(Err(e)) => break e,
+                None => panic!("a corrupted body ended without an error"),
+            }
+        };
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{error}");
+        assert!(received < content.len());
+        let r = download(&app, &w.platform, sound["id"].as_str().unwrap()).await;
+        assert_eq!(r.body.as_ref(), b"other records");
+    }
 }
 
 backend_test! {

@@ -110,7 +110,7 @@ backend_test! {
     }
 }
 
-backend_test! {
+crate::store_test! {
     async fn json_and_text_evidence_downloads_byte_for_byte_as_octet_stream(app) {
         let w = world(&app).await;
         let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
@@ -153,7 +153,7 @@ async fn upload_to(
     app.send(call.set_payload(body.to_vec())).await
 }
 
-backend_test! {
+crate::store_test! {
     async fn an_empty_upload_or_a_blank_file_name_is_refused_and_leaves_nothing(app) {
         let w = world(&app).await;
         let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
@@ -172,13 +172,15 @@ backend_test! {
         }
         let list = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/attachments")).await, 200);
         assert_eq!(list["items"], json!([]), "nothing was recorded");
+        let left = crate::support::stores::contents(&app).await;
+        assert!(left.is_empty(), "nothing was stored: {left:?}");
         // Without file_name, a file is still welcome (no name to keep).
         let attachment = ok(&upload_to(&app, &w.de_24_7, &id, "", Some("text/plain"), b"records").await, 201);
         assert_eq!(attachment["file_name"], serde_json::Value::Null);
     }
 }
 
-backend_test! {
+crate::store_test! {
     async fn the_media_type_query_parameter_is_the_recorded_media_type(app) {
         let w = world(&app).await;
         let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();

@@ -26,4 +26,5 @@ mod races;
 mod requests;
 mod statements;
 mod statistics;
+mod stores;
 mod upload_memory;

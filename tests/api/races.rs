@@ -314,8 +314,26 @@ fn temp_files(app: &TestApp) -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
+/// Uploads being written: temporary files (`dir`, SQLite's default store) or chunk rows with
+/// no digest yet (`postgres`, PostgreSQL's).
+fn uploads_in_progress(app: &TestApp) -> Vec<String> {
+    match app.database.backend {
+        TestBackend::Sqlite => temp_files(app).iter().map(|p| p.display().to_string()).collect(),
+        TestBackend::Postgres => {
+            use diesel::prelude::*;
+            use rogatory::db::schema::attachment_blobs as blobs;
+            let ids: Vec<rogatory::db::types::DbUuid> = blobs::table
+                .filter(blobs::sha256.is_null())
+                .select(blobs::id)
+                .load(&mut app.database.connect())
+                .unwrap();
+            ids.into_iter().map(|id| id.0.to_string()).collect()
+        }
+    }
+}
+
 /// Item 6: an upload cut off by its client, and one refused after its body was read, leave no
-/// bytes behind; stale temporary files are swept at start-up.
+/// bytes behind; what a crash left is swept at start-up. On each backend's default store.
 async fn partial_uploads_leave_nothing(backend: TestBackend) {
     use std::io::Write;
     let Some(app) = TestApp::spawn(backend).await else { return };
@@ -334,14 +352,14 @@ async fn partial_uploads_leave_nothing(backend: TestBackend) {
     .unwrap();
     stream.write_all(&vec![7u8; 2 * 1024 * 1024]).unwrap();
     let started = Instant::now();
-    while temp_files(&app).is_empty() && started.elapsed() < Duration::from_secs(5) {
+    while uploads_in_progress(&app).is_empty() && started.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(temp_files(&app).len(), 1, "the upload is being written");
+    assert_eq!(uploads_in_progress(&app).len(), 1, "the upload is being written");
     drop(stream);
     let started = Instant::now();
-    while !temp_files(&app).is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(5), "left behind: {:?}", temp_files(&app));
+    while !uploads_in_progress(&app).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(5), "left behind: {:?}", uploads_in_progress(&app));
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
 
@@ -358,22 +376,41 @@ async fn partial_uploads_leave_nothing(backend: TestBackend) {
         use sha2::Digest;
         rogatory::audit::chain::hex(&sha2::Sha256::digest(&other))
     };
-    let store = rogatory::storage::Store::new(&app.database.data_dir());
-    assert!(!store.path_of(&digest).exists(), "refused content is not kept");
-    assert!(store.path_of(first.body["sha256"].as_str().unwrap()).exists(), "recorded content stays");
-    assert!(temp_files(&app).is_empty());
+    let store = &app.state.attachments;
+    assert!(!store.exists(&digest).await.unwrap(), "refused content is not kept");
+    assert!(store.exists(first.body["sha256"].as_str().unwrap()).await.unwrap(), "recorded content stays");
+    assert!(uploads_in_progress(&app).is_empty());
 
-    // A temporary file of an upload cut off by a crash: swept at the next start.
-    let stale = app.database.data_dir().join("attachments/tmp/left-by-a-crash");
-    std::fs::write(&stale, b"partial").unwrap();
-    let old = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
-    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
-    let fresh = app.database.data_dir().join("attachments/tmp/being-written");
-    std::fs::write(&fresh, b"partial").unwrap();
+    // What an upload cut off by a crash left: swept at the next start, unless it is recent.
+    let stale_and_fresh = match backend {
+        TestBackend::Sqlite => {
+            let stale = app.database.data_dir().join("attachments/tmp/left-by-a-crash");
+            std::fs::write(&stale, b"partial").unwrap();
+            let old = std::time::SystemTime::now() - Duration::from_secs(2 * 3600);
+            std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+            let fresh = app.database.data_dir().join("attachments/tmp/being-written");
+            std::fs::write(&fresh, b"partial").unwrap();
+            (stale.display().to_string(), fresh.display().to_string())
+        }
+        TestBackend::Postgres => {
+            use diesel::connection::SimpleConnection;
+            let (stale, fresh) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+            app.database
+                .connect()
+                .batch_execute(&format!(
+                    "INSERT INTO attachment_blobs (id, sha256, size_bytes, created_at) VALUES \
+                     ('{stale}', NULL, 0, now() - interval '2 hours'), ('{fresh}', NULL, 0, now()); \
+                     INSERT INTO attachment_chunks (blob_id, seq, bytes) VALUES ('{stale}', 0, '\\x07'), ('{fresh}', 0, '\\x07')"
+                ))
+                .unwrap();
+            (stale.to_string(), fresh.to_string())
+        }
+    };
     let port = free_port();
     let _second = spawn(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off")]);
-    assert!(!stale.exists(), "a stale temporary file is swept at start-up");
-    assert!(fresh.exists(), "a file an upload may still be writing is not");
+    let left = uploads_in_progress(&app);
+    assert!(!left.contains(&stale_and_fresh.0), "what a crash left is swept at start-up: {left:?}");
+    assert!(left.contains(&stale_and_fresh.1), "an upload that may still be written is not: {left:?}");
 }
 crate::on_both_backends!(partial_uploads_leave_nothing);
 

@@ -2,9 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use futures_util::stream;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncReadExt;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -15,7 +13,6 @@ use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::problem::Problem;
 use crate::http::responses::{DatabaseUnavailable, MalformedId, RequestNotFound, WrongSideOrRole};
 use crate::state::AppState;
-use crate::storage::Store;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -129,7 +126,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty body, a blank or invalid file name, or an invalid media type (header or `media_type`)", body = Problem, content_type = "application/problem+json"),
-        DatabaseUnavailable,
+        (status = 503, description = "The database or the attachment store is unavailable", body = Problem, content_type = "application/problem+json"),
         (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -154,8 +151,8 @@ pub async fn upload_attachment(
     let media_type = media_type(&req, query.media_type)?;
     let file_name = file_name(query.file_name)?;
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    let store = Store::new(&state.settings.data_dir);
-    let stored = store.save(payload, declared, state.settings.max_attachment_bytes).await?;
+    let store = &state.attachments;
+    let stored = store.put(payload, declared, state.settings.max_attachment_bytes).await?;
     let now = state.clock.now();
     let print = idempotency::fingerprint(&req, &(&stored.sha256, &media_type, &file_name));
     let record = stored.clone();
@@ -168,7 +165,7 @@ pub async fn upload_attachment(
     .await;
     if answer.is_err() {
         // Refused after the body was stored: content nobody refers to does not stay.
-        service::discard_if_unreferenced(&store, &state.db, &stored).await;
+        service::discard_if_unreferenced(store, &state.db, &stored).await;
     }
     answer
 }
@@ -215,7 +212,7 @@ pub async fn list_attachments(
                 ("Rogatory-Media-Type" = String, description = "The media type recorded at upload"))),
         MalformedId,
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
-        DatabaseUnavailable,
+        (status = 503, description = "The database or the attachment store is unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -227,18 +224,9 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let attachment = state.db.run(move |conn| service::find_visible(conn, &caller, id)).await?;
-    let file = Store::new(&state.settings.data_dir).open(&attachment.sha256).await?;
-    let body = stream::unfold(file, |mut file| async move {
-        let mut buffer = vec![0u8; 64 * 1024];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(web::Bytes::from(buffer)), file))
-            }
-            Err(e) => Some((Err(e), file)),
-        }
-    });
+    // Checked against its digest as it streams: a body that does not match is cut short before
+    // its last chunk (the client sees a broken transfer), and logged.
+    let body = state.attachments.open_verified(&attachment.sha256).await?;
     let name: String = attachment
         .file_name
         .clone()

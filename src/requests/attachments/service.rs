@@ -15,7 +15,7 @@ use crate::db::types::DbUuid;
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::requests::lifecycle::Side;
 use crate::requests::service as requests;
-use crate::storage::{Store, Stored};
+use crate::storage::{AttachmentStore, Stored};
 use crate::vocab::{EventType, RequestStatus};
 
 /// The caller may attach to this request: a party acting on it (not a party that only
@@ -84,7 +84,7 @@ pub fn is_referenced(conn: &mut AnyConnection, sha256: &str) -> Result<bool, Api
 
 /// Takes back content an upload created when the upload was then refused (a reused
 /// Idempotency-Key, a request that closed meanwhile), unless an attachment record refers to it.
-pub async fn discard_if_unreferenced(store: &Store, db: &crate::db::Db, stored: &Stored) {
+pub async fn discard_if_unreferenced(store: &AttachmentStore, db: &crate::db::Db, stored: &Stored) {
     if !stored.created {
         return;
     }

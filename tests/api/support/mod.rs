@@ -5,8 +5,10 @@ pub mod clocked;
 pub mod database;
 pub mod process;
 pub mod receiver;
+pub mod s3;
 pub mod schema;
 pub mod smtp;
+pub mod stores;
 pub mod world;
 
 use std::future::Future;
@@ -42,6 +44,25 @@ impl TestApp {
     pub async fn spawn(backend: TestBackend) -> Option<TestApp> {
         let database = TestDatabase::create(backend)?;
         Some(Self::on(database, &[]).await)
+    }
+
+    /// A fresh database and the application on it with one attachment store: `dir` on SQLite,
+    /// `postgres` on PostgreSQL (each the default there), `s3` on SQLite with moto (see `s3`).
+    pub async fn with_store(store: TestStore) -> Option<TestApp> {
+        Self::with_store_and(store, &[]).await
+    }
+
+    /// As `with_store`, with extra settings.
+    pub async fn with_store_and(store: TestStore, more: &[(&str, &str)]) -> Option<TestApp> {
+        let (backend, settings) = match store {
+            TestStore::Dir => (TestBackend::Sqlite, vec![]),
+            TestStore::Postgres => (TestBackend::Postgres, vec![]),
+            TestStore::S3 => (TestBackend::Sqlite, s3::store_settings()),
+        };
+        let database = TestDatabase::create(backend)?;
+        let mut extra: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        extra.extend_from_slice(more);
+        Some(Self::on(database, &extra).await)
     }
 
     /// The application on an existing test database, with extra settings.
@@ -381,6 +402,53 @@ macro_rules! backend_test {
             #[actix_web::test]
             async fn postgres() {
                 if let Some(app) = $crate::support::TestApp::spawn($crate::support::TestBackend::Postgres).await {
+                    run(app).await;
+                }
+            }
+        }
+    };
+}
+
+/// The attachment stores every attachment test runs on (`store_test!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStore {
+    Dir,
+    Postgres,
+    S3,
+}
+
+/// Writes an attachment test once and runs it on every store: `store_test!(async fn name(app)
+/// { … })` expands into `name::dir` (SQLite), `name::postgres` (PostgreSQL) and `name::s3`
+/// (moto), each with a fresh database and store.
+#[macro_export]
+macro_rules! store_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::support::TestApp) $body
+
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn dir() {
+                if let Some(app) = $crate::support::TestApp::with_store($crate::support::TestStore::Dir).await {
+                    run(app).await;
+                }
+            }
+
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(app) = $crate::support::TestApp::with_store($crate::support::TestStore::Postgres).await {
+                    run(app).await;
+                }
+            }
+
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn s3() {
+                if let Some(app) = $crate::support::TestApp::with_store($crate::support::TestStore::S3).await {
                     run(app).await;
                 }
             }
