@@ -11,10 +11,9 @@ use uuid::Uuid;
 
 use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
-use crate::db::codec::encode_text;
 use crate::db::dialect;
 use crate::db::schema::{clocks, requests};
-use crate::db::types::{DbTime, DbUuid};
+use crate::db::types::{DbText, DbTime, DbUuid};
 use crate::deadlines::model::ClockRow;
 use crate::deadlines::rules::{self, ClockState};
 use crate::error::ApiError;
@@ -86,10 +85,9 @@ fn transition(
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     let closed = matches!(to, ClockState::Met | ClockState::Cancelled).then_some(DbTime(now));
-    let n =
-        diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(encode_text(&from))))
-            .set((clocks::state.eq(encode_text(&to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now))))
-            .execute(conn)?;
+    let n = diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(DbText(from))))
+        .set((clocks::state.eq(DbText(to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now))))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -118,11 +116,8 @@ fn confirmed_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, 
 /// An open request that follows up this one (e.g. the production request after a
 /// preservation) keeps the preservation alive until it is answered (Reg. 2023/1543 Art 11(2)).
 fn open_follow_up(conn: &mut AnyConnection, request: Uuid) -> Result<bool, ApiError> {
-    let open: Vec<String> =
-        [RequestStatus::Submitted, RequestStatus::Acknowledged, RequestStatus::AwaitingClarification]
-            .iter()
-            .map(encode_text)
-            .collect();
+    let open =
+        [RequestStatus::Submitted, RequestStatus::Acknowledged, RequestStatus::AwaitingClarification].map(DbText);
     let found = requests::table
         .filter(requests::follow_up_of.eq(DbUuid(request)))
         .filter(requests::status.eq_any(open))

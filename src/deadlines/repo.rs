@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use super::model::ClockRow;
 use crate::db::AnyConnection;
-use crate::db::codec::encode_text;
 use crate::db::schema::{clocks, party_clock_targets};
 use crate::db::types::{DbText, DbTime, DbUuid};
 use crate::error::ApiError;
@@ -22,7 +21,7 @@ pub fn target(
     let secs: Option<i64> = party_clock_targets::table
         .filter(party_clock_targets::party_id.eq(DbUuid(party)))
         .filter(party_clock_targets::legal_basis.eq(basis))
-        .filter(party_clock_targets::clock_kind.eq(encode_text(&kind)))
+        .filter(party_clock_targets::clock_kind.eq(DbText(kind)))
         .select(party_clock_targets::duration_secs)
         .first(conn)
         .optional()?;
@@ -68,14 +67,14 @@ pub fn set_target(
         party_clock_targets::table
             .filter(party_clock_targets::party_id.eq(DbUuid(party)))
             .filter(party_clock_targets::legal_basis.eq(basis))
-            .filter(party_clock_targets::clock_kind.eq(encode_text(&kind))),
+            .filter(party_clock_targets::clock_kind.eq(DbText(kind))),
     )
     .execute(conn)?;
     diesel::insert_into(party_clock_targets::table)
         .values((
             party_clock_targets::party_id.eq(DbUuid(party)),
             party_clock_targets::legal_basis.eq(basis),
-            party_clock_targets::clock_kind.eq(encode_text(&kind)),
+            party_clock_targets::clock_kind.eq(DbText(kind)),
             party_clock_targets::duration_secs.eq(duration.num_seconds()),
             party_clock_targets::updated_at.eq(DbTime(now)),
         ))

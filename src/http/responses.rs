@@ -30,6 +30,8 @@ macro_rules! problem_responses {
 problem_responses! {
     /// 503: the database could not be reached (every operation that touches it).
     DatabaseUnavailable => "503", "The database is unavailable";
+    /// 503 of the operations that read or write attachment content (issue 17).
+    StoreOrDatabaseUnavailable => "503", "The database or the attachment store is unavailable";
     /// 404 of the request operations: absent and invisible look the same (default deny).
     RequestNotFound => "404", "No such request visible to the caller";
     /// 403 of the lifecycle actions.

@@ -6,11 +6,14 @@ use diesel::prelude::{Insertable, Queryable, Selectable};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::dto::{HoldStatus, ParticipantRole, RefusalReason};
 use crate::db::schema::{
     clarifications, request_events, request_messages, request_participants, request_responses, requests,
 };
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 use crate::vocab::{EventType, Outcome, Priority, RequestKind, RequestStatus};
+
+crate::db::types::text_columns!(HoldStatus, ParticipantRole, RefusalReason);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
@@ -49,7 +52,7 @@ pub struct RequestRow {
     /// the catalogue do not move its clocks.
     pub legal_basis_pinned: Option<DbJson>,
     /// Suspensive effect of the enforcing authority's notification (Reg. 2023/1543 Art 8(4)).
-    pub hold_status: Option<String>,
+    pub hold_status: Option<DbText<HoldStatus>>,
     pub hold_until: Option<DbTime>,
     /// The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Annex V).
     pub follow_up_confirmed_at: Option<DbTime>,
@@ -62,7 +65,8 @@ pub struct ParticipantRow {
     pub request_id: Uuid,
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
     pub party_id: Uuid,
-    pub role: String,
+    #[diesel(serialize_as = DbText<ParticipantRole>, deserialize_as = DbText<ParticipantRole>)]
+    pub role: ParticipantRole,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub added_at: DateTime<Utc>,
 }
@@ -156,8 +160,9 @@ pub struct ResponseRow {
     pub request_id: Uuid,
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
     pub party_id: Uuid,
-    pub outcome: String,
-    pub refusal_reason: Option<String>,
+    #[diesel(serialize_as = DbText<Outcome>, deserialize_as = DbText<Outcome>)]
+    pub outcome: Outcome,
+    pub refusal_reason: Option<DbText<RefusalReason>>,
     pub text: String,
     pub preserved_until: Option<DbTime>,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]

@@ -107,12 +107,17 @@ pub fn add_participant(conn: &mut AnyConnection, row: ParticipantRow) -> Result<
     Ok(())
 }
 
-pub fn remove_participant(conn: &mut AnyConnection, request: Uuid, party: Uuid, role: &str) -> Result<(), ApiError> {
+pub fn remove_participant(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    party: Uuid,
+    role: super::dto::ParticipantRole,
+) -> Result<(), ApiError> {
     diesel::delete(
         request_participants::table
             .filter(request_participants::request_id.eq(DbUuid(request)))
             .filter(request_participants::party_id.eq(DbUuid(party)))
-            .filter(request_participants::role.eq(role)),
+            .filter(request_participants::role.eq(DbText(role))),
     )
     .execute(conn)?;
     // Out of the party's list when that was its last role on the request.
@@ -190,9 +195,7 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
     // alone. Filtered here, before the page is cut, so that a page is short only when it is
     // the last and a cursor never names another party's draft.
     query = query.filter(
-        party_requests::outgoing
-            .eq(true)
-            .or(party_requests::status.ne_all(super::service::NOT_LEFT.map(|s| crate::db::codec::encode_text(&s)))),
+        party_requests::outgoing.eq(true).or(party_requests::status.ne_all(super::service::NOT_LEFT.map(DbText))),
     );
     if let Some(outgoing) = f.outgoing {
         // With a narrower filter (status, legal basis, kind, priority) the direction is checked

@@ -8,6 +8,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::backend_test;
+use crate::on_both_backends;
 use crate::support::{
     Credentials, TestApp, TestBackend, TestDatabase, german_24_7, platform, store_argon2_secret, stored_secret_hash,
 };
@@ -261,15 +262,7 @@ async fn behind_a_proxy_case(backend: TestBackend) {
     r.assert_problem(429, "too_many_requests");
 }
 
-#[actix_web::test]
-async fn behind_a_proxy_callers_are_told_apart_sqlite() {
-    behind_a_proxy_case(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn behind_a_proxy_callers_are_told_apart_postgres() {
-    behind_a_proxy_case(TestBackend::Postgres).await;
-}
+on_both_backends!(behind_a_proxy_callers_are_told_apart => behind_a_proxy_case);
 
 /// Forges tokens with the exchange's own key, to show each check refuses what it must.
 fn forge(app: &TestApp, header: Header, claims: &Value) -> String {
@@ -445,15 +438,7 @@ async fn external_issuer_case(backend: TestBackend) {
     app.call(Method::GET, "/v1/me", Some(&token), None).await.assert_problem(401, "unauthorized");
 }
 
-#[actix_web::test]
-async fn an_external_issuer_token_works_sqlite() {
-    external_issuer_case(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn an_external_issuer_token_works_postgres() {
-    external_issuer_case(TestBackend::Postgres).await;
-}
+on_both_backends!(an_external_issuer_token_works => external_issuer_case);
 
 /// After a key rotation, tokens signed with the previous key still verify, and both keys are
 /// published.

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
+use crate::on_both_backends;
 use crate::support::process::{free_port, spawn, spawn_logged};
 use crate::support::{TestApp, TestBackend, store_argon2_secret};
 
@@ -182,28 +183,13 @@ async fn token_flood(backend: TestBackend, check_latency: bool) {
     }
 }
 
-#[actix_web::test]
-async fn a_token_flood_leaves_memory_alone_sqlite() {
-    token_flood(TestBackend::Sqlite, false).await;
-}
+on_both_backends!(a_token_flood_leaves_memory_alone => |b| token_flood(b, false));
 
-#[actix_web::test]
-async fn a_token_flood_leaves_memory_alone_postgres() {
-    token_flood(TestBackend::Postgres, false).await;
-}
-
-/// Run alone by `.ci/run` (`cargo test --test api drill_ -- --ignored --test-threads=1`).
-#[actix_web::test]
-#[ignore = "timing: runs alone in .ci/run"]
-async fn drill_token_flood_leaves_reads_alone_sqlite() {
-    token_flood(TestBackend::Sqlite, true).await;
-}
-
-#[actix_web::test]
-#[ignore = "timing: runs alone in .ci/run"]
-async fn drill_token_flood_leaves_reads_alone_postgres() {
-    token_flood(TestBackend::Postgres, true).await;
-}
+// Run alone by `.ci/run` (`cargo test --test api drill_ -- --ignored --test-threads=1`).
+on_both_backends!(
+    #[ignore = "timing: runs alone in .ci/run"]
+    drill_token_flood_leaves_reads_alone => |b| token_flood(b, true)
+);
 
 /// A `client_id` is the caller's text: in the default (pretty) log format it cannot start a
 /// line of its own or send terminal escapes, and a failed token request logs one short line.
@@ -239,12 +225,4 @@ async fn token_failures_log_one_safe_line(backend: TestBackend) {
     assert!(bytes.len() < 16 * 1024, "{} bytes of log for three requests", bytes.len());
 }
 
-#[actix_web::test]
-async fn token_failures_log_one_safe_line_sqlite() {
-    token_failures_log_one_safe_line(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn token_failures_log_one_safe_line_postgres() {
-    token_failures_log_one_safe_line(TestBackend::Postgres).await;
-}
+on_both_backends!(token_failures_log_one_safe_line);

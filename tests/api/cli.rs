@@ -4,6 +4,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::on_both_backends;
 use crate::support::{Credentials, TestApp, TestBackend, TestDatabase};
 
 fn rogatory(database: &TestDatabase, args: &[&str]) -> (bool, Value, String) {
@@ -97,15 +98,7 @@ async fn bootstrap_then_onboard(backend: TestBackend) {
     app.token(&admin).await;
 }
 
-#[actix_web::test]
-async fn admin_commands_sqlite() {
-    bootstrap_then_onboard(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn admin_commands_postgres() {
-    bootstrap_then_onboard(TestBackend::Postgres).await;
-}
+on_both_backends!(admin_commands => bootstrap_then_onboard);
 
 /// `rogatory demo` fills an empty directory whose clients can get tokens and work at once, and
 /// refuses a directory that has parties.
@@ -145,12 +138,4 @@ async fn demo_fills_an_empty_directory(backend: TestBackend) {
     assert_eq!(seen.status, 200, "routed to Germany's 24/7 point: {}", seen.text());
 }
 
-#[actix_web::test]
-async fn demo_fills_an_empty_directory_sqlite() {
-    demo_fills_an_empty_directory(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn demo_fills_an_empty_directory_postgres() {
-    demo_fills_an_empty_directory(TestBackend::Postgres).await;
-}
+on_both_backends!(demo_fills_an_empty_directory);

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use crate::on_both_backends;
 use crate::support::process::{free_port, spawn_with_open_file_limit};
 use crate::support::{TestApp, TestBackend};
 
@@ -150,15 +151,7 @@ async fn slow_bodies_are_cut_and_health_answers(backend: TestBackend) {
     assert!(answer.starts_with("HTTP/1.1 401"), "a steady body is read to its end: {answer}");
 }
 
-#[actix_web::test]
-async fn slow_bodies_are_cut_and_health_answers_sqlite() {
-    slow_bodies_are_cut_and_health_answers(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn slow_bodies_are_cut_and_health_answers_postgres() {
-    slow_bodies_are_cut_and_health_answers(TestBackend::Postgres).await;
-}
+on_both_backends!(slow_bodies_are_cut_and_health_answers);
 
 /// With `ROGATORY_MAX_CONNECTIONS=64`, 150 stalled connections: the server holds at most 64
 /// of them (the others wait in the listen queue), and as deadlines cut the stalled ones the
@@ -193,12 +186,4 @@ async fn connections_are_capped(backend: TestBackend) {
     assert_eq!(cut, stalled.len(), "each stalled request is cut in its turn");
 }
 
-#[actix_web::test]
-async fn connections_are_capped_sqlite() {
-    connections_are_capped(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn connections_are_capped_postgres() {
-    connections_are_capped(TestBackend::Postgres).await;
-}
+on_both_backends!(connections_are_capped);

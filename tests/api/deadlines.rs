@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 
+use crate::on_both_backends;
 use crate::support::clocked::*;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend};
@@ -126,15 +127,7 @@ async fn epoc_clocks(backend: TestBackend) {
     assert_eq!(scan(&app).await.examined, 0, "closed clocks are not scanned");
 }
 
-#[actix_web::test]
-async fn epoc_clocks_sqlite() {
-    epoc_clocks(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn epoc_clocks_postgres() {
-    epoc_clocks(TestBackend::Postgres).await;
-}
+on_both_backends!(epoc_clocks);
 
 async fn emergency_clocks(backend: TestBackend) {
     let Some((app, mut w)) = app(backend).await else { return };
@@ -164,15 +157,7 @@ async fn emergency_clocks(backend: TestBackend) {
     assert_eq!(reminders(&app, &w.platform, &id, "clock.missed").await, ["respond:due", "respond:missed+2"]);
 }
 
-#[actix_web::test]
-async fn emergency_clocks_sqlite() {
-    emergency_clocks(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn emergency_clocks_postgres() {
-    emergency_clocks(TestBackend::Postgres).await;
-}
+on_both_backends!(emergency_clocks);
 
 async fn preservation_clocks(backend: TestBackend) {
     let Some((app, mut w)) = app(backend).await else { return };
@@ -223,15 +208,7 @@ async fn preservation_clocks(backend: TestBackend) {
     assert_eq!(scan(&app).await.lapsed, 0);
 }
 
-#[actix_web::test]
-async fn preservation_clocks_sqlite() {
-    preservation_clocks(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn preservation_clocks_postgres() {
-    preservation_clocks(TestBackend::Postgres).await;
-}
+on_both_backends!(preservation_clocks);
 
 async fn a_follow_up_keeps_a_preservation_alive(backend: TestBackend) {
     let Some((app, mut w)) = app(backend).await else { return };
@@ -272,15 +249,7 @@ async fn a_follow_up_keeps_a_preservation_alive(backend: TestBackend) {
     assert_eq!(ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}")).await, 200)["status"], "lapsed");
 }
 
-#[actix_web::test]
-async fn a_follow_up_keeps_a_preservation_alive_sqlite() {
-    a_follow_up_keeps_a_preservation_alive(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn a_follow_up_keeps_a_preservation_alive_postgres() {
-    a_follow_up_keeps_a_preservation_alive(TestBackend::Postgres).await;
-}
+on_both_backends!(a_follow_up_keeps_a_preservation_alive);
 
 async fn eio_and_party_targets(backend: TestBackend) {
     let Some((app, mut w)) = app(backend).await else { return };
@@ -359,12 +328,4 @@ async fn eio_and_party_targets(backend: TestBackend) {
     assert_eq!(clock(&clocks(&app, &w.fr_24_7, &id).await, "respond")["state"], "cancelled");
 }
 
-#[actix_web::test]
-async fn eio_and_party_targets_sqlite() {
-    eio_and_party_targets(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn eio_and_party_targets_postgres() {
-    eio_and_party_targets(TestBackend::Postgres).await;
-}
+on_both_backends!(eio_and_party_targets);

@@ -11,6 +11,7 @@ use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
 use crate::backend_test;
+use crate::on_both_backends;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase};
 
@@ -178,15 +179,7 @@ async fn kill_9_during_load(backend: TestBackend) {
     assert!(stored >= acked.len() as i64, "{stored} stored < {} acknowledged", acked.len());
 }
 
-#[actix_web::test]
-async fn drill_kill_9_during_create_load_sqlite() {
-    kill_9_during_load(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn drill_kill_9_during_create_load_postgres() {
-    kill_9_during_load(TestBackend::Postgres).await;
-}
+on_both_backends!(drill_kill_9_during_create_load => kill_9_during_load);
 
 /// PostgreSQL restarts under load: the service answers 503 problems while it is down,
 /// recovers by itself, and loses nothing it acknowledged. Restarts the machine's cluster.

@@ -5,6 +5,7 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
 use crate::backend_test;
+use crate::on_both_backends;
 use crate::support::receiver::Receiver;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase};
@@ -70,15 +71,7 @@ async fn webhooks_never_reach_inside(backend: TestBackend) {
     assert!(refused.is_some(), "the refused attempt is logged: {log}");
 }
 
-#[actix_web::test]
-async fn webhooks_never_reach_inside_sqlite() {
-    webhooks_never_reach_inside(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn webhooks_never_reach_inside_postgres() {
-    webhooks_never_reach_inside(TestBackend::Postgres).await;
-}
+on_both_backends!(webhooks_never_reach_inside);
 
 backend_test! {
     async fn deliveries_never_follow_redirects(app) {

@@ -9,6 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use crate::on_both_backends;
 use crate::support::receiver::Receiver;
 use crate::support::smtp::SmtpSink;
 use crate::support::world::*;
@@ -106,15 +107,7 @@ async fn mail_goes_out_and_survives_an_smtp_outage(backend: TestBackend) {
     assert_eq!(clarification_mails, 1, "exactly once");
 }
 
-#[actix_web::test]
-async fn mail_goes_out_and_survives_an_smtp_outage_sqlite() {
-    mail_goes_out_and_survives_an_smtp_outage(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn mail_goes_out_and_survives_an_smtp_outage_postgres() {
-    mail_goes_out_and_survives_an_smtp_outage(TestBackend::Postgres).await;
-}
+on_both_backends!(mail_goes_out_and_survives_an_smtp_outage);
 
 fn verify(secret: &str, id: &str, timestamp: &str, body: &str, signature: &str) -> bool {
     let key = STANDARD.decode(secret.trim_start_matches("whsec_")).unwrap();
@@ -194,15 +187,7 @@ async fn webhooks_are_signed_and_retried(backend: TestBackend) {
         .assert_problem(404, "not_found");
 }
 
-#[actix_web::test]
-async fn webhooks_are_signed_and_retried_sqlite() {
-    webhooks_are_signed_and_retried(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn webhooks_are_signed_and_retried_postgres() {
-    webhooks_are_signed_and_retried(TestBackend::Postgres).await;
-}
+on_both_backends!(webhooks_are_signed_and_retried);
 
 async fn feed_and_outbox(backend: TestBackend) {
     let Some(app) = TestApp::with_manual_clock(backend, &[]).await else { return };
@@ -264,15 +249,7 @@ async fn feed_and_outbox(backend: TestBackend) {
     assert_eq!(jobs(&app).len(), before + 2, "committed: the mails to the platform and the enforcing authority");
 }
 
-#[actix_web::test]
-async fn feed_and_outbox_sqlite() {
-    feed_and_outbox(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn feed_and_outbox_postgres() {
-    feed_and_outbox(TestBackend::Postgres).await;
-}
+on_both_backends!(feed_and_outbox);
 
 async fn dead_jobs_are_parked_and_retried(backend: TestBackend) {
     // An SMTP server that never answers: port 1.
@@ -303,15 +280,7 @@ async fn dead_jobs_are_parked_and_retried(backend: TestBackend) {
         .assert_problem(409, "conflict");
 }
 
-#[actix_web::test]
-async fn dead_jobs_are_parked_and_retried_sqlite() {
-    dead_jobs_are_parked_and_retried(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn dead_jobs_are_parked_and_retried_postgres() {
-    dead_jobs_are_parked_and_retried(TestBackend::Postgres).await;
-}
+on_both_backends!(dead_jobs_are_parked_and_retried);
 
 #[derive(diesel::QueryableByName)]
 struct Count {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::on_both_backends;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase};
 
@@ -110,12 +111,4 @@ async fn stream_50_mb(backend: TestBackend) {
     assert!(growth_kb < 16 * 1024, "peak memory grew by {growth_kb} kB for a {} MB upload", FILE_SIZE >> 20);
 }
 
-#[actix_web::test]
-async fn a_50_mb_upload_is_streamed_sqlite() {
-    stream_50_mb(TestBackend::Sqlite).await;
-}
-
-#[actix_web::test]
-async fn a_50_mb_upload_is_streamed_postgres() {
-    stream_50_mb(TestBackend::Postgres).await;
-}
+on_both_backends!(a_50_mb_upload_is_streamed => stream_50_mb);

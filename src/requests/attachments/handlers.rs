@@ -11,7 +11,9 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::http::idempotency::{self, IdempotencyKey, Replayable};
 use crate::http::problem::Problem;
-use crate::http::responses::{DatabaseUnavailable, MalformedId, RequestNotFound, WrongSideOrRole};
+use crate::http::responses::{
+    DatabaseUnavailable, MalformedId, RequestNotFound, StoreOrDatabaseUnavailable, WrongSideOrRole,
+};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -126,7 +128,7 @@ fn file_name(name: Option<String>) -> Result<Option<String>, ApiError> {
         (status = 409, description = "The request is closed", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than the configured limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty body, a blank or invalid file name, or an invalid media type (header or `media_type`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database or the attachment store is unavailable", body = Problem, content_type = "application/problem+json"),
+        StoreOrDatabaseUnavailable,
         (status = 507, description = "The store is full", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
@@ -212,7 +214,7 @@ pub async fn list_attachments(
                 ("Rogatory-Media-Type" = String, description = "The media type recorded at upload"))),
         MalformedId,
         (status = 404, description = "No such attachment visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database or the attachment store is unavailable", body = Problem, content_type = "application/problem+json"),
+        StoreOrDatabaseUnavailable,
     ),
     security(("bearer" = [])),
 )]

@@ -68,5 +68,5 @@ pub(crate) fn authorize(
 /// Whether the data of the request's other parties are kept from its issuer (Reg. 2023/1543
 /// Art 8(4)): while held, and for good once the enforcing authority raised a ground.
 pub fn hidden_from_issuer(row: &RequestRow) -> bool {
-    matches!(row.hold_status.as_deref(), Some(HELD) | Some(WITHHELD))
+    matches!(hold_of(row), Some(HoldStatus::HeldPendingEnforcingAuthority | HoldStatus::Withheld))
 }

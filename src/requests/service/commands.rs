@@ -90,10 +90,7 @@ pub(super) fn participant(
     role: ParticipantRole,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    repo::add_participant(
-        conn,
-        ParticipantRow { request_id: request, party_id: party, role: encode_text(&role), added_at: now },
-    )
+    repo::add_participant(conn, ParticipantRow { request_id: request, party_id: party, role, added_at: now })
 }
 
 /// Creates a draft: validated against its legal basis and routed to the competent party.
@@ -253,9 +250,9 @@ pub fn update_draft(
     if let Some(spec) = &patch.addressee {
         let issuer = party(conn, caller.party)?;
         let route = route(conn, spec, &basis, &content, &issuer, "/addressee")?;
-        repo::remove_participant(conn, id, row.addressee_party, &encode_text(&ParticipantRole::Addressee))?;
+        repo::remove_participant(conn, id, row.addressee_party, ParticipantRole::Addressee)?;
         if let Some(old) = &row.enforcing_party {
-            repo::remove_participant(conn, id, old.0, &encode_text(&ParticipantRole::EnforcingAuthority))?;
+            repo::remove_participant(conn, id, old.0, ParticipantRole::EnforcingAuthority)?;
         }
         participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
         if let Some(enforcing) = &route.enforcing {
@@ -337,7 +334,7 @@ pub fn act(
         // 2023/1543 Art 8(4)): the data wait for the end of its time (Art 10(2)).
         let priority: Priority = row.priority;
         if let Some(window) = hold_window(&basis, &row, priority) {
-            row.hold_status = Some(encode_text(&HoldStatus::HeldPendingEnforcingAuthority));
+            row.hold_status = Some(DbText(HoldStatus::HeldPendingEnforcingAuthority));
             row.hold_until = Some(DbTime(now + window));
         }
     }
@@ -383,10 +380,10 @@ pub fn act(
                 return Err(unroutable("/to", "the request is already with this party".into()));
             }
             let from = row.addressee_party;
-            repo::remove_participant(conn, id, from, &encode_text(&ParticipantRole::Addressee))?;
+            repo::remove_participant(conn, id, from, ParticipantRole::Addressee)?;
             participant(conn, id, from, ParticipantRole::PreviousAddressee, now)?;
             // Forwarded back to an earlier addressee: it is the addressee again.
-            repo::remove_participant(conn, id, route.addressee.id, &encode_text(&ParticipantRole::PreviousAddressee))?;
+            repo::remove_participant(conn, id, route.addressee.id, ParticipantRole::PreviousAddressee)?;
             participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
             row.addressee_party = route.addressee.id;
             row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
@@ -464,19 +461,21 @@ pub fn act(
             // An answer with data, while the enforcing authority's notification is suspensive,
             // is held from the issuer until the authority's time ends (Reg. 2023/1543 Art 8(4),
             // Art 10(2)). A window that ended before the scanner noticed is released first.
-            if row.hold_status.as_deref() == Some(HELD) && row.hold_until.as_ref().is_some_and(|t| t.0 <= now) {
-                row.hold_status = Some(encode_text(&HoldStatus::Released));
+            if hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority)
+                && row.hold_until.as_ref().is_some_and(|t| t.0 <= now)
+            {
+                row.hold_status = Some(DbText(HoldStatus::Released));
             }
             let with_data = matches!(response.outcome, Outcome::Fulfilled | Outcome::PartiallyFulfilled);
-            let held = with_data && row.hold_status.as_deref() == Some(HELD);
+            let held = with_data && hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority);
             repo::insert_response(
                 conn,
                 ResponseRow {
                     id: Uuid::now_v7(),
                     request_id: id,
                     party_id: caller.party,
-                    outcome: encode_text(&response.outcome),
-                    refusal_reason: response.refusal_reason.map(|r| encode_text(&r)),
+                    outcome: response.outcome,
+                    refusal_reason: response.refusal_reason.map(DbText),
                     text: text.clone(),
                     preserved_until: preserved_until.map(DbTime),
                     created_at: now,
@@ -532,8 +531,8 @@ pub fn act(
         Act::ConfirmNoGrounds => {
             // Reg. 2023/1543 Art 10(2): the authority confirms early that it raises no ground;
             // held data go to the issuer now.
-            if row.hold_status.as_deref() == Some(HELD) {
-                row.hold_status = Some(encode_text(&HoldStatus::Released));
+            if hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority) {
+                row.hold_status = Some(DbText(HoldStatus::Released));
                 extra_events.extend(released_events(conn, id)?);
             }
             (EventType::NoGrounds, json!({"citation": "Reg. (EU) 2023/1543 Art 10(2), Art 12(1)"}))
@@ -563,8 +562,8 @@ pub fn act(
             // After the answer (Reg. 2023/1543 Art 8(4), Art 10(2) and (4)): held data are
             // withheld for good; data already sent in an emergency may not be used.
             let text = required_text(&objection.text, "/text")?;
-            let effect = if row.hold_status.as_deref() == Some(HELD) {
-                row.hold_status = Some(encode_text(&HoldStatus::Withheld));
+            let effect = if hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority) {
+                row.hold_status = Some(DbText(HoldStatus::Withheld));
                 repo::set_response_status(conn, id, HELD, WITHHELD)?;
                 row.outcome = Some(DbText(Outcome::Refused));
                 "withheld"
@@ -583,8 +582,8 @@ pub fn act(
         }
         Act::Object(objection) => {
             let text = required_text(&objection.text, "/text")?;
-            if row.hold_status.as_deref() == Some(HELD) {
-                row.hold_status = Some(encode_text(&HoldStatus::Withheld));
+            if hold_of(&row) == Some(HoldStatus::HeldPendingEnforcingAuthority) {
+                row.hold_status = Some(DbText(HoldStatus::Withheld));
             }
             repo::insert_response(
                 conn,
@@ -592,8 +591,8 @@ pub fn act(
                     id: Uuid::now_v7(),
                     request_id: id,
                     party_id: caller.party,
-                    outcome: encode_text(&Outcome::Refused),
-                    refusal_reason: Some(encode_text(&objection.reason)),
+                    outcome: Outcome::Refused,
+                    refusal_reason: Some(DbText(objection.reason)),
                     text: text.clone(),
                     preserved_until: None,
                     created_at: now,
@@ -782,11 +781,11 @@ pub(super) fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result
 pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
     repo::lock(conn, id)?;
     let mut row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
-    if row.hold_status.as_deref() != Some(HELD) {
+    if hold_of(&row) != Some(HoldStatus::HeldPendingEnforcingAuthority) {
         return Ok(());
     }
     let events = released_events(conn, id)?;
-    row.hold_status = Some(encode_text(&HoldStatus::Released));
+    row.hold_status = Some(DbText(HoldStatus::Released));
     let status = row.status;
     save(conn, row, status, now)?;
     for (event_type, data) in events {

@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::auth::keys::KeyRing;
 use crate::auth::roles::Role;
 use crate::db::AnyConnection;
-use crate::db::codec::{decode, decode_text, encode, encode_text};
+use crate::db::codec::{decode, encode, encode_text};
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::legal_bases::{self, LegalBasis};
@@ -73,6 +73,12 @@ fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
     party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
 }
 
+/// Where the request's data stand with the enforcing authority (Reg. 2023/1543 Art 8(4)).
+fn hold_of(row: &RequestRow) -> Option<HoldStatus> {
+    row.hold_status.as_ref().map(|h| h.0)
+}
+
+/// A response's status while its data are held, and once they are handed over or withheld.
 const HELD: &str = "held_pending_enforcing_authority";
 const WITHHELD: &str = "withheld";
 const DELIVERED: &str = "delivered";

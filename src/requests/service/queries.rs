@@ -105,7 +105,7 @@ pub(super) fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Reque
     for (p, name, country) in repo::participants(conn, id)? {
         participants.push(Participant {
             party: PartyRef { id: p.party_id, name, country },
-            role: decode_text("request_participants.role", p.role)?,
+            role: p.role,
             since: p.added_at,
         });
     }
@@ -139,7 +139,7 @@ pub(super) fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Reque
             .hold_status
             .map(|s| {
                 Ok::<_, ApiError>(DataHold {
-                    status: decode_text("requests.hold_status", s)?,
+                    status: s.0,
                     release_at: row.hold_until.map(|t| t.0),
                     citation: HOLD_CITATION.to_owned(),
                 })

@@ -42,7 +42,10 @@ impl TestDatabase {
                 let mut admin = match PgConnection::establish(&admin_url) {
                     Ok(conn) => conn,
                     Err(e) if skip_postgres() => {
-                        eprintln!("skipping a PostgreSQL test (ROGATORY_TEST_SKIP_POSTGRES=1): {e}");
+                        // Loudly, naming the test (libtest names the thread after it): a skipped
+                        // test must not pass for a run one.
+                        let test = std::thread::current().name().unwrap_or("?").to_owned();
+                        eprintln!("SKIPPED on PostgreSQL (ROGATORY_TEST_SKIP_POSTGRES=1): {test}: {e}");
                         return None;
                     }
                     Err(e) => panic!(

@@ -461,16 +461,26 @@ macro_rules! store_test {
 /// settings, the binary as a process).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($name:ident) => {
+    ($(#[$meta:meta])* $name:ident) => {
+        $crate::on_both_backends!($(#[$meta])* $name => $name);
+    };
+    // `name => scenario`: the tests are `name::sqlite` and `name::postgres`; `scenario` is a
+    // function or closure of the backend (e.g. `|b| token_flood(b, true)`).
+    ($(#[$meta:meta])* $name:ident => $scenario:expr) => {
         mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
             #[actix_web::test]
             async fn sqlite() {
-                super::$name($crate::support::TestBackend::Sqlite).await;
+                ($scenario)($crate::support::TestBackend::Sqlite).await;
             }
 
+            $(#[$meta])*
             #[actix_web::test]
             async fn postgres() {
-                super::$name($crate::support::TestBackend::Postgres).await;
+                ($scenario)($crate::support::TestBackend::Postgres).await;
             }
         }
     };
