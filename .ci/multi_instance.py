@@ -494,10 +494,11 @@ try:
     not_once = {i: len(by_event.get(i, ())) for i in submitted if len(by_event.get(i, ())) != 1}
     check(not not_once, f"one request.submitted delivery (one webhook-id) per submission ({len(submitted)}): "
                         f"{list(not_once.items())[:5]}")
-    log(f"webhooks: {len(by_id)} webhook-ids, one per submission; {resent_hooks} delivered a second time with the "
+    log(f"webhooks: one webhook-id per acknowledged submission; {resent_hooks} delivered a second time with the "
         f"same webhook-id (an instance killed between the POST and the job's commit)")
     log(f"notifications: {sum(per_reference.values())} e-mail messages and {len(by_id)} webhook-ids "
-        f"for {len(submitted)} submissions")
+        f"for {len(submitted)} acknowledged submissions (a submission whose answer the SIGKILL cut off may "
+        f"have committed, and is notified too)")
 finally:
     for p in reversed(processes):
         if p.poll() is None:
