@@ -51,9 +51,13 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, from: &str, to: &[String], mail: Mail) -> Result<(), String> {
+    /// Sends `mail`. `id` (the job's) makes its `Message-ID`, the same at every attempt: a mail
+    /// sent again after an instance died between the SMTP transaction and the job's commit is
+    /// recognisably the same message.
+    pub async fn send(&self, from: &str, to: &[String], mail: Mail, id: Option<&str>) -> Result<(), String> {
         let from: Mailbox = from.parse().map_err(|e| format!("bad sender {from:?}: {e}"))?;
-        let mut builder = Message::builder().from(from).subject(mail.subject);
+        let message_id = id.map(|id| format!("<{id}@{}>", from.email.domain()));
+        let mut builder = Message::builder().from(from).subject(mail.subject).message_id(message_id);
         for address in to {
             builder = builder.to(address.parse().map_err(|e| format!("bad recipient {address:?}: {e}"))?);
         }

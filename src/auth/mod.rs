@@ -2,6 +2,7 @@
 //! tokens signed with Ed25519, external issuers, and the `Caller` extractor every protected
 //! handler takes, so a handler cannot forget to authenticate.
 
+pub mod key_store;
 pub mod keys;
 pub mod model;
 pub mod rate_limit;

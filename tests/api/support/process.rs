@@ -88,6 +88,7 @@ fn launch(
         .env("ROGATORY_DATA_DIR", app.database.data_dir())
         .env("ROGATORY_TOKEN_ISSUER", app.state.tokens.issuer.clone())
         .env("ROGATORY_DB_TIMEOUT_SECS", "5")
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", super::TEST_KEK)
         .env("RUST_LOG", "warn")
         .stdout(stdout)
         .stderr(Stdio::piped());
