@@ -26,6 +26,21 @@ pub enum Mailer {
     Files(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
 }
 
+/// lettre's pool closes its connections on drop by spawning a task on the Tokio runtime; the
+/// state that holds the mailer is dropped after the runtime stopped (`serve`, `worker` on
+/// SIGTERM), where that spawn panics. Outside a runtime the pool is forgotten instead: the
+/// process is ending, and the server sees the connections close with it.
+impl Drop for Mailer {
+    fn drop(&mut self) {
+        if let Mailer::Smtp(_, transport) = self
+            && tokio::runtime::Handle::try_current().is_err()
+            && let Some(transport) = transport.take()
+        {
+            std::mem::forget(transport);
+        }
+    }
+}
+
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -196,8 +196,17 @@ fn worker() -> anyhow::Result<()> {
     tracing::info!(backend = %state.db.backend(), "worker started");
     actix_web::rt::System::new().block_on(async move {
         let (scan, poll) = (state.settings.scan_interval, state.settings.job_poll_interval);
-        rogatory::background::worker::run_forever(state, scan, poll).await;
-    });
+        // SIGTERM (an orchestrator stopping it) or Ctrl-C ends the worker with status 0; a job
+        // cut off mid-way keeps its lease until it expires and is then run again, as after a
+        // crash (deliveries are at least once, recognisable by their ids).
+        let mut terminate = actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = rogatory::background::worker::run_forever(state, scan, poll) => {}
+            _ = terminate.recv() => tracing::info!("worker stopping (SIGTERM)"),
+            _ = actix_web::rt::signal::ctrl_c() => tracing::info!("worker stopping (Ctrl-C)"),
+        }
+        Ok::<_, std::io::Error>(())
+    })?;
     Ok(())
 }
 
