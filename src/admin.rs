@@ -226,3 +226,41 @@ fn credentials_json(credentials: &ClientCredentials, party: Option<&Party>) -> s
         "roles": credentials.client.roles,
     })
 }
+
+/// The database and key-encryption key of `rogatory keys …`, or why keys are not there.
+fn key_database(settings: &Settings) -> anyhow::Result<(AnyConnection, &crate::auth::key_store::Kek)> {
+    if settings.database_url.backend() != crate::db::Backend::Postgres {
+        anyhow::bail!(
+            "on SQLite the signing keys are files: rotate by starting with a new ROGATORY_JWT_SIGNING_KEY_FILE and \
+             the old key in ROGATORY_JWT_PREVIOUS_KEY_FILES"
+        );
+    }
+    let kek = settings.tokens.key_encryption_key.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "ROGATORY_KEY_ENCRYPTION_KEY is not set: give the command the key-encryption key of the instances \
+             (keys live in the database only with it; with key files, rotate the files)"
+        )
+    })?;
+    Ok((open(settings)?, kek))
+}
+
+/// `rogatory keys rotate`: a new key, signing one poll interval from now (or `activate_in`).
+pub fn rotate_key(settings: &Settings, activate_in: Option<u64>) -> anyhow::Result<crate::auth::key_store::KeyInfo> {
+    let (mut conn, kek) = key_database(settings)?;
+    let now = chrono::Utc::now();
+    let delay = activate_in.map_or(settings.tokens.key_poll_interval, std::time::Duration::from_secs);
+    let activates_at = now + chrono::TimeDelta::from_std(delay).map_err(|e| anyhow::anyhow!("--activate-in: {e}"))?;
+    crate::auth::key_store::rotate(&mut conn, kek, activates_at, now).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `rogatory keys retire <kid>`.
+pub fn retire_key(settings: &Settings, kid: &str) -> anyhow::Result<crate::auth::key_store::KeyInfo> {
+    let (mut conn, _) = key_database(settings)?;
+    crate::auth::key_store::retire(&mut conn, kid, chrono::Utc::now()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// `rogatory keys list`.
+pub fn list_keys(settings: &Settings) -> anyhow::Result<Vec<crate::auth::key_store::KeyInfo>> {
+    let (mut conn, _) = key_database(settings)?;
+    crate::auth::key_store::list(&mut conn, chrono::Utc::now()).map_err(|e| anyhow::anyhow!("{e}"))
+}

@@ -40,6 +40,8 @@ pub struct Settings {
     pub tokens: TokenSettings,
     /// Public base URL, for links in e-mails and the default token issuer.
     pub public_url: String,
+    /// Whether `ROGATORY_PUBLIC_URL` was set (instances on one database need the same one).
+    pub public_url_set: bool,
     /// SMTP server (`smtp://user:pass@host:587?tls=required`, `smtps://…`); `None`: `.eml` files.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
@@ -203,6 +205,10 @@ pub struct TokenSettings {
     pub signing_key_file: Option<PathBuf>,
     /// Keys that still verify tokens and documents during a rotation (private or public PEM).
     pub previous_key_files: Vec<PathBuf>,
+    /// Seals the signing keys kept in the database (PostgreSQL); every instance needs the same.
+    pub key_encryption_key: Option<crate::auth::key_store::Kek>,
+    /// How often an instance reloads the signing keys from the database.
+    pub key_poll_interval: Duration,
     /// JSON list of external issuers whose tokens are accepted.
     pub external_issuers_file: Option<PathBuf>,
     /// Failed token requests allowed per client id and address within the window (429 for
@@ -288,6 +294,7 @@ impl Settings {
             Some(_) => Some(parse_key::<usize>(&get, "ROGATORY_WORKERS", "1", "a whole number of threads")?),
         };
 
+        let public_url_set = get("ROGATORY_PUBLIC_URL").is_some();
         let public_url = get("ROGATORY_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError {
@@ -313,6 +320,21 @@ impl Settings {
                 .map(|v| v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(PathBuf::from).collect())
                 .unwrap_or_default(),
             external_issuers_file: get("ROGATORY_EXTERNAL_ISSUERS_FILE").map(PathBuf::from),
+            key_encryption_key: match get("ROGATORY_KEY_ENCRYPTION_KEY") {
+                // A secret: the message says what is wrong with it, never what it is.
+                Some(text) => Some(crate::auth::key_store::Kek::parse(&text).map_err(|expected| ConfigError {
+                    key: "ROGATORY_KEY_ENCRYPTION_KEY",
+                    expected,
+                    got: None,
+                })?),
+                None => None,
+            },
+            key_poll_interval: Duration::from_secs(parse_positive(
+                &get,
+                "ROGATORY_KEY_POLL_SECS",
+                "30",
+                "a whole number of seconds, 1 or more",
+            )?),
             max_failures: parse_positive(
                 &get,
                 "ROGATORY_TOKEN_MAX_FAILURES",
@@ -442,6 +464,7 @@ impl Settings {
 
         Ok(Settings {
             public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url_set,
             smtp_url: smtp_url.map(Secret),
             mail_from,
             background,

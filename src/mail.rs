@@ -26,6 +26,21 @@ pub enum Mailer {
     Files(AsyncFileTransport<Tokio1Executor>, std::path::PathBuf),
 }
 
+/// lettre's pool closes its connections on drop by spawning a task on the Tokio runtime; the
+/// state that holds the mailer is dropped after the runtime stopped (`serve`, `worker` on
+/// SIGTERM), where that spawn panics. Outside a runtime the pool is forgotten instead: the
+/// process is ending, and the server sees the connections close with it.
+impl Drop for Mailer {
+    fn drop(&mut self) {
+        if let Mailer::Smtp(_, transport) = self
+            && tokio::runtime::Handle::try_current().is_err()
+            && let Some(transport) = transport.take()
+        {
+            std::mem::forget(transport);
+        }
+    }
+}
+
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -51,9 +66,13 @@ impl Mailer {
         }
     }
 
-    pub async fn send(&self, from: &str, to: &[String], mail: Mail) -> Result<(), String> {
+    /// Sends `mail`. `id` (the job's) makes its `Message-ID`, the same at every attempt: a mail
+    /// sent again after an instance died between the SMTP transaction and the job's commit is
+    /// recognisably the same message.
+    pub async fn send(&self, from: &str, to: &[String], mail: Mail, id: Option<&str>) -> Result<(), String> {
         let from: Mailbox = from.parse().map_err(|e| format!("bad sender {from:?}: {e}"))?;
-        let mut builder = Message::builder().from(from).subject(mail.subject);
+        let message_id = id.map(|id| format!("<{id}@{}>", from.email.domain()));
+        let mut builder = Message::builder().from(from).subject(mail.subject).message_id(message_id);
         for address in to {
             builder = builder.to(address.parse().map_err(|e| format!("bad recipient {address:?}: {e}"))?);
         }

@@ -37,6 +37,10 @@ enum Command {
     /// Directory administration without HTTP access (prints JSON).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The token and document signing keys kept in the database (PostgreSQL with
+    /// ROGATORY_KEY_ENCRYPTION_KEY); prints JSON.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Attachment content (prints JSON).
     #[command(subcommand)]
     Attachments(AttachmentsCommand),
@@ -132,6 +136,28 @@ enum AdminCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key. Every instance loads it within its poll interval
+    /// (ROGATORY_KEY_POLL_SECS) and publishes it; it signs from its activation on, one poll
+    /// interval from now unless --activate-in says otherwise. Older keys keep verifying.
+    Rotate {
+        /// Seconds until the new key signs (default: ROGATORY_KEY_POLL_SECS). Give at least the
+        /// time verifiers cache /.well-known/jwks.json (max-age 300) to let them see it first.
+        #[arg(long)]
+        activate_in: Option<u64>,
+    },
+    /// Retire a key: from the next poll on it verifies nothing, neither tokens nor the
+    /// documents and checkpoints it signed (GET …/audit then reports those as broken). For a
+    /// compromised key; the key that signs now cannot be retired (rotate first).
+    Retire {
+        /// The key's kid (`rogatory keys list`).
+        kid: String,
+    },
+    /// List the keys: kid, times, and state (signing, pending, verifying, retired).
+    List,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
@@ -140,6 +166,7 @@ fn main() -> ExitCode {
         Command::Worker => worker(),
         Command::Openapi { output } => print_openapi(output),
         Command::Admin(command) => admin(command),
+        Command::Keys(command) => keys(command),
         Command::Attachments(command) => attachments(command),
         Command::Demo => demo(),
         Command::VerifyExport { file, jwks } => verify_export(file, jwks),
@@ -169,8 +196,17 @@ fn worker() -> anyhow::Result<()> {
     tracing::info!(backend = %state.db.backend(), "worker started");
     actix_web::rt::System::new().block_on(async move {
         let (scan, poll) = (state.settings.scan_interval, state.settings.job_poll_interval);
-        rogatory::background::worker::run_forever(state, scan, poll).await;
-    });
+        // SIGTERM (an orchestrator stopping it) or Ctrl-C ends the worker with status 0; a job
+        // cut off mid-way keeps its lease until it expires and is then run again, as after a
+        // crash (deliveries are at least once, recognisable by their ids).
+        let mut terminate = actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = rogatory::background::worker::run_forever(state, scan, poll) => {}
+            _ = terminate.recv() => tracing::info!("worker stopping (SIGTERM)"),
+            _ = actix_web::rt::signal::ctrl_c() => tracing::info!("worker stopping (Ctrl-C)"),
+        }
+        Ok::<_, std::io::Error>(())
+    })?;
     Ok(())
 }
 
@@ -218,6 +254,19 @@ fn verify_export(file: PathBuf, jwks: Option<PathBuf>) -> anyhow::Result<()> {
     let report = rogatory::requests::evidence::export::verify(&bundle, &keys);
     println!("{}", serde_json::to_string_pretty(&report)?);
     if report.valid { Ok(()) } else { anyhow::bail!("the bundle does not verify:\n  {}", report.reasons.join("\n  ")) }
+}
+
+fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    let output = match command {
+        KeysCommand::Rotate { activate_in } => {
+            serde_json::to_value(rogatory::admin::rotate_key(&settings, activate_in)?)?
+        }
+        KeysCommand::Retire { kid } => serde_json::to_value(rogatory::admin::retire_key(&settings, &kid)?)?,
+        KeysCommand::List => serde_json::to_value(rogatory::admin::list_keys(&settings)?)?,
+    };
+    println!("{}", serde_json::to_string_pretty(&output)?);
+    Ok(())
 }
 
 fn attachments(command: AttachmentsCommand) -> anyhow::Result<()> {

@@ -40,6 +40,13 @@ impl DeconflictionKey {
         DeconflictionKey(bytes)
     }
 
+    /// A key derived from another secret: HMAC-SHA256(secret, label).
+    pub fn derived(secret: &[u8], label: &str) -> DeconflictionKey {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
+        mac.update(label.as_bytes());
+        DeconflictionKey(mac.finalize().into_bytes().to_vec())
+    }
+
     pub fn to_base64(&self) -> String {
         STANDARD.encode(&self.0)
     }
@@ -89,5 +96,18 @@ mod tests {
         assert!(DeconflictionKey::parse("c2hvcnQ=").unwrap_err().contains("at least 32"));
         assert!(DeconflictionKey::parse("not base64!").unwrap_err().contains("base64"));
         assert_eq!(format!("{key:?}"), "DeconflictionKey(<redacted>)");
+    }
+
+    #[test]
+    fn a_derived_key_is_the_same_wherever_the_secret_is() {
+        let secret = [7u8; 32];
+        let a = DeconflictionKey::derived(&secret, "rogatory deconfliction key v1");
+        let b = DeconflictionKey::derived(&secret, "rogatory deconfliction key v1");
+        assert_eq!(a.hash("phone"), b.hash("phone"));
+        assert_ne!(a.hash("phone"), DeconflictionKey::derived(&secret, "another use").hash("phone"));
+        assert_ne!(
+            a.hash("phone"),
+            DeconflictionKey::derived(&[8u8; 32], "rogatory deconfliction key v1").hash("phone")
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! generates one into the data directory on first start.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -43,8 +44,9 @@ pub struct SigningKey {
 pub struct KeyRing {
     pub signing: SigningKey,
     pub verification: Vec<VerificationKey>,
-    /// The key of deconfliction's target hashes (`ROGATORY_DECONFLICTION_KEY`); `load` gives a
-    /// random one, which `AppState::init` replaces with the configured or persisted key.
+    /// The key of deconfliction's target hashes (issue 18). `load` gives a random one and the
+    /// key store one derived from the key-encryption key; `AppState::init` settles it
+    /// (`state::deconfliction_key`), and a reloaded ring keeps it.
     pub deconfliction: super::deconfliction_key::DeconflictionKey,
 }
 
@@ -98,6 +100,55 @@ impl KeyRing {
     pub fn jwks(&self) -> JwkSet {
         JwkSet { keys: self.verification.iter().map(|k| k.jwk.clone()).collect() }
     }
+
+    /// The kids that verify, the signing one first: two rings with the same are the same.
+    fn kids(&self) -> Vec<&str> {
+        std::iter::once(self.signing.kid.as_str()).chain(self.verification.iter().map(|k| k.kid.as_str())).collect()
+    }
+}
+
+/// The key ring every worker reads, replaced when the keys in the database change (issue 17).
+/// Readers get a `&'static KeyRing` under a read lock held only to copy the reference: no
+/// reference count, no lock across a verification. A ring replaced is left in memory (a few
+/// hundred bytes per rotation or retirement; the ring only changes then).
+#[derive(Clone)]
+pub struct SharedKeys(Arc<RwLock<&'static KeyRing>>);
+
+impl SharedKeys {
+    pub fn new(ring: KeyRing) -> SharedKeys {
+        SharedKeys(Arc::new(RwLock::new(Box::leak(Box::new(ring)))))
+    }
+
+    /// The ring as it is now: one consistent set of keys for one signature or verification.
+    pub fn current(&self) -> &'static KeyRing {
+        *self.0.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the ring when its keys differ; answers whether they did.
+    pub fn replace_if_changed(&self, ring: KeyRing) -> bool {
+        let mut current = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if current.kids() == ring.kids() {
+            return false;
+        }
+        // The deconfliction key is not one of the stored keys: it stays what start-up chose.
+        let ring = KeyRing { deconfliction: current.deconfliction.clone(), ..ring };
+        *current = Box::leak(Box::new(ring));
+        true
+    }
+}
+
+impl std::ops::Deref for SharedKeys {
+    type Target = KeyRing;
+
+    fn deref(&self) -> &KeyRing {
+        self.current()
+    }
+}
+
+impl std::fmt::Debug for SharedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.current().fmt(f)
+    }
 }
 
 /// Writes a new Ed25519 private key as PKCS#8 PEM, readable by the owner only.
@@ -129,8 +180,13 @@ const ED25519_SPKI_PREFIX: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b,
 
 /// The public half of an Ed25519 private key PEM, as SPKI PEM (to give to a verifier).
 pub fn public_key_pem(private_pem: &[u8]) -> Result<String, String> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let (_, public) = private_key(private_pem)?;
+    public_pem_of(&public)
+}
+
+/// A verification key as SPKI PEM.
+pub fn public_pem_of(public: &VerificationKey) -> Result<String, String> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let x = match &public.jwk.algorithm {
         jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(p) => {
             URL_SAFE_NO_PAD.decode(&p.x).map_err(|e| e.to_string())?
@@ -151,6 +207,15 @@ fn with_kid(mut jwk: Jwk) -> Result<(String, Jwk), String> {
 }
 
 /// An Ed25519 private key in PKCS#8 PEM, with its public half.
+pub fn private_key_from_pem(pem: &[u8]) -> Result<(SigningKey, VerificationKey), String> {
+    private_key(pem)
+}
+
+/// An Ed25519 public key in SPKI PEM.
+pub fn public_key_from_pem(pem: &[u8]) -> Result<VerificationKey, String> {
+    public_key(pem)
+}
+
 fn private_key(pem: &[u8]) -> Result<(SigningKey, VerificationKey), String> {
     let encoding = EncodingKey::from_ed_pem(pem).map_err(|e| format!("not an Ed25519 PKCS#8 private key: {e}"))?;
     let jwk = Jwk::from_encoding_key(&encoding, Algorithm::EdDSA).map_err(|e| format!("not an Ed25519 key: {e}"))?;

@@ -3,6 +3,7 @@
 //! handler takes, so a handler cannot forget to authenticate.
 
 pub mod deconfliction_key;
+pub mod key_store;
 pub mod keys;
 pub mod model;
 pub mod rate_limit;
@@ -16,7 +17,6 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::db::AnyConnection;
-use crate::db::codec::decode_text;
 use crate::error::{ApiError, ProblemType};
 use crate::vocab::{PartyKind, PartyStatus};
 use repo::ClientKey;
@@ -79,7 +79,7 @@ pub fn authenticate(conn: &mut AnyConnection, subject: &TokenSubject) -> Result<
     if found.client.revoked_at.is_some() {
         return Err(invalid("the client has been revoked"));
     }
-    let status: PartyStatus = decode_text("parties.status", found.party_status)?;
+    let status = found.party_status;
     if status != PartyStatus::Active {
         return Err(ApiError::new(
             ProblemType::Forbidden,
@@ -90,7 +90,7 @@ pub fn authenticate(conn: &mut AnyConnection, subject: &TokenSubject) -> Result<
     Ok(Caller {
         client: client.id,
         party: client.party_id,
-        party_kind: decode_text("parties.kind", found.party_kind)?,
+        party_kind: found.party_kind,
         roles: crate::db::codec::decode("api_clients.roles", client.roles)?,
         client_id: client.client_id,
     })

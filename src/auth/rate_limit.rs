@@ -11,224 +11,400 @@
 //!   gets its token at once.
 //!
 //! Each limit is a leaky bucket holding up to N failures that drains N per window: a burst of N
-//! failures, then one more attempt every window/N. An attempt takes its place in the first two
-//! buckets before its secret is checked, in one step under one lock, so concurrent attempts
-//! cannot overshoot; a success gives the place back. Kept in memory, per instance (several
-//! instances each apply the limits), at most `MAX_KEYS` entries per table.
+//! failures, then one more attempt every window/N. The buckets are rows of `token_failures` in
+//! the database (issue 17), so every instance on one database counts the same failures: an
+//! attempt takes its place in the first two buckets before its secret is checked, each with one
+//! conditional upsert (`INSERT … ON CONFLICT DO UPDATE … WHERE` the bucket has room) in one
+//! transaction, rolled back when the second has no room; concurrent attempts on any instance
+//! cannot overshoot (PostgreSQL locks the row the upsert updates; SQLite has one writer). A
+//! success gives the place back. Drained rows are deleted now and then.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use diesel::RunQueryDsl;
+use diesel::sql_types::{Double, Text};
 
 use crate::client_address::limit_unit;
+use crate::db::{AnyConnection, Db, DbError};
+use crate::error::ApiError;
 
-/// Entries kept per table; past it, drained entries go first, then arbitrary ones.
-const MAX_KEYS: usize = 100_000;
+/// One admission in this many also deletes the drained rows.
+const PRUNE_EVERY: u32 = 256;
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
-    level: f64,
-    at: DateTime<Utc>,
-}
-
-#[derive(Debug)]
-struct Buckets<K> {
     capacity: f64,
     /// Failures drained per second.
     rate: f64,
-    map: HashMap<K, Bucket>,
 }
 
-impl<K: Hash + Eq + Clone> Buckets<K> {
+impl Bucket {
     fn new(capacity: usize, window: TimeDelta) -> Self {
         let capacity = capacity.max(1) as f64;
         let window = window.num_milliseconds().max(1000) as f64 / 1000.0;
-        Buckets { capacity, rate: capacity / window, map: HashMap::new() }
-    }
-
-    fn level(&self, key: &K, now: DateTime<Utc>) -> f64 {
-        self.map.get(key).map_or(0.0, |b| {
-            let elapsed = (now - b.at).num_milliseconds().max(0) as f64 / 1000.0;
-            (b.level - elapsed * self.rate).max(0.0)
-        })
-    }
-
-    /// Seconds until one more failure fits, or `None` when it fits now.
-    fn wait(&self, key: &K, now: DateTime<Utc>) -> Option<i64> {
-        let excess = self.level(key, now) + 1.0 - self.capacity;
-        (excess > 1e-9).then(|| ((excess / self.rate).ceil() as i64).max(1))
-    }
-
-    fn set(&mut self, key: &K, level: f64, now: DateTime<Utc>) {
-        if level <= 0.0 {
-            self.map.remove(key);
-            return;
-        }
-        if !self.map.contains_key(key) && self.map.len() >= MAX_KEYS {
-            self.make_room(now);
-        }
-        self.map.insert(key.clone(), Bucket { level: level.min(self.capacity), at: now });
-    }
-
-    fn make_room(&mut self, now: DateTime<Utc>) {
-        let rate = self.rate;
-        self.map.retain(|_, b| b.level - (now - b.at).num_milliseconds().max(0) as f64 / 1000.0 * rate > 0.0);
-        let excess = self.map.len().saturating_sub(MAX_KEYS * 9 / 10);
-        if excess > 0 {
-            let victims: Vec<K> = self.map.keys().take(excess).cloned().collect();
-            for key in victims {
-                self.map.remove(&key);
-            }
-        }
+        Bucket { capacity, rate: capacity / window }
     }
 }
 
-#[derive(Debug)]
-struct Tables {
-    pairs: Buckets<(String, IpAddr)>,
-    addresses: Buckets<IpAddr>,
-    clients: Buckets<String>,
+fn secs(now: DateTime<Utc>) -> f64 {
+    now.timestamp_millis() as f64 / 1000.0
+}
+
+/// The level of a row drained to `$2` (now, seconds) at `$3` (rate), as SQL both backends run.
+const DRAINED: &str = "(CASE WHEN token_failures.level - ($2 - token_failures.at_secs) * $3 > 0 \
+                       THEN token_failures.level - ($2 - token_failures.at_secs) * $3 ELSE 0 END)";
+
+#[derive(diesel::QueryableByName)]
+struct Level {
+    #[diesel(sql_type = Double)]
+    level: f64,
+    #[diesel(sql_type = Double)]
+    at_secs: f64,
+}
+
+fn level_of(conn: &mut AnyConnection, bucket: &str, b: Bucket, now: f64) -> Result<f64, diesel::result::Error> {
+    let rows: Vec<Level> = diesel::sql_query("SELECT level, at_secs FROM token_failures WHERE bucket = $1")
+        .bind::<Text, _>(bucket)
+        .load(conn)?;
+    Ok(rows.first().map_or(0.0, |r| (r.level - (now - r.at_secs).max(0.0) * b.rate).max(0.0)))
+}
+
+/// Adds one failure to `bucket` if it has room; `false` (nothing changed) when it has not.
+fn take_place(conn: &mut AnyConnection, bucket: &str, b: Bucket, now: f64) -> Result<bool, diesel::result::Error> {
+    let sql = format!(
+        "INSERT INTO token_failures (bucket, level, at_secs) VALUES ($1, 1, $2) \
+         ON CONFLICT (bucket) DO UPDATE SET level = {DRAINED} + 1, at_secs = $2 \
+         WHERE {DRAINED} + 1 <= $4 + 0.000000001"
+    );
+    let n = diesel::sql_query(sql)
+        .bind::<Text, _>(bucket)
+        .bind::<Double, _>(now)
+        .bind::<Double, _>(b.rate)
+        .bind::<Double, _>(b.capacity)
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Seconds until one more failure fits in `bucket`.
+fn wait_of(conn: &mut AnyConnection, bucket: &str, b: Bucket, now: f64) -> Result<i64, diesel::result::Error> {
+    let excess = level_of(conn, bucket, b, now)? + 1.0 - b.capacity;
+    Ok(((excess.max(0.0) / b.rate).ceil() as i64).max(1))
+}
+
+/// Sets a bucket's level (deleting the row at 0).
+fn set_level(conn: &mut AnyConnection, bucket: &str, level: f64, now: f64) -> Result<(), diesel::result::Error> {
+    if level <= 0.0 {
+        diesel::sql_query("DELETE FROM token_failures WHERE bucket = $1").bind::<Text, _>(bucket).execute(conn)?;
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO token_failures (bucket, level, at_secs) VALUES ($1, $2, $3) \
+         ON CONFLICT (bucket) DO UPDATE SET level = excluded.level, at_secs = excluded.at_secs",
+    )
+    .bind::<Text, _>(bucket)
+    .bind::<Double, _>(level)
+    .bind::<Double, _>(now)
+    .execute(conn)?;
+    Ok(())
 }
 
 #[derive(Debug)]
 pub struct FailureLimiter {
-    tables: Mutex<Tables>,
+    pairs: Bucket,
+    addresses: Bucket,
+    clients: Bucket,
+    window_secs: f64,
+    admissions: AtomicU32,
 }
 
 /// A token request admitted by the limiter: its place is taken until `succeeded` gives it back.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Attempt {
     client_id: String,
     address: IpAddr,
 }
 
+impl Attempt {
+    fn pair_bucket(&self) -> String {
+        format!("pair:{}|{}", self.client_id, self.address)
+    }
+
+    fn address_bucket(&self) -> String {
+        format!("address:{}", self.address)
+    }
+
+    fn client_bucket(&self) -> String {
+        format!("client:{}", self.client_id)
+    }
+}
+
+/// Why `begin` did not admit an attempt.
+enum Refusal {
+    Wait(i64),
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Refusal {
+    fn from(error: diesel::result::Error) -> Self {
+        Refusal::Query(error)
+    }
+}
+
 impl FailureLimiter {
     pub fn new(max_failures: usize, max_address_failures: usize, window: TimeDelta) -> Self {
         FailureLimiter {
-            tables: Mutex::new(Tables {
-                pairs: Buckets::new(max_failures, window),
-                addresses: Buckets::new(max_address_failures, window),
-                clients: Buckets::new(max_failures, window),
-            }),
+            pairs: Bucket::new(max_failures, window),
+            addresses: Bucket::new(max_address_failures, window),
+            clients: Bucket::new(max_failures, window),
+            window_secs: window.num_milliseconds().max(1000) as f64 / 1000.0,
+            admissions: AtomicU32::new(0),
         }
-    }
-
-    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
-        self.tables.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Admits an attempt for `client_id` from `address`, counting it as a failure from now on,
     /// or answers the seconds to wait when the pair or the address is over its limit.
-    pub fn begin(&self, client_id: &str, address: IpAddr, now: DateTime<Utc>) -> Result<Attempt, i64> {
+    pub fn begin_on(
+        &self,
+        conn: &mut AnyConnection,
+        client_id: &str,
+        address: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Attempt, i64>, diesel::result::Error> {
         let attempt = Attempt { client_id: client_id.to_owned(), address: limit_unit(address) };
-        let pair = (attempt.client_id.clone(), attempt.address);
-        let mut t = self.tables();
-        let wait = [t.pairs.wait(&pair, now), t.addresses.wait(&attempt.address, now)].into_iter().flatten().max();
-        if let Some(wait) = wait {
-            return Err(wait);
+        let at = secs(now);
+        if self.admissions.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            // A bucket holds at most its capacity, which drains in one window.
+            diesel::sql_query("DELETE FROM token_failures WHERE at_secs < $1")
+                .bind::<Double, _>(at - self.window_secs - 1.0)
+                .execute(conn)?;
         }
-        let level = t.pairs.level(&pair, now) + 1.0;
-        t.pairs.set(&pair, level, now);
-        let level = t.addresses.level(&attempt.address, now) + 1.0;
-        t.addresses.set(&attempt.address, level, now);
-        Ok(attempt)
+        let (pair, addr) = (attempt.pair_bucket(), attempt.address_bucket());
+        let admitted = crate::db::immediate_transaction(conn, |conn| -> Result<(), Refusal> {
+            let pair_ok = take_place(conn, &pair, self.pairs, at)?;
+            let addr_ok = pair_ok && take_place(conn, &addr, self.addresses, at)?;
+            if pair_ok && addr_ok {
+                return Ok(());
+            }
+            let mut wait = 0;
+            if !pair_ok {
+                wait = wait.max(wait_of(conn, &pair, self.pairs, at)?);
+            }
+            if level_of(conn, &addr, self.addresses, at)? + 1.0 - self.addresses.capacity > 1e-9 {
+                wait = wait.max(wait_of(conn, &addr, self.addresses, at)?);
+            }
+            // Rolls the pair's place back when only the address was full.
+            Err(Refusal::Wait(wait.max(1)))
+        });
+        match admitted {
+            Ok(()) => Ok(Ok(attempt)),
+            Err(Refusal::Wait(wait)) => Ok(Err(wait)),
+            Err(Refusal::Query(error)) => Err(error),
+        }
     }
 
     /// The attempt was not a failure (right secret): the pair starts afresh and the address
     /// gets its place back. The per-client count is kept: it only ever slows wrong secrets.
-    pub fn succeeded(&self, attempt: &Attempt, now: DateTime<Utc>) {
-        let mut t = self.tables();
-        t.pairs.set(&(attempt.client_id.clone(), attempt.address), 0.0, now);
-        let level = t.addresses.level(&attempt.address, now) - 1.0;
-        t.addresses.set(&attempt.address, level, now);
+    pub fn succeeded_on(
+        &self,
+        conn: &mut AnyConnection,
+        attempt: &Attempt,
+        now: DateTime<Utc>,
+    ) -> Result<(), diesel::result::Error> {
+        let at = secs(now);
+        let addr = attempt.address_bucket();
+        crate::db::immediate_transaction(conn, |conn| {
+            set_level(conn, &attempt.pair_bucket(), 0.0, at)?;
+            let level = level_of(conn, &addr, self.addresses, at)? - 1.0;
+            set_level(conn, &addr, level, at)
+        })
     }
 
     /// A wrong secret for an existing client: counts it against the client and answers whether
     /// the client was already over its limit (then the answer is slowed).
-    pub fn failed_for_client(&self, attempt: &Attempt, now: DateTime<Utc>) -> bool {
-        let mut t = self.tables();
-        let over = t.clients.wait(&attempt.client_id, now).is_some();
-        let level = t.clients.level(&attempt.client_id, now) + 1.0;
-        t.clients.set(&attempt.client_id, level, now);
-        over
+    pub fn failed_for_client_on(
+        &self,
+        conn: &mut AnyConnection,
+        attempt: &Attempt,
+        now: DateTime<Utc>,
+    ) -> Result<bool, diesel::result::Error> {
+        let at = secs(now);
+        let bucket = attempt.client_bucket();
+        let b = self.clients;
+        crate::db::immediate_transaction(conn, |conn| {
+            let level = level_of(conn, &bucket, b, at)?;
+            let over = level + 1.0 - b.capacity > 1e-9;
+            set_level(conn, &bucket, (level + 1.0).min(b.capacity), at)?;
+            Ok(over)
+        })
+    }
+
+    /// `begin_on` with a pooled connection.
+    pub async fn begin(
+        self: &std::sync::Arc<Self>,
+        db: &Db,
+        client_id: &str,
+        address: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Attempt, i64>, ApiError> {
+        let (this, client_id) = (self.clone(), client_id.to_owned());
+        db.run(move |conn| this.begin_on(conn, &client_id, address, now).map_err(|e| ApiError::from(DbError::Query(e))))
+            .await
+    }
+
+    /// `succeeded_on` with a pooled connection; a failure is logged (the place drains anyway).
+    pub async fn succeeded(self: &std::sync::Arc<Self>, db: &Db, attempt: &Attempt, now: DateTime<Utc>) {
+        let (this, attempt) = (self.clone(), attempt.clone());
+        let done = db
+            .run(move |conn| this.succeeded_on(conn, &attempt, now).map_err(|e| ApiError::from(DbError::Query(e))))
+            .await;
+        if let Err(error) = done {
+            tracing::warn!(error = %error, "could not give a token request's place back; it drains with its window");
+        }
+    }
+
+    /// `failed_for_client_on` with a pooled connection; on a database error, not slowed.
+    pub async fn failed_for_client(
+        self: &std::sync::Arc<Self>,
+        db: &Db,
+        attempt: &Attempt,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let (this, attempt) = (self.clone(), attempt.clone());
+        db.run(move |conn| {
+            this.failed_for_client_on(conn, &attempt, now).map_err(|e| ApiError::from(DbError::Query(e)))
+        })
+        .await
+        .unwrap_or(false)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::DbUrl;
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
     }
 
+    /// A migrated SQLite database of its own (the same statements run on PostgreSQL in the API tests).
+    fn database() -> (tempfile_dir::Dir, DbUrl) {
+        let dir = tempfile_dir::Dir::new();
+        let url = DbUrl::Sqlite(dir.0.join("limits.db"));
+        crate::db::migrations::run_pending(&mut url.connect().unwrap()).unwrap();
+        (dir, url)
+    }
+
+    mod tempfile_dir {
+        pub struct Dir(pub std::path::PathBuf);
+        impl Dir {
+            pub fn new() -> Dir {
+                let path = std::env::temp_dir().join(format!("rogatory-limits-{}", uuid::Uuid::new_v4()));
+                std::fs::create_dir_all(&path).unwrap();
+                Dir(path)
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                std::fs::remove_dir_all(&self.0).ok();
+            }
+        }
+    }
+
+    struct Limits {
+        limiter: FailureLimiter,
+        conn: AnyConnection,
+        _dir: tempfile_dir::Dir,
+    }
+
+    impl Limits {
+        fn new(max: usize, max_address: usize, window: i64) -> Limits {
+            let (dir, url) = database();
+            Limits {
+                limiter: FailureLimiter::new(max, max_address, TimeDelta::seconds(window)),
+                conn: url.connect().unwrap(),
+                _dir: dir,
+            }
+        }
+
+        fn begin(&mut self, client: &str, address: IpAddr, now: DateTime<Utc>) -> Result<Attempt, i64> {
+            self.limiter.begin_on(&mut self.conn, client, address, now).unwrap()
+        }
+    }
+
     #[test]
     fn a_pair_fills_then_drains_one_attempt_per_window_share() {
-        let limiter = FailureLimiter::new(3, 100, TimeDelta::seconds(60));
+        let mut l = Limits::new(3, 100, 60);
         let t0 = Utc::now();
         for i in 0..3 {
-            assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0).is_ok(), "attempt {i}");
+            assert!(l.begin("rgc_a", ip("198.51.100.7"), t0).is_ok(), "attempt {i}");
         }
         // Three failures fill the bucket; one drains every 20 s.
-        assert_eq!(limiter.begin("rgc_a", ip("198.51.100.7"), t0).unwrap_err(), 20);
-        assert_eq!(limiter.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(15)).unwrap_err(), 5);
-        assert!(limiter.begin("rgc_a", ip("198.51.100.8"), t0).is_ok(), "another address");
-        assert!(limiter.begin("rgc_b", ip("198.51.100.7"), t0).is_ok(), "another client");
-        assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(20)).is_ok());
-        assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(20)).is_err());
-        assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(60)).is_ok());
+        assert_eq!(l.begin("rgc_a", ip("198.51.100.7"), t0).unwrap_err(), 20);
+        assert_eq!(l.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(15)).unwrap_err(), 5);
+        assert!(l.begin("rgc_a", ip("198.51.100.8"), t0).is_ok(), "another address");
+        assert!(l.begin("rgc_b", ip("198.51.100.7"), t0).is_ok(), "another client");
+        assert!(l.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(20)).is_ok());
+        assert!(l.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(20)).is_err());
+        assert!(l.begin("rgc_a", ip("198.51.100.7"), t0 + TimeDelta::seconds(60)).is_ok());
     }
 
     #[test]
     fn a_success_gives_the_place_back() {
-        let limiter = FailureLimiter::new(2, 100, TimeDelta::seconds(60));
+        let mut l = Limits::new(2, 100, 60);
         let t0 = Utc::now();
-        limiter.begin("rgc_a", ip("198.51.100.7"), t0).unwrap();
-        let attempt = limiter.begin("rgc_a", ip("198.51.100.7"), t0).unwrap();
-        limiter.succeeded(&attempt, t0);
-        assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0).is_ok());
-        assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0).is_ok());
-        assert!(limiter.begin("rgc_a", ip("198.51.100.7"), t0).is_err());
+        l.begin("rgc_a", ip("198.51.100.7"), t0).unwrap();
+        let attempt = l.begin("rgc_a", ip("198.51.100.7"), t0).unwrap();
+        l.limiter.succeeded_on(&mut l.conn, &attempt, t0).unwrap();
+        assert!(l.begin("rgc_a", ip("198.51.100.7"), t0).is_ok());
+        assert!(l.begin("rgc_a", ip("198.51.100.7"), t0).is_ok());
+        assert!(l.begin("rgc_a", ip("198.51.100.7"), t0).is_err());
     }
 
     #[test]
     fn an_address_is_limited_across_client_ids_and_by_its_ipv6_64() {
-        let limiter = FailureLimiter::new(10, 3, TimeDelta::seconds(60));
+        let mut l = Limits::new(10, 3, 60);
         let t0 = Utc::now();
         for i in 0..3 {
-            limiter.begin(&format!("rgc_{i}"), ip("2001:db8:1:2::1"), t0).unwrap();
+            l.begin(&format!("rgc_{i}"), ip("2001:db8:1:2::1"), t0).unwrap();
         }
-        assert!(limiter.begin("rgc_other", ip("2001:db8:1:2::ffff"), t0).is_err(), "same /64");
-        assert!(limiter.begin("rgc_other", ip("2001:db8:1:3::1"), t0).is_ok(), "another /64");
+        assert!(l.begin("rgc_other", ip("2001:db8:1:2::ffff"), t0).is_err(), "same /64");
+        assert!(l.begin("rgc_other", ip("2001:db8:1:3::1"), t0).is_ok(), "another /64");
+        // The refusal by address took no place in the pair's bucket.
+        assert!(l.begin("rgc_other", ip("2001:db8:1:2::1"), t0 + TimeDelta::seconds(20)).is_ok());
     }
 
     #[test]
     fn a_client_over_its_limit_is_slowed_never_refused() {
-        let limiter = FailureLimiter::new(3, 100, TimeDelta::seconds(60));
+        let mut l = Limits::new(3, 100, 60);
         let t0 = Utc::now();
         for i in 0..3 {
-            let attempt = limiter.begin("rgc_a", ip(&format!("198.51.100.{i}")), t0).unwrap();
-            assert!(!limiter.failed_for_client(&attempt, t0), "failure {i}");
+            let attempt = l.begin("rgc_a", ip(&format!("198.51.100.{i}")), t0).unwrap();
+            assert!(!l.limiter.failed_for_client_on(&mut l.conn, &attempt, t0).unwrap(), "failure {i}");
         }
-        let attempt = limiter.begin("rgc_a", ip("198.51.100.50"), t0).unwrap();
-        assert!(limiter.failed_for_client(&attempt, t0), "over the limit: slowed");
+        let attempt = l.begin("rgc_a", ip("198.51.100.50"), t0).unwrap();
+        assert!(l.limiter.failed_for_client_on(&mut l.conn, &attempt, t0).unwrap(), "over the limit: slowed");
         let later = t0 + TimeDelta::seconds(20);
-        let attempt = limiter.begin("rgc_a", ip("198.51.100.51"), later).unwrap();
-        assert!(!limiter.failed_for_client(&attempt, later), "one drained");
+        let attempt = l.begin("rgc_a", ip("198.51.100.51"), later).unwrap();
+        assert!(!l.limiter.failed_for_client_on(&mut l.conn, &attempt, later).unwrap(), "one drained");
     }
 
+    /// Attempts from several connections (as from several instances) cannot overshoot.
     #[test]
     fn concurrent_attempts_cannot_overshoot() {
+        let (dir, url) = database();
         let limiter = std::sync::Arc::new(FailureLimiter::new(10, 1000, TimeDelta::seconds(300)));
         let now = Utc::now();
-        let admitted: usize = (0..8)
+        let admitted: usize = (0..4)
             .map(|_| {
-                let limiter = limiter.clone();
+                let (limiter, url) = (limiter.clone(), url.clone());
                 std::thread::spawn(move || {
-                    (0..10).filter(|_| limiter.begin("rgc_a", ip("10.1.1.1"), now).is_ok()).count()
+                    let mut conn = url.connect().unwrap();
+                    (0..10)
+                        .filter(|_| limiter.begin_on(&mut conn, "rgc_a", ip("10.1.1.1"), now).unwrap().is_ok())
+                        .count()
                 })
             })
             .collect::<Vec<_>>()
@@ -236,17 +412,29 @@ mod tests {
             .map(|t| t.join().unwrap())
             .sum();
         assert_eq!(admitted, 10);
+        drop(dir);
     }
 
     #[test]
-    fn memory_is_bounded_under_a_spray_of_keys() {
-        let limiter = FailureLimiter::new(10, 10, TimeDelta::seconds(300));
-        let now = Utc::now();
-        for i in 0..(MAX_KEYS as u32 + 5_000) {
+    fn drained_rows_are_deleted() {
+        let mut l = Limits::new(10, 10, 60);
+        let t0 = Utc::now();
+        for i in 0..PRUNE_EVERY {
             let address = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
-            limiter.begin("rgc_a", address, now).unwrap();
+            l.begin("rgc_a", address, t0).unwrap();
         }
-        let t = limiter.tables();
-        assert!(t.pairs.map.len() <= MAX_KEYS && t.addresses.map.len() <= MAX_KEYS);
+        let later = t0 + TimeDelta::seconds(120);
+        for i in 0..PRUNE_EVERY {
+            l.begin("rgc_b", IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + i)), later).unwrap();
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count: Count = diesel::sql_query("SELECT COUNT(*) AS n FROM token_failures WHERE bucket LIKE '%rgc_a%'")
+            .get_result(&mut l.conn)
+            .unwrap();
+        assert_eq!(count.n, 0, "the first burst drained and was deleted");
     }
 }

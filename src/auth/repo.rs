@@ -7,14 +7,15 @@ use uuid::Uuid;
 use super::model::ApiClientRow;
 use crate::db::AnyConnection;
 use crate::db::schema::{api_clients, parties};
-use crate::db::types::DbUuid;
+use crate::db::types::{DbText, DbUuid};
 use crate::error::ApiError;
+use crate::vocab::{PartyKind, PartyStatus};
 
 /// A client with the kind and status of its party, for authentication.
 pub struct ClientWithParty {
     pub client: ApiClientRow,
-    pub party_kind: String,
-    pub party_status: String,
+    pub party_kind: PartyKind,
+    pub party_status: PartyStatus,
 }
 
 pub enum ClientKey<'a> {
@@ -36,8 +37,12 @@ pub fn find_client_with_party(
             .filter(api_clients::external_issuer.eq(issuer.to_owned()))
             .filter(api_clients::external_subject.eq(subject.to_owned())),
     };
-    let found: Option<(ApiClientRow, String, String)> = query.first(conn).optional()?;
-    Ok(found.map(|(client, party_kind, party_status)| ClientWithParty { client, party_kind, party_status }))
+    let found: Option<(ApiClientRow, DbText<PartyKind>, DbText<PartyStatus>)> = query.first(conn).optional()?;
+    Ok(found.map(|(client, party_kind, party_status)| ClientWithParty {
+        client,
+        party_kind: party_kind.0,
+        party_status: party_status.0,
+    }))
 }
 
 /// Replaces a client's stored secret hash, unless it changed meanwhile; `Ok(false)` then.

@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::keys::KeyRing;
+use super::keys::SharedKeys;
 use super::roles::Role;
 
 /// Clock skew tolerated on `exp` and `nbf`.
@@ -128,7 +128,8 @@ pub enum TokenError {
 /// Issues and verifies tokens.
 #[derive(Debug, Clone)]
 pub struct Tokens {
-    pub keys: KeyRing,
+    /// The exchange's keys; replaced in place when the keys in the database change.
+    pub keys: SharedKeys,
     pub issuer: String,
     pub audience: String,
     pub ttl_secs: i64,
@@ -155,9 +156,11 @@ impl Tokens {
             nbf: iat,
             jti: Uuid::now_v7().to_string(),
         };
+        // One ring for the kid and the key, even while the keys are being replaced.
+        let keys = self.keys.current();
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.keys.signing.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.keys.signing.encoding).map_err(|e| e.to_string())
+        header.kid = Some(keys.signing.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &keys.signing.encoding).map_err(|e| e.to_string())
     }
 
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenSubject, TokenError> {
@@ -253,7 +256,7 @@ mod tests {
         let (keys, _) = KeyRing::load(None, &dir.join("k.pem"), &[]).unwrap();
         std::fs::remove_dir_all(dir).ok();
         Tokens {
-            keys,
+            keys: SharedKeys::new(keys),
             issuer: "https://rogatory.test".into(),
             audience: "rogatory".into(),
             ttl_secs: 900,

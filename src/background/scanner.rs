@@ -43,6 +43,10 @@ pub fn due_clocks(conn: &mut AnyConnection, now: DateTime<Utc>, limit: i64) -> R
 /// One scan: the due clocks, each in its own savepoint of one transaction (one durable commit
 /// per scan, not per clock; a clock that fails is rolled back alone and looked at next time).
 pub async fn scan(state: &AppState, limit: i64) -> Result<ScanReport, ApiError> {
+    // Events of the scan are signed: with the keys every instance uses now.
+    if let Some(store) = &state.key_store {
+        store.refresh_if_due(&state.db, &state.tokens.keys).await;
+    }
     let now = state.clock.now();
     let ids = state.db.run(move |conn| due_clocks(conn, now, limit)).await?;
     if ids.is_empty() {

@@ -73,7 +73,7 @@ async fn run_job(
             let to: Vec<String> = serde_json::from_value(payload["to"].clone()).unwrap_or_default();
             let languages: Vec<String> = serde_json::from_value(payload["languages"].clone()).unwrap_or_default();
             let mail = notify::templates::render(&payload["notification"], &languages, &state.settings.public_url);
-            state.mailer.send(&state.settings.mail_from, &to, mail).await
+            state.mailer.send(&state.settings.mail_from, &to, mail, Some(&id.to_string())).await
         }
         "webhook" => notify::webhooks::deliver(state, id, attempt, payload).await,
         other => Err(format!("unknown job kind {other:?}")),

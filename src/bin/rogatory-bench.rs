@@ -92,6 +92,8 @@ fn start_server(url: &str, data: &Path) -> Server {
         .env("ROGATORY_LISTEN", format!("127.0.0.1:{port}"))
         // One issuer for every server the bench starts on this database: tokens outlive a server.
         .env("ROGATORY_PUBLIC_URL", "http://bench.rogatory.invalid")
+        // On PostgreSQL the signing keys live in the database, sealed with it.
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", "YmVuY2gtb25seS1rZXktZW5jcnlwdGlvbi1rZXkhISE=")
         .env("ROGATORY_BACKGROUND", "off")
         .env("ROGATORY_MAX_ATTACHMENT_BYTES", (256u64 << 20).to_string())
         .env("ROGATORY_DB_POOL_SIZE", "16")

@@ -158,6 +158,8 @@ text_columns!(
     crate::vocab::ClockKind,
     crate::vocab::Obligor,
     crate::vocab::EventType,
+    crate::vocab::PartyKind,
+    crate::vocab::PartyStatus,
 );
 
 impl<T: Serialize + std::fmt::Debug> ToSql<Text, Pg> for DbText<T> {

@@ -6,7 +6,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::queue::{JobRow, JobState};
-use crate::db::codec::decode_text;
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -47,7 +46,7 @@ pub fn to_job(row: JobRow) -> Result<Job, ApiError> {
     Ok(Job {
         id: row.id,
         kind: row.kind,
-        state: decode_text("jobs.state", row.state)?,
+        state: row.state,
         attempts: row.attempts,
         max_attempts: row.max_attempts,
         run_at: row.run_at,

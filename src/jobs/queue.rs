@@ -12,7 +12,9 @@ use crate::db::AnyConnection;
 use crate::db::DbError;
 use crate::db::dialect;
 use crate::db::schema::jobs;
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
+
+crate::db::types::text_columns!(JobState);
 
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -50,7 +52,8 @@ pub struct JobRow {
     pub kind: String,
     #[diesel(deserialize_as = DbJson)]
     pub payload: serde_json::Value,
-    pub state: String,
+    #[diesel(deserialize_as = DbText<JobState>)]
+    pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     #[diesel(deserialize_as = DbTime)]
@@ -76,11 +79,14 @@ pub struct Lease {
 /// The job, still running under this lease: the filter of every fenced write.
 type Held = diesel::dsl::And<
     diesel::dsl::And<diesel::dsl::Eq<jobs::id, DbUuid>, diesel::dsl::Eq<jobs::locked_by, String>>,
-    diesel::dsl::Eq<jobs::state, &'static str>,
+    diesel::dsl::Eq<jobs::state, DbText<JobState>>,
 >;
 
 fn held(lease: &Lease) -> Held {
-    jobs::id.eq(DbUuid(lease.job)).and(jobs::locked_by.eq(lease.token.clone())).and(jobs::state.eq("running"))
+    jobs::id
+        .eq(DbUuid(lease.job))
+        .and(jobs::locked_by.eq(lease.token.clone()))
+        .and(jobs::state.eq(DbText(JobState::Running)))
 }
 
 /// Extends the lease to `until` just before the job runs, so its time is counted from its own
@@ -101,7 +107,7 @@ pub fn renew(
 pub fn complete(conn: &mut AnyConnection, lease: &Lease, now: DateTime<Utc>) -> Result<bool, DbError> {
     let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
-            jobs::state.eq("done"),
+            jobs::state.eq(DbText(JobState::Done)),
             jobs::locked_by.eq(None::<String>),
             jobs::last_error.eq(None::<String>),
             jobs::updated_at.eq(DbTime(now)),
@@ -124,7 +130,7 @@ pub fn fail(
     let error: String = error.chars().take(2000).collect();
     let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
-            jobs::state.eq(crate::db::codec::encode_text(&state)),
+            jobs::state.eq(DbText(state)),
             jobs::run_at.eq(DbTime(now + backoff(attempts))),
             jobs::locked_by.eq(None::<String>),
             jobs::locked_until.eq(None::<DbTime>),
@@ -145,7 +151,7 @@ pub fn release(
 ) -> Result<bool, DbError> {
     let updated = diesel::update(jobs::table.filter(held(lease)))
         .set((
-            jobs::state.eq("queued"),
+            jobs::state.eq(DbText(JobState::Queued)),
             jobs::attempts.eq(jobs::attempts - 1),
             jobs::run_at.eq(DbTime(run_at)),
             jobs::locked_by.eq(None::<String>),
@@ -164,7 +170,7 @@ pub fn list(
 ) -> Result<Vec<JobRow>, DbError> {
     let mut q = jobs::table.select(JobRow::as_select()).into_boxed();
     if let Some(s) = state {
-        q = q.filter(jobs::state.eq(crate::db::codec::encode_text(&s)));
+        q = q.filter(jobs::state.eq(DbText(s)));
     }
     if let Some(after) = page.after {
         q = q.filter(jobs::id.lt(DbUuid(after)));
@@ -180,7 +186,7 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<JobRow>, DbErro
 pub fn requeue(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
     diesel::update(jobs::table.filter(jobs::id.eq(DbUuid(id))))
         .set((
-            jobs::state.eq("queued"),
+            jobs::state.eq(DbText(JobState::Queued)),
             jobs::attempts.eq(0),
             jobs::run_at.eq(DbTime(now)),
             jobs::updated_at.eq(DbTime(now)),

@@ -9,7 +9,6 @@ use super::queue::{self, JobRow, JobState};
 use crate::auth::Caller;
 use crate::auth::roles::Role;
 use crate::db::Db;
-use crate::db::codec::encode_text;
 use crate::error::ApiError;
 use crate::page::Page;
 
@@ -28,7 +27,7 @@ pub async fn retry(db: &Db, caller: &Caller, id: Uuid, now: DateTime<Utc>) -> Re
     authorise(caller)?;
     db.write(move |conn| -> Result<Job, ApiError> {
         let row = queue::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
-        if row.state != encode_text(&JobState::Dead) {
+        if row.state != JobState::Dead {
             return Err(ApiError::conflict_in_status(&row.state, "only a dead job can be retried"));
         }
         queue::requeue(conn, id, now)?;

@@ -12,7 +12,6 @@ use crate::auth::Caller;
 use crate::auth::repo::{self, ClientKey};
 use crate::auth::roles::Role;
 use crate::auth::secrets::{self, Busy, StoredSecret};
-use crate::db::codec::decode_text;
 use crate::error::ApiError;
 use crate::http::problem::{PROBLEM_TYPE_BASE, Problem};
 use crate::http::responses::DatabaseUnavailable;
@@ -221,23 +220,27 @@ pub async fn create_token(
         None => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is missing")),
     }
 
+    if let Some(store) = &state.key_store {
+        store.refresh_if_due(&state.db, &state.tokens.keys).await;
+    }
     // The caller's text: cut short for the log (which escapes it as well).
     let logged_id = crate::telemetry::clipped(&client_id, 64);
     let now = state.clock.now();
     let address = state.settings.trusted_proxies.client_address(req.peer_addr().map(|a| a.ip()), req.headers());
     // An id the exchange never issues is not looked up, and counts only against the address.
     let plausible = secrets::is_plausible_client_id(&client_id);
-    let attempt = match state.token_failures.begin(if plausible { &client_id } else { "" }, address, now) {
-        Ok(attempt) => attempt,
-        Err(wait) => {
-            tracing::warn!(client_id = %logged_id, address = %address, "token request refused: too many failures");
-            return Err(ApiError::new(
-                crate::error::ProblemType::TooManyRequests,
-                "too many failed token requests from this address; retry later",
-            )
-            .with_header(header::RETRY_AFTER, wait.to_string()));
-        }
-    };
+    let attempt =
+        match state.token_failures.begin(&state.db, if plausible { &client_id } else { "" }, address, now).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => {
+                tracing::warn!(client_id = %logged_id, address = %address, "token request refused: too many failures");
+                return Err(ApiError::new(
+                    crate::error::ProblemType::TooManyRequests,
+                    "too many failed token requests from this address; retry later",
+                )
+                .with_header(header::RETRY_AFTER, wait.to_string()));
+            }
+        };
 
     // The database only looks the client up; the secret is checked after the connection is
     // back in the pool, and argon2 hashes of earlier releases on their own small pool.
@@ -255,7 +258,7 @@ pub async fn create_token(
             Ok(matches) => (matches, true),
             Err(Busy) => {
                 // Not a failure of the caller's: give its place back.
-                state.token_failures.succeeded(&attempt, now);
+                state.token_failures.succeeded(&state.db, &attempt, now).await;
                 tracing::warn!(client_id = %logged_id, "token request deferred: argon2 checks of earlier secrets are queued");
                 return Err(ApiError::new(
                     crate::error::ProblemType::ServiceUnavailable,
@@ -269,7 +272,7 @@ pub async fn create_token(
     };
     let outcome = match found {
         Some(found) if matches && found.client.revoked_at.is_none() => {
-            let status: PartyStatus = decode_text("parties.status", found.party_status)?;
+            let status = found.party_status;
             if status != PartyStatus::Active {
                 Outcome::PartyNotActive(status)
             } else {
@@ -288,7 +291,7 @@ pub async fn create_token(
     };
     match outcome {
         Outcome::Issued(access_token) => {
-            state.token_failures.succeeded(&attempt, now);
+            state.token_failures.succeeded(&state.db, &attempt, now).await;
             tracing::info!(client_id = %logged_id, "token issued");
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -297,7 +300,7 @@ pub async fn create_token(
         }
         Outcome::BadCredentials { known } => {
             // Past the client's own limit, wrong secrets are answered slowly; the right one is not.
-            let slowed = known && state.token_failures.failed_for_client(&attempt, now);
+            let slowed = known && state.token_failures.failed_for_client(&state.db, &attempt, now).await;
             tracing::warn!(client_id = %logged_id, address = %address, slowed, "token request refused: invalid client credentials");
             if slowed {
                 actix_web::rt::time::sleep(SLOWED_FAILURE_DELAY).await;
@@ -306,7 +309,7 @@ pub async fn create_token(
         }
         Outcome::PartyNotActive(status) => {
             // The secret was right: not a guess.
-            state.token_failures.succeeded(&attempt, now);
+            state.token_failures.succeeded(&state.db, &attempt, now).await;
             tracing::warn!(client_id = %logged_id, ?status, "token request refused: party not active");
             Ok(oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client", "the client's party is not active"))
         }
@@ -337,6 +340,9 @@ async fn upgrade_secret_hash(state: &AppState, id: Uuid, old: String, secret: &s
 )]
 #[get("/.well-known/jwks.json")]
 pub async fn get_jwks(state: web::Data<AppState>) -> HttpResponse {
+    if let Some(store) = &state.key_store {
+        store.refresh_if_due(&state.db, &state.tokens.keys).await;
+    }
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(state.tokens.keys.jwks())
 }
 

@@ -7,17 +7,19 @@ use uuid::Uuid;
 
 use super::dto::{ApiClient, Party};
 pub use crate::auth::model::ApiClientRow;
-use crate::db::codec::{decode, decode_text};
+use crate::db::codec::decode;
 use crate::db::schema::parties;
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 use crate::error::ApiError;
+use crate::vocab::{PartyKind, PartyStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = parties)]
 pub struct PartyRow {
     #[diesel(serialize_as = DbUuid, deserialize_as = DbUuid)]
     pub id: Uuid,
-    pub kind: String,
+    #[diesel(serialize_as = DbText<PartyKind>, deserialize_as = DbText<PartyKind>)]
+    pub kind: PartyKind,
     pub name: String,
     pub name_key: String,
     pub country: Option<String>,
@@ -32,7 +34,8 @@ pub struct PartyRow {
     pub emergency_contact: Option<String>,
     #[diesel(serialize_as = DbJson, deserialize_as = DbJson)]
     pub notification_emails: Value,
-    pub status: String,
+    #[diesel(serialize_as = DbText<PartyStatus>, deserialize_as = DbText<PartyStatus>)]
+    pub status: PartyStatus,
     pub version: i64,
     #[diesel(serialize_as = DbTime, deserialize_as = DbTime)]
     pub created_at: DateTime<Utc>,
@@ -49,7 +52,7 @@ impl PartyRow {
     pub fn into_party(self) -> Result<Party, ApiError> {
         Ok(Party {
             id: self.id,
-            kind: decode_text("parties.kind", self.kind)?,
+            kind: self.kind,
             name: self.name,
             country: self.country,
             designations: decode("parties.designations", self.designations)?,
@@ -58,7 +61,7 @@ impl PartyRow {
             languages: decode("parties.languages", self.languages)?,
             emergency_contact: self.emergency_contact,
             notification_emails: decode("parties.notification_emails", self.notification_emails)?,
-            status: decode_text("parties.status", self.status)?,
+            status: self.status,
             requires_approval: self.requires_approval,
             deconfliction: self.deconfliction,
             deconfliction_contact: self.deconfliction_contact,

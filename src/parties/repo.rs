@@ -7,9 +7,8 @@ use uuid::Uuid;
 
 use super::model::{ApiClientRow, PartyRow};
 use crate::db::AnyConnection;
-use crate::db::codec::encode_text;
 use crate::db::schema::{api_clients, parties};
-use crate::db::types::{DbJson, DbTime, DbUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::page::Page;
 use crate::vocab::{PartyKind, PartyStatus};
@@ -37,7 +36,7 @@ pub fn name_taken(conn: &mut AnyConnection, name_key: &str, except: Option<Uuid>
 
 pub fn exchange_exists(conn: &mut AnyConnection) -> Result<bool, ApiError> {
     let found = parties::table
-        .filter(parties::kind.eq(encode_text(&PartyKind::Exchange)))
+        .filter(parties::kind.eq(DbText(PartyKind::Exchange)))
         .select(parties::id)
         .first::<DbUuid>(conn)
         .optional()?;
@@ -59,7 +58,7 @@ pub fn update_party(conn: &mut AnyConnection, row: &PartyRow, expected: i64) -> 
                 parties::languages.eq(DbJson(row.languages.clone())),
                 parties::emergency_contact.eq(&row.emergency_contact),
                 parties::notification_emails.eq(DbJson(row.notification_emails.clone())),
-                parties::status.eq(&row.status),
+                parties::status.eq(DbText(row.status)),
                 parties::requires_approval.eq(row.requires_approval),
                 parties::deconfliction.eq(row.deconfliction),
                 parties::deconfliction_contact.eq(&row.deconfliction_contact),
@@ -79,12 +78,12 @@ pub struct PartyFilter {
 pub fn list_parties(conn: &mut AnyConnection, filter: &PartyFilter, page: Page) -> Result<Vec<PartyRow>, ApiError> {
     let mut query = parties::table.select(PartyRow::as_select()).into_boxed();
     if let Some(kind) = filter.kind {
-        query = query.filter(parties::kind.eq(encode_text(&kind)));
+        query = query.filter(parties::kind.eq(DbText(kind)));
     }
     if let Some(country) = &filter.country {
         query = query.filter(parties::country.eq(country.clone()));
     }
-    let statuses: Vec<String> = filter.statuses.iter().map(encode_text).collect();
+    let statuses: Vec<DbText<PartyStatus>> = filter.statuses.iter().copied().map(DbText).collect();
     query = query.filter(parties::status.eq_any(statuses));
     if let Some(after) = page.after {
         query = query.filter(parties::id.gt(DbUuid(after)));

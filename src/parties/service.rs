@@ -13,7 +13,7 @@ use crate::audit::{self, Actor};
 use crate::auth::roles::Role;
 use crate::auth::{Caller, secrets};
 use crate::db::AnyConnection;
-use crate::db::codec::{encode, encode_text};
+use crate::db::codec::encode;
 use crate::db::types::DbJson;
 use crate::error::{ApiError, FieldError, ProblemType};
 use crate::legal_bases;
@@ -42,7 +42,7 @@ fn row_from(
 ) -> PartyRow {
     PartyRow {
         id,
-        kind: encode_text(&c.kind),
+        kind: c.kind,
         name: c.name.clone(),
         name_key: rules::name_key(&c.name),
         country: c.country.clone(),
@@ -52,7 +52,7 @@ fn row_from(
         languages: encode(&c.languages),
         emergency_contact: c.emergency_contact.clone(),
         notification_emails: encode(&c.notification_emails),
-        status: encode_text(&status),
+        status,
         version,
         created_at: created,
         updated_at: now,

@@ -238,14 +238,14 @@ pub fn list(conn: &mut AnyConnection, f: &ListFilter, page: Page) -> Result<Vec<
     }
     if let Some(overdue) = f.overdue {
         let missed = crate::db::schema::clocks::table
-            .filter(crate::db::schema::clocks::state.eq("missed"))
+            .filter(crate::db::schema::clocks::state.eq(DbText(crate::deadlines::rules::ClockState::Missed)))
             .select(crate::db::schema::clocks::request_id);
         query =
             if overdue { query.filter(requests::id.eq_any(missed)) } else { query.filter(requests::id.ne_all(missed)) };
     }
     if let Some(before) = f.due_before {
         let due = crate::db::schema::clocks::table
-            .filter(crate::db::schema::clocks::state.eq("running"))
+            .filter(crate::db::schema::clocks::state.eq(DbText(crate::deadlines::rules::ClockState::Running)))
             .filter(crate::db::schema::clocks::due_at.lt(DbTime(before)))
             .select(crate::db::schema::clocks::request_id);
         query = query.filter(requests::id.eq_any(due));

@@ -266,8 +266,8 @@ on_both_backends!(behind_a_proxy_callers_are_told_apart => behind_a_proxy_case);
 
 /// Forges tokens with the exchange's own key, to show each check refuses what it must.
 fn forge(app: &TestApp, header: Header, claims: &Value) -> String {
-    let pem = std::fs::read(app.database.data_dir().join("jwt-signing-key.pem")).unwrap();
-    jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_pem(&pem).unwrap()).unwrap()
+    // The signing key in hand: a file on SQLite, a row of the database on PostgreSQL.
+    jsonwebtoken::encode(&header, claims, &app.state.tokens.keys.signing.encoding).unwrap()
 }
 
 fn signed_header(app: &TestApp) -> Header {

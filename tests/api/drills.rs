@@ -48,6 +48,7 @@ fn start_server(app: &TestApp, port: u16) -> Server {
         .env("ROGATORY_TOKEN_ISSUER", app.state.tokens.issuer.clone())
         .env("ROGATORY_BACKGROUND", "off")
         .env("ROGATORY_DB_TIMEOUT_SECS", "2")
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", crate::support::TEST_KEK)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -13,6 +13,7 @@ mod drills;
 mod errors;
 mod evidence;
 mod hostile;
+mod instances;
 mod integrators;
 mod law;
 mod layers;

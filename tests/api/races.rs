@@ -46,7 +46,7 @@ async fn binary_with_smtp_sends_exactly_one_mail(backend: TestBackend) {
     ];
     for command in ["serve", "worker"] {
         let port = free_port();
-        let _process = spawn(&app, command, (command == "serve").then_some(port), &env);
+        let mut process = spawn(&app, command, (command == "serve").then_some(port), &env);
         let id = submitted(&app, &w, false).await;
         let reference = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}")).await, 200)["reference"]
             .as_str()
@@ -62,6 +62,10 @@ async fn binary_with_smtp_sends_exactly_one_mail(backend: TestBackend) {
         let mails: Vec<String> = sink.messages().into_iter().filter(|m| m.contains(&reference)).collect();
         assert_eq!(mails.len(), 1, "{command}: exactly one mail for {reference}: {mails:#?}");
         assert!(mails[0].contains("To: desk@de.example.org"), "{}", mails[0]);
+        // And it stops cleanly with a pooled SMTP connection open: no panic on the way out.
+        let (status, stderr) = process.terminate();
+        assert!(!stderr.contains("panicked"), "{command} panicked while stopping: {stderr}");
+        assert!(status.success(), "{command} exited with {status} after SIGTERM: {stderr}");
     }
 }
 crate::on_both_backends!(binary_with_smtp_sends_exactly_one_mail);

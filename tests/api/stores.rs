@@ -257,7 +257,11 @@ async fn one_instance_uploads_another_serves(store: TestStore) {
     let shared: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut second = shared.clone();
     let (other, key) = (other_dir.path().display().to_string(), key.display().to_string());
-    second.extend([("ROGATORY_DATA_DIR", other.as_str()), ("ROGATORY_JWT_SIGNING_KEY_FILE", key.as_str())]);
+    second.push(("ROGATORY_DATA_DIR", other.as_str()));
+    // SQLite keeps its signing key in the data directory; on PostgreSQL it is in the database.
+    if app.database.backend == crate::support::TestBackend::Sqlite {
+        second.push(("ROGATORY_JWT_SIGNING_KEY_FILE", key.as_str()));
+    }
     let (a, b) = (free_port(), free_port());
     let _first = spawn(&app, "serve", Some(a), &shared);
     let _second = spawn(&app, "serve", Some(b), &second);

@@ -63,6 +63,7 @@ async fn stream_50_mb(backend: TestBackend) {
         .env("ROGATORY_DATA_DIR", &data_dir)
         .env("ROGATORY_LISTEN", format!("127.0.0.1:{port}"))
         .env("ROGATORY_TOKEN_ISSUER", app.state.tokens.issuer.clone())
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", crate::support::TEST_KEK)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

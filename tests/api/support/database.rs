@@ -74,6 +74,13 @@ impl TestDatabase {
         }
     }
 
+    /// The same database for another instance: its own data directory, and it never drops the
+    /// database (drop it before the original).
+    pub fn sibling(&self) -> TestDatabase {
+        let dir = tempfile::Builder::new().prefix("rogatory-test-").tempdir().expect("temporary directory");
+        TestDatabase { backend: self.backend, url: self.url.clone(), dir, _pg_drop: None }
+    }
+
     /// Settings as `serve` reads them, pointing at this database.
     pub fn settings(&self, extra: &[(&str, &str)]) -> Settings {
         super::settings_for(&self.url, &self.data_dir(), extra)

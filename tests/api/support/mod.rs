@@ -321,6 +321,9 @@ pub fn platform() -> Value {
 }
 
 /// Settings as `serve` would read them, for a given database.
+/// The key-encryption key of the tests (32 bytes of 0x2a in base64).
+pub const TEST_KEK: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+
 pub fn settings_for(url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Settings {
     let data_dir = data_dir.to_string_lossy().into_owned();
     Settings::from_lookup(|key| match key {
@@ -329,6 +332,8 @@ pub fn settings_for(url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)
         "ROGATORY_DB_POOL_SIZE" if !extra.iter().any(|(k, _)| *k == key) => Some("4".into()),
         // The tests' webhook receivers listen on 127.0.0.1; the SSRF tests set it to 0.
         "ROGATORY_WEBHOOK_ALLOW_PRIVATE" if !extra.iter().any(|(k, _)| *k == key) => Some("1".into()),
+        // On PostgreSQL the signing keys live in the database, sealed with it (ignored on SQLite).
+        "ROGATORY_KEY_ENCRYPTION_KEY" if !extra.iter().any(|(k, _)| *k == key) => Some(TEST_KEK.into()),
         _ => extra.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned()),
     })
     .expect("test settings are valid")

@@ -12,6 +12,28 @@ use super::TestApp;
 /// A running `rogatory` process; killed when dropped.
 pub struct Process(pub Child);
 
+impl Process {
+    /// Asks the process to stop as an operator would (SIGTERM) and waits for it: its exit
+    /// status and what it wrote on stderr.
+    pub fn terminate(&mut self) -> (std::process::ExitStatus, String) {
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
+        let started = Instant::now();
+        let status = loop {
+            if let Ok(Some(status)) = self.0.try_wait() {
+                break status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the process did not stop within 30 s of SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut err = String::new();
+        if let Some(mut stderr) = self.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        }
+        (status, err)
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -88,6 +110,7 @@ fn launch(
         .env("ROGATORY_DATA_DIR", app.database.data_dir())
         .env("ROGATORY_TOKEN_ISSUER", app.state.tokens.issuer.clone())
         .env("ROGATORY_DB_TIMEOUT_SECS", "5")
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", super::TEST_KEK)
         .env("RUST_LOG", "warn")
         .stdout(stdout)
         .stderr(Stdio::piped());

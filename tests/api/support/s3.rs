@@ -1,7 +1,8 @@
 //! An S3-compatible server for the `s3` attachment store's tests: moto's server mode (PyPI
-//! `moto[server]`, pinned in `.ci/run`), started once per test binary on a free port and
-//! stopped with it. A test that needs it FAILS when it cannot start (never skips), saying how
-//! to install it. Each test gets its own key prefix in one bucket.
+//! `moto[server]`, pinned here and in `.ci/run`; installed into a cached virtual environment
+//! on first use when the machine's python3 lacks it), started once per test binary on a free
+//! port and stopped with it. A test that needs it FAILS when it cannot start (never skips),
+//! saying why. Each test gets its own key prefix in one bucket.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -27,16 +28,64 @@ fn raw(port: u16, request: &str) -> std::io::Result<u16> {
     String::from_utf8_lossy(&head[9..12]).parse().map_err(std::io::Error::other)
 }
 
+/// A Python that can run moto's server at `MOTO_VERSION`: the machine's own when it has it,
+/// else a virtual environment under `~/.cache/rogatory-tests/` that this installs from PyPI
+/// on first use, so `cargo test` alone works on a fresh machine (`.ci/run` installs it too).
+fn python_with_moto() -> Result<String, String> {
+    let has_moto = |python: &str| {
+        Command::new(python)
+            .args(["-c", &format!("import sys, moto, moto.server; sys.exit(moto.__version__ != '{MOTO_VERSION}')")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has_moto("python3") {
+        return Ok("python3".into());
+    }
+    let home = std::env::var("HOME").map_err(|_| "HOME is not set".to_owned())?;
+    let cache = std::path::PathBuf::from(home).join(".cache/rogatory-tests");
+    let venv = cache.join(format!("moto-{MOTO_VERSION}"));
+    let python = venv.join("bin/python").to_string_lossy().into_owned();
+    if has_moto(&python) {
+        return Ok(python);
+    }
+    // Built aside and renamed into place: another test run installing at the same time, or
+    // one interrupted half-way, never leaves a broken environment at `venv`.
+    let building = cache.join(format!("moto-{MOTO_VERSION}.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+    let run = |program: &str, args: &[&str]| -> Result<(), String> {
+        let out = Command::new(program).args(args).output().map_err(|e| format!("{program}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{program} {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        }
+    };
+    eprintln!("installing moto[server]=={MOTO_VERSION} into {} for the S3 tests", venv.display());
+    let building_text = building.to_string_lossy().into_owned();
+    run("python3", &["-m", "venv", &building_text])?;
+    let pip = building.join("bin/pip").to_string_lossy().into_owned();
+    run(&pip, &["install", "-q", "--disable-pip-version-check", &format!("moto[server]=={MOTO_VERSION}")])?;
+    if std::fs::rename(&building, &venv).is_err() {
+        // Another run finished first: use its environment.
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    if has_moto(&python) { Ok(python) } else { Err(format!("moto is still not importable from {python}")) }
+}
+
 fn start() -> Result<Moto, String> {
     let port = super::process::free_port();
-    let attempts: [(&str, &[&str]); 2] = [("moto_server", &[]), ("python3", &["-m", "moto.server"])];
+    let python = python_with_moto()?;
+    let attempts: [(String, &[&str]); 1] = [(python, &["-m", "moto.server"])];
     let mut tried = Vec::new();
     // Spawned from a thread that lives as long as the test binary: the server gets SIGTERM
     // when that thread's process ends (PR_SET_PDEATHSIG follows the spawning thread).
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for (program, args) in attempts {
-            let mut command = Command::new(program);
+            let mut command = Command::new(&program);
             command
                 .args(args)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -52,7 +101,7 @@ fn start() -> Result<Moto, String> {
             }
             match command.spawn() {
                 Ok(mut child) => {
-                    let _ = sender.send(Ok(program));
+                    let _ = sender.send(Ok(program.clone()));
                     // It runs until the test binary ends; before that, it failed to start.
                     let status = child.wait().map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
                     let _ = sender.send(Err(format!("{program} exited ({status})")));

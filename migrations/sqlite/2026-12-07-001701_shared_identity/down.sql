@@ -1,0 +1,2 @@
+DROP TABLE token_failures;
+DROP TABLE signing_keys;
