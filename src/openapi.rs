@@ -266,6 +266,19 @@ fn refine(spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     _ => {}
                 }
             }
+            // An optional body (`Option<Json<T>>`) comes out as `oneOf: [T, null]`; JSON `null`
+            // is not what an absent body means, and openapi-python-client then serialises its
+            // `UNSET` marker. Say it the plain way: the schema `T`, `required: false`.
+            if let Some(body) = op.get_mut("requestBody")
+                && let Some(schema) = body["content"].get_mut("application/json").and_then(|c| c.get_mut("schema"))
+                && let Some(one_of) = schema.get("oneOf").and_then(Value::as_array)
+                && one_of.len() == 2
+                && one_of.iter().any(|s| s.get("type").and_then(Value::as_str) == Some("null"))
+                && let Some(plain) = one_of.iter().find(|s| s.get("$ref").is_some()).cloned()
+            {
+                *schema = plain;
+                body["required"] = json!(false);
+            }
             let json_body = op.get("requestBody").and_then(|b| b["content"].get("application/json")).is_some();
             let form_body =
                 op.get("requestBody").and_then(|b| b["content"].get("application/x-www-form-urlencoded")).is_some();

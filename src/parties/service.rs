@@ -97,6 +97,14 @@ pub fn suspension_reason(body: super::dto::SuspendParty) -> Result<String, ApiEr
             "say why the party is suspended",
         )]));
     }
+    // The spec's bound on every text field (`maxLength` 20000, in characters).
+    if body.reason.chars().count() > 20_000 {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "/reason",
+            "too_long",
+            "at most 20000 characters",
+        )]));
+    }
     Ok(reason)
 }
 

@@ -200,6 +200,10 @@ backend_test! {
         let id = party["id"].as_str().unwrap();
         let r = app.call(Method::POST, &format!("/v1/parties/{id}/suspend"), Some(&admin), Some(json!({"reason": " "}))).await;
         r.assert_problem(422, "validation_failed");
+        // Longer than the spec's maxLength (20000 characters; schemathesis found it accepted).
+        let long = format!("Y.\u{c7e99}{}", "*".repeat(20_000));
+        let r = app.call(Method::POST, &format!("/v1/parties/{id}/suspend"), Some(&admin), Some(json!({"reason": long}))).await;
+        r.assert_problem(422, "validation_failed");
         let r = app.call(Method::POST, &format!("/v1/parties/{id}/suspend"), Some(&admin), Some(json!({"reason": "forged emergency requests"}))).await;
         assert_eq!(r.json()["status"], "suspended");
         let actions: Vec<String> = audit_of(&app, id).into_iter().map(|(a, _)| a).collect();
