@@ -83,6 +83,9 @@ fn server_binary() -> PathBuf {
     std::env::current_exe().expect("own path")
 }
 
+/// The key-encryption key of every process and state the bench starts (a bench-only value).
+const BENCH_KEK: &str = "YmVuY2gtb25seS1rZXktZW5jcnlwdGlvbi1rZXkhISE=";
+
 fn start_server(url: &str, data: &Path) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(server_binary())
@@ -93,7 +96,7 @@ fn start_server(url: &str, data: &Path) -> Server {
         // One issuer for every server the bench starts on this database: tokens outlive a server.
         .env("ROGATORY_PUBLIC_URL", "http://bench.rogatory.invalid")
         // On PostgreSQL the signing keys live in the database, sealed with it.
-        .env("ROGATORY_KEY_ENCRYPTION_KEY", "YmVuY2gtb25seS1rZXktZW5jcnlwdGlvbi1rZXkhISE=")
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", BENCH_KEK)
         .env("ROGATORY_BACKGROUND", "off")
         .env("ROGATORY_MAX_ATTACHMENT_BYTES", (256u64 << 20).to_string())
         .env("ROGATORY_DB_POOL_SIZE", "16")
@@ -115,6 +118,7 @@ fn cli(url: &str, data: &Path, args: &[&str]) -> Value {
         .args(args)
         .env("DATABASE_URL", url)
         .env("ROGATORY_DATA_DIR", data)
+        .env("ROGATORY_KEY_ENCRYPTION_KEY", BENCH_KEK)
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
@@ -883,6 +887,9 @@ fn main() {
         let settings = rogatory::Settings::from_lookup(|k| match k {
             "DATABASE_URL" => Some(url.clone()),
             "ROGATORY_DATA_DIR" => Some(data.display().to_string()),
+            // The same key-encryption key as the server it started: on PostgreSQL the signing
+            // keys are in the database, sealed under it (issue 17).
+            "ROGATORY_KEY_ENCRYPTION_KEY" => Some(BENCH_KEK.to_owned()),
             _ => None,
         })
         .unwrap();
