@@ -130,6 +130,20 @@ pub fn lock_request(conn: &mut AnyConnection, id: Uuid) -> Result<bool, diesel::
     }
 }
 
+/// Serialises, until the end of the caller's transaction, everything that decides whether the
+/// stored content with this digest stays: an attachment record that will refer to it and the
+/// cleanup of a refused upload that would take it back. PostgreSQL takes a transaction-level
+/// advisory lock keyed on the digest; SQLite's write transactions are serialised already (see
+/// `lock_request`).
+pub fn lock_content(conn: &mut AnyConnection, sha256: &str) -> Result<(), diesel::result::Error> {
+    if let AnyConnection::Postgresql(_) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('rogatory.attachment-content:' || $1, 0))")
+            .bind::<Text, _>(sha256)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Records that `instance` could write at `now` (the readiness probe's write).
 pub fn beat(conn: &mut AnyConnection, instance: &str, now: DateTime<Utc>) -> Result<(), diesel::result::Error> {
     diesel::sql_query(

@@ -134,6 +134,18 @@ impl DirStore {
         }
     }
 
+    pub(super) fn exists_blocking(&self, sha256: &str) -> Result<bool, ApiError> {
+        self.path_of(sha256).try_exists().map_err(io_error)
+    }
+
+    pub(super) fn delete_blocking(&self, sha256: &str) -> Result<(), ApiError> {
+        match std::fs::remove_file(self.path_of(sha256)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error(e)),
+        }
+    }
+
     pub(super) async fn list(&self) -> Result<Vec<String>, ApiError> {
         let root = self.root.join("sha256");
         actix_web::web::block(move || {

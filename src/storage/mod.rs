@@ -134,6 +134,27 @@ impl AttachmentStore {
         }
     }
 
+    /// Whether the content is stored, asked from inside a database transaction (a blocking
+    /// thread): the `postgres` store answers on that transaction's connection, so what it sees
+    /// is what the transaction commits against.
+    pub fn exists_blocking(&self, conn: &mut crate::db::AnyConnection, sha256: &str) -> Result<bool, ApiError> {
+        match self {
+            AttachmentStore::Dir(store) => store.exists_blocking(sha256),
+            AttachmentStore::Postgres(_) => Ok(postgres::exists_on(conn, sha256)?),
+            AttachmentStore::S3(store) => tokio::runtime::Handle::current().block_on(store.exists(sha256)),
+        }
+    }
+
+    /// Removes the content, from inside a database transaction (a blocking thread); nothing
+    /// when it is not there. The `postgres` store removes it in that transaction.
+    pub fn delete_blocking(&self, conn: &mut crate::db::AnyConnection, sha256: &str) -> Result<(), ApiError> {
+        match self {
+            AttachmentStore::Dir(store) => store.delete_blocking(sha256),
+            AttachmentStore::Postgres(_) => Ok(postgres::delete_on(conn, sha256)?),
+            AttachmentStore::S3(store) => tokio::runtime::Handle::current().block_on(store.delete(sha256)),
+        }
+    }
+
     /// The digests of all complete content, sorted.
     pub async fn list(&self) -> Result<Vec<String>, ApiError> {
         let mut digests = match self {

@@ -42,6 +42,19 @@ fn find(conn: &mut AnyConnection, sha256: &str) -> Result<Option<Uuid>, DieselEr
     Ok(found.map(|id| id.0))
 }
 
+/// Whether complete content with this digest is stored, on the caller's connection.
+pub(super) fn exists_on(conn: &mut AnyConnection, sha256: &str) -> Result<bool, DieselError> {
+    Ok(find(conn, sha256)?.is_some())
+}
+
+/// Removes the content with this digest on the caller's connection (in its transaction).
+pub(super) fn delete_on(conn: &mut AnyConnection, sha256: &str) -> Result<(), DieselError> {
+    match find(conn, sha256)? {
+        Some(blob) => delete_blob(conn, blob),
+        None => Ok(()),
+    }
+}
+
 /// The rows of an upload that did not finish: removed when dropped unless disarmed, on the
 /// runtime the upload ran on (a client that goes away drops the handler's future mid-body).
 struct Pending {

@@ -138,22 +138,110 @@ async fn oversized(store: TestStore) {
     ok(&upload(&app, &w.platform, &id, vec![7u8; 1000], "fits.pdf").await, 201);
 }
 
-mod an_oversized_upload_is_413_and_leaves_nothing {
-    use crate::support::TestStore;
+store_test!(an_oversized_upload_is_413_and_leaves_nothing => super::oversized);
 
-    #[actix_web::test]
-    async fn dir() {
-        super::oversized(TestStore::Dir).await;
+store_test! {
+    /// Two uploads of the same content overlap while one of them is refused (a reused
+    /// Idempotency-Key, a request closed meanwhile). The refused one takes back the content it
+    /// stored unless a record refers to it, and the other upload records it a moment later.
+    /// Whatever the interleaving, a recorded attachment must always download whole: here the
+    /// cleanup runs between the second upload's store and its record, the worst moment.
+    async fn a_refused_upload_never_takes_content_another_upload_records(app) {
+        let w = world(&app).await;
+        let id = submitted_order(&app, &w).await;
+        let request = uuid::Uuid::parse_str(&id).unwrap();
+        let content = b"the same subscriber records, uploaded twice at once".to_vec();
+        let store = app.state.attachments.clone();
+        let put = |body: Vec<u8>| {
+            let store = store.clone();
+            async move {
+                let stream = futures_util::stream::once(async move {
+                    Ok::<_, std::convert::Infallible>(actix_web::web::Bytes::from(body))
+                });
+                store.put(Box::pin(stream), None, 1 << 20).await.unwrap()
+            }
+        };
+        let refused = put(content.clone()).await;
+        let recording = put(content.clone()).await;
+        // The refused upload cleans up before the other one records.
+        rogatory::requests::attachments::service::discard_if_unreferenced(&store, &app.state.db, &refused).await;
+        let subject = app.state.tokens.verify(&w.platform.token, chrono::Utc::now()).unwrap();
+        let caller = app.state.db.run(move |conn| rogatory::auth::authenticate(conn, &subject)).await.unwrap();
+        let keys = app.state.tokens.clone();
+        let recording_store = store.clone();
+        let recorded = app
+            .state
+            .db
+            .write(move |conn| {
+                rogatory::requests::attachments::service::record(
+                    conn,
+                    &caller,
+                    &keys.keys,
+                    &recording_store,
+                    request,
+                    &recording,
+                    "application/pdf".into(),
+                    None,
+                    chrono::Utc::now(),
+                )
+            })
+            .await;
+        let listed = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/attachments")).await, 200);
+        match recorded {
+            Ok(attachment) => {
+                // Recorded: its content is there, whole.
+                let r = download(&app, &w.platform, &attachment.id.to_string()).await;
+                assert_eq!(r.status, 200, "a recorded attachment whose content was taken back");
+                assert_eq!(r.body.as_ref(), content.as_slice());
+            }
+            Err(e) => {
+                // Refused instead: retryable, and nothing recorded.
+                assert_eq!(actix_web::ResponseError::status_code(&e), actix_web::http::StatusCode::SERVICE_UNAVAILABLE, "{e:?}");
+                assert_eq!(listed["items"].as_array().unwrap().len(), 0, "{listed}");
+            }
+        }
+        // A retry through HTTP records the content, whole.
+        let again = ok(&upload(&app, &w.platform, &id, content.clone(), "records.pdf").await, 201);
+        let r = download(&app, &w.platform, again["id"].as_str().unwrap()).await;
+        assert_eq!(r.body.as_ref(), content.as_slice());
     }
+}
 
-    #[actix_web::test]
-    async fn postgres() {
-        super::oversized(TestStore::Postgres).await;
-    }
-
-    #[actix_web::test]
-    async fn s3() {
-        super::oversized(TestStore::S3).await;
+store_test! {
+    /// The same bytes uploaded many times at once, half of the uploads refused after their body
+    /// was stored (they reuse one Idempotency-Key with another file name): every answer is 201,
+    /// the key's mismatch (422) or a retryable 503, never a 500, and every recorded attachment
+    /// downloads whole.
+    async fn concurrent_identical_uploads_with_refusals_keep_every_record_whole(app) {
+        let w = world(&app).await;
+        let id = submitted_order(&app, &w).await;
+        let mut sent = std::collections::HashMap::new();
+        for round in 0..4u8 {
+            let content: Vec<u8> = (0..50_000u32).map(|i| (i % 199) as u8 ^ round).collect();
+            sent.insert(hex_sha256(&content), content.clone());
+            let uploads = (0..10).map(|i| {
+                let key = if i % 2 == 0 { format!("shared-{round}") } else { format!("own-{round}-{i}") };
+                app.send(
+                    TestRequest::post()
+                        .uri(&format!("/v1/requests/{id}/attachments?file_name=copy-{i}.pdf"))
+                        .insert_header(("authorization", format!("Bearer {}", w.platform.token)))
+                        .insert_header(("content-type", "application/pdf"))
+                        .insert_header(("idempotency-key", key))
+                        .set_payload(content.clone()),
+                )
+            });
+            for r in futures_util::future::join_all(uploads).await {
+                assert!(matches!(r.status.as_u16(), 201 | 422 | 503), "{} {}", r.status, r.text());
+            }
+        }
+        let listed = ok(&get(&app, &w.platform, &format!("/v1/requests/{id}/attachments")).await, 200);
+        let items = listed["items"].as_array().unwrap().clone();
+        assert!(items.len() >= 4, "{listed}");
+        for item in items {
+            let r = download(&app, &w.platform, item["id"].as_str().unwrap()).await;
+            assert_eq!(r.status, 200, "{item}");
+            assert!(r.body.as_ref() == sent[item["sha256"].as_str().unwrap()].as_slice(), "{item}: not whole");
+        }
     }
 }
 

@@ -159,8 +159,19 @@ pub async fn upload_attachment(
     let print = idempotency::fingerprint(&req, &(&stored.sha256, &media_type, &file_name));
     let record = stored.clone();
     let tokens = state.tokens.clone();
+    let recording_store = store.clone();
     let answer = idempotency::run(&state.db, caller.client, key, print, now, move |conn| {
-        let attachment = service::record(conn, &caller, &tokens.keys, request, &record, media_type, file_name, now)?;
+        let attachment = service::record(
+            conn,
+            &caller,
+            &tokens.keys,
+            &recording_store,
+            request,
+            &record,
+            media_type,
+            file_name,
+            now,
+        )?;
         Ok(Replayable::json(StatusCode::CREATED, &attachment)
             .header(header::HeaderName::from_static("repr-digest"), attachment.repr_digest.clone()))
     })

@@ -38,6 +38,7 @@ pub fn record(
     conn: &mut AnyConnection,
     caller: &Caller,
     keys: &KeyRing,
+    store: &AttachmentStore,
     request: Uuid,
     stored: &Stored,
     media_type: String,
@@ -47,6 +48,15 @@ pub fn record(
     // Locked first: the status checked here is the one the event is appended under.
     crate::requests::repo::lock(conn, request)?;
     check_upload(conn, caller, request)?;
+    // The content must still be there, and stay: see `discard_if_unreferenced`.
+    crate::db::dialect::lock_content(conn, &stored.sha256)?;
+    if !store.exists_blocking(conn, &stored.sha256)? {
+        return Err(ApiError::new(
+            ProblemType::ServiceUnavailable,
+            "a concurrent upload of the same content was refused and took it back; send it again",
+        )
+        .with_header("retry-after", "1"));
+    }
     let row = AttachmentRow {
         id: Uuid::now_v7(),
         request_id: request,
@@ -84,13 +94,27 @@ pub fn is_referenced(conn: &mut AnyConnection, sha256: &str) -> Result<bool, Api
 
 /// Takes back content an upload created when the upload was then refused (a reused
 /// Idempotency-Key, a request that closed meanwhile), unless an attachment record refers to it.
+/// The check and the removal hold the content's lock (`dialect::lock_content`), which `record`
+/// holds too while it checks that the content is there: a concurrent upload of the same bytes
+/// either records before (and the content stays) or finds it gone (and is told to retry),
+/// never records content that is no longer stored.
 pub async fn discard_if_unreferenced(store: &AttachmentStore, db: &crate::db::Db, stored: &Stored) {
     if !stored.created {
         return;
     }
     let sha256 = stored.sha256.clone();
-    if let Ok(false) = db.run(move |conn| is_referenced(conn, &sha256)).await {
-        store.discard_created(stored).await;
+    let store = store.clone();
+    let taken = db
+        .write(move |conn| -> Result<(), ApiError> {
+            crate::db::dialect::lock_content(conn, &sha256)?;
+            if !is_referenced(conn, &sha256)? {
+                store.delete_blocking(conn, &sha256)?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = taken {
+        tracing::warn!(sha256 = %stored.sha256, error = %e, "could not take back refused content");
     }
 }
 

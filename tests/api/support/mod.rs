@@ -419,9 +419,32 @@ pub enum TestStore {
 
 /// Writes an attachment test once and runs it on every store: `store_test!(async fn name(app)
 /// { … })` expands into `name::dir` (SQLite), `name::postgres` (PostgreSQL) and `name::s3`
-/// (moto), each with a fresh database and store.
+/// (moto), each with a fresh database and store. `store_test!(name => scenario)` runs
+/// `async fn scenario(store: TestStore)` (which builds its own application) the same way.
 #[macro_export]
 macro_rules! store_test {
+    // A scenario that builds its own application (other settings) from the store it is given.
+    ($(#[$meta:meta])* $name:ident => $scenario:path) => {
+        mod $name {
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn dir() {
+                $scenario($crate::support::TestStore::Dir).await;
+            }
+
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn postgres() {
+                $scenario($crate::support::TestStore::Postgres).await;
+            }
+
+            $(#[$meta])*
+            #[actix_web::test]
+            async fn s3() {
+                $scenario($crate::support::TestStore::S3).await;
+            }
+        }
+    };
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
