@@ -7,11 +7,12 @@ use uuid::Uuid;
 
 use super::model::{ClarificationRow, EventRow, MessageRow, ParticipantRow, RequestRow, ResponseRow};
 use crate::db::AnyConnection;
+use crate::db::codec::encode_text;
 use crate::db::schema::{
     clarifications, parties, party_requests, reference_counters, request_events, request_messages,
     request_participants, request_responses, requests,
 };
-use crate::db::types::{DbJson, DbText, DbTime, DbUuid, PUuid};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid, PTimestamptz, PUuid};
 use crate::error::ApiError;
 use crate::page::Page;
 
@@ -89,6 +90,38 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
             .execute(conn)?;
     }
     Ok(updated == 1)
+}
+
+/// A new request's participants and their rows of the list: two statements however many
+/// (issue 16: statements per action). Every participant of the request gets its list row;
+/// one it has already is kept.
+pub fn add_participants(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    joining: &[(Uuid, super::dto::ParticipantRole)],
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    // Placeholders numbered in order of first appearance (SQLite numbers `$N` so).
+    let values: Vec<String> = (0..joining.len()).map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i)).collect();
+    let sql =
+        format!("INSERT INTO request_participants (request_id, added_at, party_id, role) VALUES {}", values.join(", "));
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<crate::db::MultiBackend>()
+        .bind::<PUuid, _>(DbUuid(request))
+        .bind::<PTimestamptz, _>(DbTime(now));
+    for (party, role) in joining {
+        query = query.bind::<PUuid, _>(DbUuid(*party)).bind::<diesel::sql_types::Text, _>(encode_text(role));
+    }
+    query.execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind) \
+         SELECT DISTINCT p.party_id, r.id, r.issuer_party = p.party_id, r.status, r.priority, r.legal_basis, r.kind \
+         FROM requests r JOIN request_participants p ON p.request_id = r.id WHERE r.id = $1 \
+         ON CONFLICT (party_id, request_id) DO NOTHING",
+    )
+    .bind::<PUuid, _>(DbUuid(request))
+    .execute(conn)?;
+    Ok(())
 }
 
 pub fn add_participant(conn: &mut AnyConnection, row: ParticipantRow) -> Result<(), ApiError> {
@@ -273,7 +306,7 @@ pub fn append_event(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow,
 
 /// `append_event` in a transaction that already holds the request's row lock: it inserted or
 /// updated the row (PostgreSQL locks a row it writes until the transaction ends).
-pub fn append_event_locked(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
+pub fn append_event_locked(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow, ApiError> {
     let last: Option<(i32, String)> = request_events::table
         .filter(request_events::request_id.eq(DbUuid(row.request_id)))
         .select((request_events::seq, request_events::hash))
@@ -281,6 +314,23 @@ pub fn append_event_locked(conn: &mut AnyConnection, mut row: EventRow) -> Resul
         .first(conn)
         .optional()?;
     let (seq, prev_hash) = last.unwrap_or((0, crate::audit::chain::GENESIS.to_owned()));
+    insert_chained(conn, row, seq, prev_hash)
+}
+
+/// The first event of a request this transaction inserted: its chain starts here, so there
+/// is no head to read (issue 16: statements per action).
+pub fn append_first_event(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow, ApiError> {
+    insert_chained(conn, row, 0, crate::audit::chain::GENESIS.to_owned())
+}
+
+/// Links `row` after the chain's head (`seq`, `prev_hash`) and inserts it. A head read
+/// outside the request's lock would fork the chain: the unique (request_id, seq) refuses that.
+fn insert_chained(
+    conn: &mut AnyConnection,
+    mut row: EventRow,
+    seq: i32,
+    prev_hash: String,
+) -> Result<EventRow, ApiError> {
     row.seq = seq + 1;
     row.prev_hash = prev_hash;
     row.hash = crate::audit::chain::hash(&row.link());

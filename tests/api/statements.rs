@@ -49,7 +49,7 @@ async fn budgets_hold(backend: TestBackend) {
     // their insert (2), and on PostgreSQL the advisory lock that keeps two submissions of one
     // target from missing each other (1); the policy check reads nothing more.
     let submit = if matches!(backend, TestBackend::Postgres) { 27 } else { 25 };
-    let budget = [("create", 16), ("submit", submit), ("read", 3), ("list", 2)];
+    let budget = [("create", 12), ("submit", submit), ("read", 3), ("list", 2)];
     for ((action, n), (_, limit)) in spent.iter().zip(budget) {
         assert!(*n > 0, "{action}: nothing counted");
         assert!(*n <= limit, "{backend:?} {action}: {n} statements, budget {limit} ({spent:?})");

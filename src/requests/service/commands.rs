@@ -93,6 +93,21 @@ pub(super) fn participant(
     repo::add_participant(conn, ParticipantRow { request_id: request, party_id: party, role, added_at: now })
 }
 
+/// The participants of a new request (all joined at `now`) as `repo::participants` reads them
+/// back: by role as stored (text), then party. The signed view must not depend on who built it.
+fn participants_as_read(joining: &[(&Party, ParticipantRole)], now: DateTime<Utc>) -> Vec<Participant> {
+    let mut out: Vec<Participant> = joining
+        .iter()
+        .map(|(party, role)| Participant {
+            party: PartyRef { id: party.id, name: party.name.clone(), country: party.country.clone() },
+            role: *role,
+            since: now,
+        })
+        .collect();
+    out.sort_by_cached_key(|p| (encode_text(&p.role), p.party.id));
+    out
+}
+
 /// Creates a draft: validated against its legal basis and routed to the competent party.
 pub fn create(
     conn: &mut AnyConnection,
@@ -150,15 +165,17 @@ pub fn create(
         follow_up_confirmed_at: None,
     };
     repo::insert_request(conn, row.clone())?;
-    participant(conn, id, issuer.id, ParticipantRole::Issuer, now)?;
-    participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
+    let mut joining = vec![(&issuer, ParticipantRole::Issuer), (&route.addressee, ParticipantRole::Addressee)];
     if let Some(enforcing) = &route.enforcing {
-        participant(conn, id, enforcing.id, ParticipantRole::EnforcingAuthority, now)?;
+        joining.push((enforcing, ParticipantRole::EnforcingAuthority));
     }
-    let (_, created) = event_on(
+    let parties: Vec<(Uuid, ParticipantRole)> = joining.iter().map(|(party, role)| (party.id, *role)).collect();
+    repo::add_participants(conn, id, &parties, now)?;
+    let (_, created) = first_event(
         conn,
         keys,
         row,
+        participants_as_read(&joining, now),
         Some(caller),
         EventType::RequestCreated,
         json!({"legal_basis": basis.code, "addressee": route.addressee.id, "enforcing_authority": route.enforcing.as_ref().map(|p| p.id)}),

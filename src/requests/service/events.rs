@@ -54,6 +54,24 @@ pub fn event_on(
     Ok((recorded, view))
 }
 
+/// `event_on` for the first event of a request this transaction inserted with these
+/// participants: neither the chain's head (it has none) nor the participants are read back.
+#[allow(clippy::too_many_arguments)]
+pub fn first_event(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    participants: Vec<Participant>,
+    caller: Option<&Caller>,
+    event_type: EventType,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<(EventRow, Request), ApiError> {
+    let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_first_event)?;
+    let view = sign_head_with(conn, keys, row, &recorded, None, now, Some(participants))?;
+    Ok((recorded, view))
+}
+
 fn append(
     conn: &mut AnyConnection,
     request: Uuid,
@@ -90,9 +108,25 @@ fn sign_head(
     notice: Option<&Value>,
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
+    sign_head_with(conn, keys, row, recorded, notice, now, None)
+}
+
+/// `sign_head` with the request's participants when the caller holds them (else read).
+fn sign_head_with(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    recorded: &EventRow,
+    notice: Option<&Value>,
+    now: DateTime<Utc>,
+    participants: Option<Vec<Participant>>,
+) -> Result<Request, ApiError> {
     let occurred = crate::notify::Occurrence { notice, ..occurrence(recorded) };
     crate::notify::fan_out(conn, &notify_subject(&row), &occurred, now)?;
-    let view = view_of(conn, row)?;
+    let view = match participants {
+        Some(participants) => view_with(row, participants)?,
+        None => view_of(conn, row)?,
+    };
     let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
     repo::insert_checkpoint(conn, recorded.request_id, recorded.seq, &keys.signing.kid, &jws)?;

@@ -100,15 +100,20 @@ pub fn view(conn: &mut AnyConnection, id: Uuid) -> Result<Request, ApiError> {
 
 /// The request as its parties see it, from a row already read.
 pub(super) fn view_of(conn: &mut AnyConnection, row: RequestRow) -> Result<Request, ApiError> {
-    let id = row.id;
     let mut participants = Vec::new();
-    for (p, name, country) in repo::participants(conn, id)? {
+    for (p, name, country) in repo::participants(conn, row.id)? {
         participants.push(Participant {
             party: PartyRef { id: p.party_id, name, country },
             role: p.role,
             since: p.added_at,
         });
     }
+    view_with(row, participants)
+}
+
+/// The request as answered, from its row and its participants in `repo::participants`'s order.
+pub(super) fn view_with(row: RequestRow, participants: Vec<Participant>) -> Result<Request, ApiError> {
+    let id = row.id;
     let find = |party: Uuid| participants.iter().find(|p| p.party.id == party).map(|p| p.party.clone());
     let missing = |what: &str| ApiError::internal(anyhow::anyhow!("request {id} has no {what} participant"));
     Ok(Request {
