@@ -281,6 +281,28 @@ store_test! {
 }
 
 backend_test! {
+    /// A new request's first checkpoint signs the request as the exchange built it in memory
+    /// (issue 16: no read back): it must be the request as any later read gives it, with two
+    /// participants and with three (an enforcing authority).
+    async fn a_new_draft_is_signed_as_it_reads(app) {
+        let w = world(&app).await;
+        let preservation = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201);
+        let mut order = production_order();
+        order["addressee"] = json!({"party_id": w.platform.id});
+        order["content"]["data_categories"] = json!(["subscriber", "traffic"]);
+        let order = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201);
+        assert_eq!(order["participants"].as_array().unwrap().len(), 3, "{order}");
+        for (who, created) in [(&w.fr_24_7, preservation), (&w.fr_prosecutor, order)] {
+            let id = created["id"].as_str().unwrap();
+            let read = ok(&get(&app, who, &format!("/v1/requests/{id}")).await, 200);
+            assert_eq!(read["participants"], created["participants"]);
+            let verdict = ok(&get(&app, who, &format!("/v1/requests/{id}/audit")).await, 200);
+            assert_eq!(verdict["status"], "intact", "{verdict}");
+        }
+    }
+}
+
+backend_test! {
     async fn an_edited_event_row_is_named_as_the_first_broken_link(app) {
         let w = world(&app).await;
         let id = submitted_order(&app, &w).await;
