@@ -141,6 +141,16 @@ pub struct RequestContent {
     /// Who the person in danger is (CETS 197 Art 33(1) covers only the persons of Art 28(1)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protected_person: Option<ProtectedPerson>,
+    /// EPOC for traffic or content data: the maximum custodial sentence the offence carries in
+    /// the issuing State, in months (Reg. 2023/1543 Art 5(4)(a): at least 3 years).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_custodial_sentence_months: Option<u32>,
+    /// EPOC for traffic or content data: the offence is one Reg. 2023/1543 Art 5(4) admits
+    /// whatever its sentence (point (b): offences under Dir. (EU) 2019/713 Arts 3 to 8,
+    /// Dir. 2011/93/EU Arts 3 to 7 or Dir. 2013/40/EU Arts 3 to 8, committed wholly or partly by
+    /// means of an information system; and the points after it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub art_5_4_listed_offence: Option<bool>,
     /// `false`: the request's targets take no part in deconfliction (covert operations): they
     /// are neither matched against other parties' open requests nor matchable by them.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -3,13 +3,11 @@
 
 use crate::legal_bases::LegalBasis;
 use crate::parties::dto::{LegalEntity, Party};
+use crate::parties::policy::dto::PublishedPolicy;
+use crate::parties::policy::rules::rule_applies;
 use crate::vocab::{Designation, PartyKind, PartyStatus, RecipientKind};
 
-/// The Member States of the European Union, for provider entities designated for region `EU`.
-pub const EU_MEMBER_STATES: [&str; 27] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV",
-    "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-];
+pub use crate::vocab::EU_MEMBER_STATES;
 
 fn recipient_kind(party: &Party) -> Option<RecipientKind> {
     match party.kind {
@@ -83,11 +81,40 @@ pub fn resolve_country<'a>(country: &str, basis: &LegalBasis, candidates: &'a [P
     ))
 }
 
-/// The provider's legal entity that receives orders from `issuer_country`: the entity for
-/// that country, else the EU entity for an EU issuer, else the worldwide one. EU instruments
-/// need the entity designated in the Union (Dir. 2023/1544 Art 3).
-pub fn provider_entity(provider: &Party, issuer_country: &str, basis: &LegalBasis) -> Result<LegalEntity, String> {
+/// The legal entity a request to a provider goes to, and what chose it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityChoice {
+    pub entity: LegalEntity,
+    /// The version of the provider's published policy and the index of its routing rule that
+    /// chose the entity; `None` when the directory's regions decided.
+    pub policy: Option<(i64, usize)>,
+}
+
+/// The provider's legal entity that receives orders from `issuer_country`. First the
+/// provider's published routing (`policy`): the first rule that applies to the issuer's country
+/// and the basis, naming an entity the directory still lists. Otherwise the directory's
+/// regions: the entity for that country, else the EU entity for an EU issuer, else the
+/// worldwide one. EU instruments need the entity designated in the Union (Dir. (EU) 2023/1544
+/// Art 3): a rule naming an entity elsewhere never applies to them.
+pub fn provider_entity(
+    provider: &Party,
+    issuer_country: &str,
+    basis: &LegalBasis,
+    policy: Option<&PublishedPolicy>,
+) -> Result<EntityChoice, String> {
     let eu_instrument = basis.code.starts_with("eu_");
+    if let Some(published) = policy {
+        for (i, rule) in published.policy.routing.iter().enumerate() {
+            if !rule_applies(rule, issuer_country, &basis.code) {
+                continue;
+            }
+            let Some(entity) = provider.legal_entities.iter().find(|e| e.name == rule.entity) else { continue };
+            if eu_instrument && !EU_MEMBER_STATES.contains(&entity.country.as_str()) {
+                continue;
+            }
+            return Ok(EntityChoice { entity: entity.clone(), policy: Some((published.version, i)) });
+        }
+    }
     let in_eu = EU_MEMBER_STATES.contains(&issuer_country);
     let find = |region: &str| provider.legal_entities.iter().find(|e| e.region == region).cloned();
     let entity = if eu_instrument {
@@ -96,13 +123,14 @@ pub fn provider_entity(provider: &Party, issuer_country: &str, basis: &LegalBasi
     } else {
         find(issuer_country).or_else(|| if in_eu { find("EU") } else { None }).or_else(|| find("*"))
     };
-    entity.ok_or_else(|| {
+    let entity = entity.ok_or_else(|| {
         if eu_instrument {
             format!("{} has no legal entity designated in the EU to receive {} orders", provider.name, basis.code)
         } else {
             format!("{} has no legal entity that receives requests from {issuer_country}", provider.name)
         }
-    })
+    })?;
+    Ok(EntityChoice { entity, policy: None })
 }
 
 /// The enforcing authority to notify of an EU production order: the authority designated as
@@ -219,11 +247,64 @@ mod tests {
         ];
         let epoc = basis("eu_epoc", vec![RecipientKind::ServiceProvider], vec![]);
         let us = basis("us_2703f", vec![RecipientKind::ServiceProvider], vec![]);
-        assert_eq!(provider_entity(&provider, "FR", &epoc).unwrap().country, "IE");
-        assert_eq!(provider_entity(&provider, "FR", &us).unwrap().country, "IE");
-        assert_eq!(provider_entity(&provider, "BR", &us).unwrap().country, "US");
+        let country = |p: &Party, c: &str, b: &LegalBasis| provider_entity(p, c, b, None).unwrap().entity.country;
+        assert_eq!(country(&provider, "FR", &epoc), "IE");
+        assert_eq!(country(&provider, "FR", &us), "IE");
+        assert_eq!(country(&provider, "BR", &us), "US");
+        assert_eq!(provider_entity(&provider, "BR", &us, None).unwrap().policy, None);
         provider.legal_entities.remove(0);
-        assert!(provider_entity(&provider, "FR", &epoc).unwrap_err().contains("designated in the EU"));
+        assert!(provider_entity(&provider, "FR", &epoc, None).unwrap_err().contains("designated in the EU"));
+    }
+
+    #[test]
+    fn the_provider_s_published_routing_comes_first() {
+        use crate::parties::policy::dto::{RequestPolicy, RoutingRule};
+        let mut provider = state("Example Platforms", "US", vec![], &["eu_epoc", "us_2703f", "coe_budapest_29"]);
+        provider.kind = PartyKind::ServiceProvider;
+        provider.legal_entities = vec![
+            LegalEntity { region: "EU".into(), country: "IE".into(), name: "Example Ireland".into() },
+            LegalEntity { region: "*".into(), country: "US".into(), name: "Example Inc".into() },
+            LegalEntity { region: "NL".into(), country: "NL".into(), name: "Example Netherlands".into() },
+        ];
+        let rule = |region: &str, bases: &[&str], entity: &str| RoutingRule {
+            issuer_region: region.into(),
+            legal_bases: bases.iter().map(|b| b.to_string()).collect(),
+            entity: entity.into(),
+        };
+        let published = PublishedPolicy {
+            version: 3,
+            published_at: Utc::now(),
+            policy: RequestPolicy {
+                routing: vec![
+                    rule("EU", &["eu_epoc"], "Example Netherlands"),
+                    rule("US", &["coe_budapest_29"], "Example Inc"),
+                    rule("*", &[], "Example Ireland"),
+                    rule("*", &["eu_epoc"], "Gone Ltd"),
+                ],
+                ..RequestPolicy::default()
+            },
+        };
+        let epoc = basis("eu_epoc", vec![RecipientKind::ServiceProvider], vec![]);
+        let budapest = basis("coe_budapest_29", vec![RecipientKind::ServiceProvider], vec![]);
+        let us = basis("us_2703f", vec![RecipientKind::ServiceProvider], vec![]);
+        let chosen = provider_entity(&provider, "FR", &epoc, Some(&published)).unwrap();
+        assert_eq!((chosen.entity.name.as_str(), chosen.policy), ("Example Netherlands", Some((3, 0))));
+        let chosen = provider_entity(&provider, "US", &budapest, Some(&published)).unwrap();
+        assert_eq!((chosen.entity.name.as_str(), chosen.policy), ("Example Inc", Some((3, 1))));
+        // Without the policy the directory's regions would send a Brazilian request to the US.
+        let chosen = provider_entity(&provider, "BR", &us, Some(&published)).unwrap();
+        assert_eq!((chosen.entity.name.as_str(), chosen.policy), ("Example Ireland", Some((3, 2))));
+        // A rule naming an entity the directory no longer lists, or one outside the Union for an
+        // EU order, gives way; with no rule left, the directory decides.
+        let stale = PublishedPolicy {
+            policy: RequestPolicy {
+                routing: vec![rule("*", &["eu_epoc"], "Gone Ltd"), rule("FR", &[], "Example Inc")],
+                ..RequestPolicy::default()
+            },
+            ..published
+        };
+        let chosen = provider_entity(&provider, "FR", &epoc, Some(&stale)).unwrap();
+        assert_eq!((chosen.entity.name.as_str(), chosen.policy), ("Example Ireland", None));
     }
 
     #[test]

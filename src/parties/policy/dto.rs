@@ -18,7 +18,12 @@ use crate::vocab::TargetType;
     "max_period_days": 365,
     "requires_ndo_duration": true,
     "emergency_criteria": "Imminent danger of death or serious physical injury to a person.",
-    "contact": "lers@example.com"
+    "contact": "lers@example.com",
+    "routing": [
+        {"issuer_region": "EU", "entity": "Example Platforms Ireland Ltd"},
+        {"issuer_region": "US", "legal_bases": ["coe_budapest_29"], "entity": "Example Platforms Inc"},
+        {"issuer_region": "*", "entity": "Example Platforms Inc"}
+    ]
 }))]
 pub struct RequestPolicy {
     /// Languages (ISO 639-1) a request must be written in (`content.language`); empty: any.
@@ -40,6 +45,28 @@ pub struct RequestPolicy {
     /// Where issuers ask questions about the policy (e-mail).
     #[serde(default)]
     pub contact: Option<String>,
+    /// Which of the party's legal entities (its directory `legal_entities`, by name) receives
+    /// the requests of which issuers: the first rule that matches the issuer's country and the
+    /// request's legal basis decides; without a match, the directory's regions decide. An EU
+    /// instrument (`eu_…`) always lands on an entity in the Union (Dir. (EU) 2023/1544 Art 3).
+    #[serde(default)]
+    pub routing: Vec<RoutingRule>,
+}
+
+/// One rule of a party's routing: requests from `issuer_region` (under `legal_bases`, if
+/// given) go to `entity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"issuer_region": "EU", "legal_bases": ["eu_epoc", "eu_epoc_pr"], "entity": "Example Platforms Ireland Ltd"}))]
+pub struct RoutingRule {
+    /// The issuer's country (ISO 3166-1 alpha-2), `EU` for every Member State, or `*` for
+    /// every issuer.
+    pub issuer_region: String,
+    /// Only requests on these legal basis codes; empty: every basis.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub legal_bases: Vec<String>,
+    /// The `name` of one of the party's `legal_entities`.
+    pub entity: String,
 }
 
 /// A published version of a party's request policy.
@@ -48,7 +75,8 @@ pub struct RequestPolicy {
     "version": 2,
     "published_at": "2026-12-18T09:00:00Z",
     "policy": {"languages": ["en"], "identifier_types": {"*": ["email", "username"]}, "max_period_days": 365,
-        "requires_ndo_duration": true, "emergency_criteria": null, "contact": "lers@example.com"}
+        "requires_ndo_duration": true, "emergency_criteria": null, "contact": "lers@example.com",
+        "routing": [{"issuer_region": "EU", "entity": "Example Platforms Ireland Ltd"}]}
 }))]
 pub struct PublishedPolicy {
     /// 1 for the first publication, then one more at each.

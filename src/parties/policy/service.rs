@@ -29,7 +29,12 @@ pub fn publish(
     }
     caller.require(&[Role::PartyAdmin])?;
     let known: Vec<String> = crate::legal_bases::repo::list(conn)?.into_iter().map(|b| b.code).collect();
-    let policy = rules::validate(policy, &known).map_err(ApiError::validation)?;
+    let policy = rules::validate(
+        policy,
+        &known,
+        rules::Directory { entities: &current.legal_entities, accepted_legal_bases: &current.accepted_legal_bases },
+    )
+    .map_err(ApiError::validation)?;
     let published = PublishedPolicy {
         version: current.request_policy.as_ref().map_or(1, |p| p.version + 1),
         published_at: now,

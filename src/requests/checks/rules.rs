@@ -1,13 +1,20 @@
 //! Pure rules of the checks: what a request's content breaks of its addressee's request policy.
 //! No database, no HTTP.
 
-use super::dto::{Finding, Severity};
+use super::dto::{Finding, FindingSource, Severity};
 use crate::parties::policy::dto::RequestPolicy;
 use crate::requests::dto::RequestContent;
 use crate::vocab::Priority;
 
 fn finding(pointer: impl Into<String>, severity: Severity, code: &str, message: impl Into<String>) -> Finding {
-    Finding { pointer: pointer.into(), severity, code: code.into(), message: message.into() }
+    Finding {
+        pointer: pointer.into(),
+        severity,
+        code: code.into(),
+        message: message.into(),
+        source: FindingSource::Policy,
+        citation: None,
+    }
 }
 
 /// What `content`, sent under `legal_basis` with `priority`, breaks of the addressee's `policy`.

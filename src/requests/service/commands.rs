@@ -14,6 +14,49 @@ pub(super) struct Route {
     addressee: Party,
     entity: Option<LegalEntity>,
     enforcing: Option<Party>,
+    /// The version and rule of the addressee's published policy that chose `entity`.
+    entity_policy: Option<(i64, usize)>,
+}
+
+impl Route {
+    /// What events record of the routing: the receiving entity and, when the addressee's
+    /// published routing chose it, the policy version and rule (issue 18), so the addressee
+    /// sees why the request came to it. Null for a state authority.
+    fn data(&self) -> Value {
+        match &self.entity {
+            None => Value::Null,
+            Some(entity) => json!({
+                "entity": entity,
+                "policy_version": self.entity_policy.map(|(version, _)| version),
+                "policy_rule": self.entity_policy.map(|(_, rule)| rule),
+            }),
+        }
+    }
+
+    /// `data` with the routing added, for a provider's request.
+    fn with_data(&self, mut data: Value) -> Value {
+        if self.entity.is_some() {
+            data["routing"] = self.data();
+        }
+        data
+    }
+
+    /// Makes the route the request's: its addressee, entity and enforcing authority, as
+    /// participants and on the row.
+    fn apply(&self, conn: &mut AnyConnection, row: &mut RequestRow, now: DateTime<Utc>) -> Result<(), ApiError> {
+        repo::remove_participant(conn, row.id, row.addressee_party, ParticipantRole::Addressee)?;
+        if let Some(old) = &row.enforcing_party {
+            repo::remove_participant(conn, row.id, old.0, ParticipantRole::EnforcingAuthority)?;
+        }
+        participant(conn, row.id, self.addressee.id, ParticipantRole::Addressee, now)?;
+        if let Some(enforcing) = &self.enforcing {
+            participant(conn, row.id, enforcing.id, ParticipantRole::EnforcingAuthority, now)?;
+        }
+        row.addressee_party = self.addressee.id;
+        row.addressee_entity = self.entity.as_ref().map(|e| DbJson(encode(e)));
+        row.enforcing_party = self.enforcing.as_ref().map(|p| DbUuid(p.id));
+        Ok(())
+    }
 }
 
 pub(super) fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<Vec<Party>, ApiError> {
@@ -53,11 +96,26 @@ pub(super) fn route(
         }
         _ => return Err(unroutable(pointer, "give exactly one of party_id or country".into())),
     };
-    let entity = if addressee.kind == PartyKind::ServiceProvider {
+    route_to(conn, addressee, basis, content, issuer, pointer)
+}
+
+/// The rest of a route once its addressee is known: a provider's receiving entity (its
+/// published routing, else the directory's regions) and the enforcing authority to notify.
+pub(super) fn route_to(
+    conn: &mut AnyConnection,
+    addressee: Party,
+    basis: &LegalBasis,
+    content: &RequestContent,
+    issuer: &Party,
+    pointer: &str,
+) -> Result<Route, ApiError> {
+    let (entity, entity_policy) = if addressee.kind == PartyKind::ServiceProvider {
         let issuer_country = issuer.country.clone().unwrap_or_default();
-        Some(routing::provider_entity(&addressee, &issuer_country, basis).map_err(|why| unroutable(pointer, why))?)
+        let choice = routing::provider_entity(&addressee, &issuer_country, basis, addressee.request_policy.as_ref())
+            .map_err(|why| unroutable(pointer, why))?;
+        (Some(choice.entity), choice.policy)
     } else {
-        None
+        (None, None)
     };
     let enforcing = match (&entity, needs_enforcing_notification(basis, content)) {
         (Some(entity), true) => {
@@ -70,7 +128,7 @@ pub(super) fn route(
         }
         _ => None,
     };
-    Ok(Route { addressee, entity, enforcing })
+    Ok(Route { addressee, entity, enforcing, entity_policy })
 }
 
 /// A preservation whose time ran out (the deadline scanner): `preserved` → `lapsed`.
@@ -178,7 +236,7 @@ pub fn create(
         participants_as_read(&joining, now),
         Some(caller),
         EventType::RequestCreated,
-        json!({"legal_basis": basis.code, "addressee": route.addressee.id, "enforcing_authority": route.enforcing.as_ref().map(|p| p.id)}),
+        route.with_data(json!({"legal_basis": basis.code, "addressee": route.addressee.id, "enforcing_authority": route.enforcing.as_ref().map(|p| p.id)})),
         now,
     )?;
     Ok(created)
@@ -264,20 +322,12 @@ pub fn update_draft(
     let content =
         content::validate(patch.content.unwrap_or(current), &basis, priority, now).map_err(ApiError::validation)?;
     let mut changed = vec![];
+    let mut routing = None;
     if let Some(spec) = &patch.addressee {
         let issuer = party(conn, caller.party)?;
         let route = route(conn, spec, &basis, &content, &issuer, "/addressee")?;
-        repo::remove_participant(conn, id, row.addressee_party, ParticipantRole::Addressee)?;
-        if let Some(old) = &row.enforcing_party {
-            repo::remove_participant(conn, id, old.0, ParticipantRole::EnforcingAuthority)?;
-        }
-        participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
-        if let Some(enforcing) = &route.enforcing {
-            participant(conn, id, enforcing.id, ParticipantRole::EnforcingAuthority, now)?;
-        }
-        row.addressee_party = route.addressee.id;
-        row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
-        row.enforcing_party = route.enforcing.as_ref().map(|p| DbUuid(p.id));
+        route.apply(conn, &mut row, now)?;
+        routing = route.entity.is_some().then(|| route.data());
         changed.push("addressee");
     }
     if patch.priority.is_some() {
@@ -291,7 +341,11 @@ pub fn update_draft(
     let Some(saved) = try_save(conn, row, RequestStatus::Draft, now)? else {
         return Err(ApiError::new(ProblemType::PreconditionFailed, "the request changed meanwhile; read it again"));
     };
-    Ok(event_on(conn, keys, saved, Some(caller), EventType::RequestUpdated, json!({"fields": changed}), now)?.1)
+    let mut data = json!({"fields": changed});
+    if let Some(routing) = routing {
+        data["routing"] = routing;
+    }
+    Ok(event_on(conn, keys, saved, Some(caller), EventType::RequestUpdated, data, now)?.1)
 }
 
 /// A lifecycle action with its input.
@@ -345,6 +399,29 @@ pub fn act(
     };
     // A request that leaves (submitted, approved, forwarded) is signed by the exchange.
     let leaves = status == RequestStatus::Submitted;
+    // The issuer and the addressee as the request leaves (or goes to approval), read once.
+    let departing = if matches!(action, Action::Submit | Action::Approve) {
+        Some((party(conn, row.issuer_party)?, party(conn, row.addressee_party)?))
+    } else {
+        None
+    };
+    // A provider's request is routed again as it leaves, under the addressee's current
+    // published routing (a policy published since drafting may name another entity).
+    let mut departure: Option<Value> = None;
+    if let Some((issuer, addressee)) = departing.as_ref().filter(|_| leaves)
+        && addressee.kind == PartyKind::ServiceProvider
+    {
+        let content: RequestContent = decode("requests.content", row.content.clone())?;
+        let route = route_to(conn, addressee.clone(), &basis, &content, issuer, "/addressee")?;
+        let drafted: Option<LegalEntity> =
+            row.addressee_entity.as_ref().map(|e| decode("requests.addressee_entity", e.0.clone())).transpose()?;
+        if drafted != route.entity
+            || row.enforcing_party.as_ref().map(|p| p.0) != route.enforcing.as_ref().map(|p| p.id)
+        {
+            route.apply(conn, &mut row, now)?;
+        }
+        departure = route.entity.is_some().then(|| route.data());
+    }
     if matches!(action, Action::Submit | Action::Approve) && leaves {
         // The request keeps the catalogue entry it was submitted under.
         row.legal_basis_pinned = Some(DbJson(encode(&basis)));
@@ -362,13 +439,15 @@ pub fn act(
     let (event_type, data) = match act {
         Act::Submit(override_reason) => {
             // The addressee must still be competent when the request leaves.
-            let issuer = party(conn, row.issuer_party)?;
+            let (issuer, addressee) = departing
+                .as_ref()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a submission reads its parties before acting")))?;
             issuer_deconfliction = Some(issuer.deconfliction);
-            let addressee = party(conn, row.addressee_party)?;
-            routing::check_recipient(&addressee, &basis, &issuer).map_err(|why| unroutable("/addressee", why))?;
-            // The addressee's published policy (issue 18): errors block unless overridden with a
-            // reason, which the event records with what it overrode, for the addressee to see.
-            let (policy_version, findings) = crate::requests::checks::service::findings(&addressee, &row)?;
+            routing::check_recipient(addressee, &basis, issuer).map_err(|why| unroutable("/addressee", why))?;
+            // The addressee's published policy and the legal basis's own rules (issue 18): errors
+            // block unless overridden with a reason, which the event records with what it
+            // overrode, for the addressee to see.
+            let (policy_version, findings) = crate::requests::checks::service::findings(addressee, issuer, &row, now)?;
             let errors: Vec<&crate::requests::checks::dto::Finding> =
                 findings.iter().filter(|f| f.severity == crate::requests::checks::dto::Severity::Error).collect();
             let reason = override_reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
@@ -387,14 +466,18 @@ pub fn act(
                     fields.push(FieldError::new(
                         "/override/reason",
                         "policy_check_failed",
-                        "the request breaks the addressee's published policy; fix it, or submit with `override` and a reason",
+                        "the request breaks the addressee's published policy or its legal basis's rules; fix it, or submit with `override` and a reason",
                     ));
                     return Err(ApiError::validation(fields));
                 }
             };
             let mut data = if status == RequestStatus::Submitted {
                 row.submitted_at = Some(DbTime(now));
-                json!({"addressee": row.addressee_party})
+                let mut data = json!({"addressee": row.addressee_party});
+                if let Some(routing) = departure.take() {
+                    data["routing"] = routing;
+                }
+                data
             } else {
                 json!({})
             };
@@ -423,7 +506,11 @@ pub fn act(
                 ));
             }
             row.submitted_at = Some(DbTime(now));
-            (EventType::Submitted, json!({"addressee": row.addressee_party, "approved_by": caller.client}))
+            let mut data = json!({"addressee": row.addressee_party, "approved_by": caller.client});
+            if let Some(routing) = departure.take() {
+                data["routing"] = routing;
+            }
+            (EventType::Submitted, data)
         }
         Act::Acknowledge => (EventType::Acknowledged, json!({})),
         Act::Forward(forward) => {
@@ -442,7 +529,7 @@ pub fn act(
             participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
             row.addressee_party = route.addressee.id;
             row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
-            (EventType::Forwarded, json!({"from": from, "to": route.addressee.id, "reason": reason}))
+            (EventType::Forwarded, route.with_data(json!({"from": from, "to": route.addressee.id, "reason": reason})))
         }
         Act::Respond(response) => {
             let text = required_text(&response.text, "/text")?;

@@ -135,6 +135,7 @@ pub fn production_order() -> Value {
             "issuing_file_number": "PARQUET-2026-118842",
             "validating_authority": "Juge des libertes et de la detention, Paris",
             "offences": ["Trafficking in human beings"],
+            "max_custodial_sentence_months": 84,
             "targets": [{"type": "username", "value": "model.scout.paris", "service": "Example Social"}],
             "data_categories": ["subscriber", "traffic"],
             "recipient_authority": "Parquet de Paris, J3 cybercriminalite"
