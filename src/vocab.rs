@@ -6,6 +6,17 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+// A request as a party sees it: issued by it, or received. (No doc comment: the spec's schema
+// has none.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Requests the caller's party issued.
+    Outgoing,
+    /// Requests addressed to, notified to or forwarded by the caller's party.
+    Incoming,
+}
+
 /// What a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -271,6 +271,9 @@ pub fn append_event(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow,
     append_event_locked(conn, row)
 }
 
+/// Every event of a request is appended here, and its request's statistics summary updated
+/// with it.
+///
 /// `append_event` in a transaction that already holds the request's row lock: it inserted or
 /// updated the row (PostgreSQL locks a row it writes until the transaction ends).
 pub fn append_event_locked(conn: &mut AnyConnection, mut row: EventRow) -> Result<EventRow, ApiError> {
@@ -285,6 +288,9 @@ pub fn append_event_locked(conn: &mut AnyConnection, mut row: EventRow) -> Resul
     row.prev_hash = prev_hash;
     row.hash = crate::audit::chain::hash(&row.link());
     diesel::insert_into(request_events::table).values(row.clone()).execute(conn)?;
+    // What statistics keep of the trail, in the same transaction (one statement for an event
+    // they read, none otherwise; issue 19).
+    crate::statistics::summary::record(conn, row.request_id, row.event_type, row.occurred_at, &row.data)?;
     Ok(row)
 }
 
