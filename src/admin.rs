@@ -264,3 +264,16 @@ pub fn list_keys(settings: &Settings) -> anyhow::Result<Vec<crate::auth::key_sto
     let (mut conn, _) = key_database(settings)?;
     crate::auth::key_store::list(&mut conn, chrono::Utc::now()).map_err(|e| anyhow::anyhow!("{e}"))
 }
+
+/// `rogatory statistics rebuild`: every request's statistics summary recomputed from its trail.
+pub fn statistics_rebuild(settings: &Settings) -> anyhow::Result<crate::statistics::summary::Rebuilt> {
+    let mut conn = open(settings)?;
+    crate::statistics::summary::rebuild(&mut conn, crate::clock::Clock::now(&crate::clock::SystemClock))
+        .map_err(explain)
+}
+
+/// `rogatory statistics check`: every stored summary compared with its recomputation.
+pub fn statistics_check(settings: &Settings) -> anyhow::Result<crate::statistics::summary::Checked> {
+    let mut conn = open(settings)?;
+    crate::statistics::summary::check(&mut conn).map_err(explain)
+}

@@ -39,6 +39,7 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     let state = AppState::init(settings)?;
+    build_statistics(&state)?;
     tracing::info!(backend = %state.db.backend(), "database ready");
     actix_web::rt::System::new().block_on(async move {
         if let Err(error) = crate::ops::check_writable(&state).await {
@@ -106,4 +107,21 @@ pub fn build_app(
         .wrap(from_fn(http::body_deadline::enforce))
         .wrap(ErrorHandlers::new().default_handler(http::problem_safety_net))
         .wrap(from_fn(http::request_context))
+}
+
+/// The statistics summary of the requests stored before it existed, built once from their
+/// trail after the migration that created it (issue 19); nothing on later starts.
+pub fn build_statistics(state: &AppState) -> anyhow::Result<()> {
+    let mut conn = state.settings.database_url.connect()?;
+    let built = crate::statistics::summary::ensure_built(&mut conn, crate::clock::Clock::now(&*state.clock))
+        .map_err(|e| anyhow::anyhow!("cannot build the statistics summary: {e:?}"))?;
+    if let Some(built) = built {
+        tracing::info!(
+            requests = built.requests,
+            rows = built.rows,
+            seconds = built.seconds,
+            "statistics summary built"
+        );
+    }
+    Ok(())
 }

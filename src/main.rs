@@ -1,5 +1,5 @@
 //! The `rogatory` binary: `serve` (the default), `worker`, `migrate`, `openapi`,
-//! `verify-export` and the `admin` commands.
+//! `verify-export`, `statistics` and the `admin` commands.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +44,9 @@ enum Command {
     /// Attachment content (prints JSON).
     #[command(subcommand)]
     Attachments(AttachmentsCommand),
+    /// The per-request statistics summary kept with the audit trail (prints JSON).
+    #[command(subcommand)]
+    Statistics(StatisticsCommand),
     /// Fill an empty database with a demonstration directory (the exchange, French and German
     /// points of contact, a prosecutor, a central authority, an enforcing authority, a platform)
     /// and print each party's client credentials (JSON). Refuses a database that has parties.
@@ -59,6 +62,16 @@ enum Command {
         #[arg(long)]
         jwks: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum StatisticsCommand {
+    /// Recompute every request's summary from its events and replace the stored rows (a
+    /// chunk of requests per transaction, their rows locked meanwhile).
+    Rebuild,
+    /// Recompute every request's summary from its events and compare it with the stored row;
+    /// exits non-zero when any differs (run it while no events are being appended).
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +181,7 @@ fn main() -> ExitCode {
         Command::Admin(command) => admin(command),
         Command::Keys(command) => keys(command),
         Command::Attachments(command) => attachments(command),
+        Command::Statistics(command) => statistics(command),
         Command::Demo => demo(),
         Command::VerifyExport { file, jwks } => verify_export(file, jwks),
     };
@@ -193,6 +207,7 @@ fn serve() -> anyhow::Result<()> {
 fn worker() -> anyhow::Result<()> {
     let settings = load_settings()?;
     let state = AppState::init(settings)?;
+    rogatory::app::build_statistics(&state)?;
     tracing::info!(backend = %state.db.backend(), "worker started");
     actix_web::rt::System::new().block_on(async move {
         let (scan, poll) = (state.settings.scan_interval, state.settings.job_poll_interval);
@@ -267,6 +282,28 @@ fn keys(command: KeysCommand) -> anyhow::Result<()> {
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())
+}
+
+fn statistics(command: StatisticsCommand) -> anyhow::Result<()> {
+    let settings = load_settings()?;
+    match command {
+        StatisticsCommand::Rebuild => {
+            println!("{}", serde_json::to_string_pretty(&rogatory::admin::statistics_rebuild(&settings)?)?);
+            Ok(())
+        }
+        StatisticsCommand::Check => {
+            let checked = rogatory::admin::statistics_check(&settings)?;
+            println!("{}", serde_json::to_string_pretty(&checked)?);
+            if checked.differing > 0 {
+                anyhow::bail!(
+                    "{} of {} requests have a statistics summary that is not what their trail gives; run `rogatory statistics rebuild`",
+                    checked.differing,
+                    checked.requests
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 fn attachments(command: AttachmentsCommand) -> anyhow::Result<()> {

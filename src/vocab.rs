@@ -12,6 +12,17 @@ pub const EU_MEMBER_STATES: [&str; 27] = [
     "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
 ];
 
+// A request as a party sees it: issued by it, or received. (No doc comment: the spec's schema
+// has none.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Requests the caller's party issued.
+    Outgoing,
+    /// Requests addressed to, notified to or forwarded by the caller's party.
+    Incoming,
+}
+
 /// What a request asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -3,7 +3,8 @@
 //! on PostgreSQL, drives it over loopback with its own HTTP client, and prints a table:
 //! create-and-submit throughput against the database's raw insert rate, reads at a fixed rate
 //! against /healthz, the deadline scan at 10 k / 100 k / 1 M stored requests, memory, and the
-//! deconfliction lookup of a 20-target submission against 1 M stored target hashes.
+//! deconfliction lookup of a 20-target submission against 1 M stored target hashes, and the
+//! statistics (the yearly Art 28 report) over 1 M stored requests, with their query plans.
 //!
 //! Run: `cargo run --release --bin rogatory-bench` (see `-- --help`).
 
@@ -43,6 +44,14 @@ struct Args {
     /// the deadline scan stored.
     #[arg(long, default_value_t = 1_000_000)]
     deconfliction_targets: i64,
+    /// Stored requests for the statistics phase (0: skip it): spread over 2025-2026, half of
+    /// each year's orders (EPOC, EPOC-PR), four events and a clock each, seeded by SQL, then
+    /// their statistics summary rebuilt from that trail.
+    #[arg(long, default_value_t = 1_000_000)]
+    statistics_requests: i64,
+    /// Run only the statistics phase (a fresh database per backend).
+    #[arg(long)]
+    only_statistics: bool,
     /// PostgreSQL server where the bench creates (and drops) its database.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     pg_url: String,
@@ -171,6 +180,7 @@ fn preservation() -> Value {
 }
 
 struct World {
+    admin: String,
     fr: String,
     de: String,
     fr_party: String,
@@ -199,7 +209,7 @@ async fn world(api: &Api, url: &str, data: &Path) -> World {
         let token = api.token(client["client_id"].as_str().unwrap(), client["client_secret"].as_str().unwrap()).await;
         out.push((id, token));
     }
-    World { fr_party: out[0].0.clone(), fr: out[0].1.clone(), de_party: out[1].0.clone(), de: out[1].1.clone() }
+    World { admin, fr_party: out[0].0.clone(), fr: out[0].1.clone(), de_party: out[1].0.clone(), de: out[1].1.clone() }
 }
 
 /// Closed loop: `concurrency` clients create and submit requests for `duration`.
@@ -632,6 +642,211 @@ fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start:
     conn.batch_execute(&due_sql).expect("mark due");
 }
 
+/// Seeds `n` requests of the French party to the German one with their trail, by SQL: submitted
+/// over 2025-2026 (day `g % 730`), one in four an EPOC and one in four an EPOC-PR, one in ten an
+/// emergency, one in five notified to an enforcing authority; events created, submitted,
+/// acknowledged (2 h), then answered (`g % 240` hours: fulfilled, refused with a reason, or no
+/// data) or, one in fifty, withdrawn; a respond clock of 10 days closed by the answer.
+fn seed_statistics(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, n: i64) {
+    let (fr, de) = (&w.fr_party, &w.de_party);
+    let sql = if backend == "postgres" {
+        format!(
+            "CREATE TEMP TABLE s AS SELECT g, md5('s' || g)::uuid AS id,
+               timestamptz '2025-01-01 00:00:00+00' + (g % 730) * interval '1 day' + (g % 86400) * interval '1 second' AS t,
+               CASE g % 4 WHEN 0 THEN 'eu_epoc' WHEN 1 THEN 'eu_epoc_pr' ELSE 'coe_budapest_29' END AS basis,
+               CASE g % 7 WHEN 4 THEN 'refused' WHEN 5 THEN 'refused' WHEN 6 THEN 'no_data' ELSE 'fulfilled' END AS outcome
+             FROM generate_series(1, {n}) g;
+             INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, enforcing_party, content, drafted_by, extensions_used, version, created_at, updated_at, submitted_at)
+             SELECT id, 'ST-' || g, basis, CASE basis WHEN 'eu_epoc' THEN 'production' ELSE 'preservation' END,
+               CASE WHEN g % 10 = 0 THEN 'emergency' ELSE 'normal' END, 'responded', '{fr}', '{de}',
+               CASE WHEN g % 5 = 0 THEN '{de}'::uuid END,
+               jsonb_build_object('data_categories', jsonb_build_array(CASE g % 3 WHEN 0 THEN 'subscriber' WHEN 1 THEN 'traffic' ELSE 'content' END)),
+               '{fr}', 0, 1, t - interval '1 hour', t, t FROM s;
+             INSERT INTO request_participants (request_id, party_id, role, added_at)
+             SELECT id, p, r, t FROM s, (VALUES ('{fr}'::uuid, 'issuer'), ('{de}'::uuid, 'addressee')) AS v(p, r);
+             INSERT INTO request_events (id, request_id, seq, occurred_at, actor_party, event_type, data, prev_hash, hash)
+             SELECT md5('e' || g || '-' || k)::uuid, id, k,
+               CASE k WHEN 1 THEN t - interval '1 hour' WHEN 2 THEN t WHEN 3 THEN t + interval '2 hours' ELSE t + (2 + g % 240) * interval '1 hour' END,
+               '{fr}',
+               CASE k WHEN 1 THEN 'request.created' WHEN 2 THEN 'request.submitted' WHEN 3 THEN 'request.acknowledged'
+                 ELSE CASE WHEN g % 50 = 0 THEN 'request.withdrawn' ELSE 'request.responded' END END,
+               CASE WHEN k = 4 AND g % 50 <> 0 THEN jsonb_build_object('outcome', outcome, 'refusal_reason',
+                 CASE WHEN outcome = 'refused' THEN CASE g % 2 WHEN 0 THEN 'fundamental_rights' ELSE 'insufficient_information' END END)
+                 ELSE '{{}}'::jsonb END,
+               'bench', 'bench' FROM s, generate_series(1, 4) k;
+             INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, closed_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
+             SELECT md5('k' || g)::uuid, id, '{de}', 'respond', 'addressee', 'met', t, t + interval '10 days', t + (2 + g % 240) * interval '1 hour',
+               864000, true, false, false, 'bench', NULL, t, t FROM s;
+             DROP TABLE s;"
+        )
+    } else {
+        let id = |p: u32| format!("printf('%08x-0000-7000-8000-%012x', {p}, n)");
+        let t = "strftime('%Y-%m-%d %H:%M:%S', '2025-01-01', '+' || (n % 730) || ' days', '+' || (n % 86400) || ' seconds')";
+        let at = |shift: &str| format!("strftime('%Y-%m-%d %H:%M:%S', t, '{shift}') || '.000000+00:00'");
+        let (rid, eid, cid) = (id(3), "printf('%08x-0000-7000-8000-%012x', 4 + k, n)".to_owned(), id(9));
+        format!(
+            "CREATE TEMP TABLE s AS WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {n})
+               SELECT n, {rid} AS id, {t} AS t,
+               CASE n % 4 WHEN 0 THEN 'eu_epoc' WHEN 1 THEN 'eu_epoc_pr' ELSE 'coe_budapest_29' END AS basis,
+               CASE n % 7 WHEN 4 THEN 'refused' WHEN 5 THEN 'refused' WHEN 6 THEN 'no_data' ELSE 'fulfilled' END AS outcome FROM c;
+             INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, enforcing_party, content, drafted_by, extensions_used, version, created_at, updated_at, submitted_at)
+             SELECT id, 'ST-' || n, basis, CASE basis WHEN 'eu_epoc' THEN 'production' ELSE 'preservation' END,
+               CASE WHEN n % 10 = 0 THEN 'emergency' ELSE 'normal' END, 'responded', '{fr}', '{de}',
+               CASE WHEN n % 5 = 0 THEN '{de}' END,
+               json_object('data_categories', json_array(CASE n % 3 WHEN 0 THEN 'subscriber' WHEN 1 THEN 'traffic' ELSE 'content' END)),
+               '{fr}', 0, 1, {created}, {now}, {now} FROM s;
+             INSERT INTO request_participants (request_id, party_id, role, added_at)
+             SELECT id, p, r, {now} FROM s, (SELECT '{fr}' AS p, 'issuer' AS r UNION ALL SELECT '{de}', 'addressee');
+             WITH k(k) AS (VALUES (1), (2), (3), (4))
+             INSERT INTO request_events (id, request_id, seq, occurred_at, actor_party, event_type, data, prev_hash, hash)
+             SELECT {eid}, id, k,
+               CASE k WHEN 1 THEN {created} WHEN 2 THEN {now} WHEN 3 THEN {ack} ELSE {answer} END,
+               '{fr}',
+               CASE k WHEN 1 THEN 'request.created' WHEN 2 THEN 'request.submitted' WHEN 3 THEN 'request.acknowledged'
+                 ELSE CASE WHEN n % 50 = 0 THEN 'request.withdrawn' ELSE 'request.responded' END END,
+               CASE WHEN k = 4 AND n % 50 <> 0 THEN json_object('outcome', outcome, 'refusal_reason',
+                 CASE WHEN outcome = 'refused' THEN CASE n % 2 WHEN 0 THEN 'fundamental_rights' ELSE 'insufficient_information' END END)
+                 ELSE '{{}}' END,
+               'bench', 'bench' FROM s, k;
+             INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, closed_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
+             SELECT {cid}, id, '{de}', 'respond', 'addressee', 'met', {now}, {due}, {answer}, 864000, 1, 0, 0, 'bench', NULL, {now}, {now} FROM s;
+             DROP TABLE s;",
+            created = at("-1 hours"),
+            now = at("+0 seconds"),
+            ack = at("+2 hours"),
+            due = at("+10 days"),
+            answer = "strftime('%Y-%m-%d %H:%M:%S', t, '+' || (2 + n % 240) || ' hours') || '.000000+00:00'",
+        )
+    };
+    conn.batch_execute(&sql).expect("seed the statistics history");
+}
+
+/// The statistics phase: `n` requests seeded with their trail, their summary rebuilt from it,
+/// then the yearly Art 28 report and a party's month of figures through a fresh server, timed,
+/// with the server's peak memory and the plans of the summary's selections.
+fn statistics_phase(backend: &str, url: &str, data: &Path, w: &World, n: i64, repeats: usize) -> Vec<(String, String)> {
+    let mut rows = vec![];
+    let mut conn = rogatory::db::DbUrl::parse(url).unwrap().connect().unwrap();
+    eprintln!("   statistics: seeding {n} requests with their trail");
+    let t = Instant::now();
+    seed_statistics(&mut conn, backend, w, n);
+    let seeded = t.elapsed();
+    eprintln!("   statistics: rebuilding the summary from the trail");
+    let rebuilt = rogatory::statistics::summary::rebuild(&mut conn, chrono::Utc::now()).expect("rebuild");
+    rows.push((
+        format!("statistics: seed {n} requests (4 events, 1 clock each) by SQL; rebuild the summary from the trail"),
+        format!(
+            "seeded in {:.0} s; rebuilt {} rows from {} requests in {:.0} s",
+            seeded.as_secs_f64(),
+            rebuilt.rows,
+            rebuilt.requests,
+            rebuilt.seconds
+        ),
+    ));
+    if backend == "postgres" {
+        // What autovacuum would do after a bulk load, now rather than at its leisure.
+        conn.batch_execute("ANALYZE").unwrap();
+    }
+    let server = start_server(url, data);
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.child.id();
+    let port = server.port;
+    let calls: Vec<(String, String, &str, &str)> = vec![
+        (
+            "Art 28 report, 2026, exchange-wide".into(),
+            w.admin.clone(),
+            "/v1/statistics/reports/eu-2023-1543-art28?year=2026",
+            "application/json",
+        ),
+        (
+            "Art 28 report, 2026, the party, CSV".into(),
+            w.fr.clone(),
+            "/v1/statistics/reports/eu-2023-1543-art28?year=2026",
+            "text/csv",
+        ),
+        (
+            "/v1/statistics, the party, one month".into(),
+            w.fr.clone(),
+            "/v1/statistics?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+            "application/json",
+        ),
+        (
+            "/v1/statistics, the party, one month on completion".into(),
+            w.fr.clone(),
+            "/v1/statistics?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&period_of=completed",
+            "application/json",
+        ),
+    ];
+    let timings = actix_web::rt::System::new().block_on(async {
+        let client = awc::Client::builder().timeout(Duration::from_secs(120)).finish();
+        let mut out = vec![];
+        for (label, token, path, accept) in calls {
+            let mut times = vec![];
+            let mut detail = String::new();
+            for _ in 0..repeats {
+                let t = Instant::now();
+                let mut res = client
+                    .get(format!("http://127.0.0.1:{port}{path}"))
+                    .insert_header(("authorization", format!("Bearer {token}")))
+                    .insert_header(("accept", accept))
+                    .send()
+                    .await
+                    .expect("statistics call");
+                let body = res.body().limit(64 << 20).await.unwrap_or_default();
+                times.push(t.elapsed());
+                let status = res.status().as_u16();
+                detail = if accept == "text/csv" {
+                    format!("{status}, {} lines", String::from_utf8_lossy(&body).lines().count())
+                } else {
+                    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let issued = v["totals"]["epoc_issued"].as_u64().or(v["totals"]["requests"].as_u64());
+                    format!("{status}, {} requests or EPOCs counted", issued.unwrap_or(0))
+                };
+            }
+            out.push((label, times, detail));
+        }
+        out
+    });
+    let peak = rss_kb(pid, "VmHWM:");
+    drop(server);
+    for (label, times, detail) in timings {
+        let list: Vec<String> = times.iter().map(|t| format!("{:.2} s", t.as_secs_f64())).collect();
+        rows.push((format!("statistics: {label}, {n} stored"), format!("{} ({detail})", list.join(", "))));
+    }
+    rows.push(("statistics: server peak resident memory".into(), format!("{} MB", peak / 1024)));
+    let (from, to) = if backend == "postgres" {
+        ("'2026-01-01 00:00:00+00'", "'2027-01-01 00:00:00+00'")
+    } else {
+        ("'2026-01-01 00:00:00.000000+00:00'", "'2027-01-01 00:00:00.000000+00:00'")
+    };
+    let cols = "request_id, legal_basis, kind, priority, issuer_party, addressee_party, enforcing_party, data_categories, submitted_at, data_at, outcome, refusal_reason, withdrawn";
+    for (label, q) in [
+        (
+            "exchange-wide year",
+            format!(
+                "SELECT {cols} FROM request_statistics WHERE submitted_at IS NOT NULL AND legal_basis IN ('eu_epoc', 'eu_epoc_pr') AND submitted_at >= {from} AND submitted_at < {to}"
+            ),
+        ),
+        (
+            "the party's year",
+            format!(
+                "SELECT {cols} FROM request_statistics WHERE submitted_at IS NOT NULL AND issuer_party = '{}' AND legal_basis IN ('eu_epoc', 'eu_epoc_pr') AND submitted_at >= {from} AND submitted_at < {to}",
+                w.fr_party
+            ),
+        ),
+        (
+            "the party's year on completion",
+            format!(
+                "SELECT {cols} FROM request_statistics WHERE submitted_at IS NOT NULL AND EXISTS (SELECT 1 FROM request_participants p WHERE p.request_id = request_statistics.request_id AND p.party_id = '{}') AND completed_at >= {from} AND completed_at < {to}",
+                w.fr_party
+            ),
+        ),
+    ] {
+        rows.push((format!("statistics plan: {label}"), plan(&mut conn, backend, url, &q)));
+    }
+    rows
+}
+
 #[derive(diesel::QueryableByName)]
 struct HashLine {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -778,6 +993,20 @@ fn plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str, q: &st
 
 struct Row(String, String, String);
 
+/// A fresh database for the bench: its URL, and the PostgreSQL database's name to drop after.
+fn bench_database(backend: &str, pg_url: &str, data: &Path) -> (String, Option<String>) {
+    if backend == "postgres" {
+        let name = format!("rogatory_bench_{}", std::process::id());
+        let mut admin = diesel::PgConnection::establish(pg_url).expect("PostgreSQL for the bench");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = pg_url.rsplit_once('/').unwrap().0;
+        (format!("{base}/{name}"), Some(name))
+    } else {
+        (format!("sqlite://{}", data.join("rogatory.db").display()), None)
+    }
+}
+
 fn main() {
     // `rogatory-bench serve` / `rogatory-bench admin …`: act as the server binary.
     let first = std::env::args().nth(1);
@@ -798,20 +1027,40 @@ fn main() {
     }
     let args = Args::parse();
     let mut rows: Vec<Row> = vec![];
+    if args.only_statistics {
+        for backend in &args.backends {
+            let scratch = tempdir();
+            let data = scratch.join("data");
+            std::fs::create_dir_all(&data).unwrap();
+            let (url, pg_db) = bench_database(backend, &args.pg_url, &data);
+            eprintln!("== {backend}");
+            let server = start_server(&url, &data);
+            let w = actix_web::rt::System::new().block_on(async {
+                let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+                let api = Api { client, base: format!("http://127.0.0.1:{}", server.port) };
+                world(&api, &url, &data).await
+            });
+            drop(server);
+            for (measure, result) in statistics_phase(backend, &url, &data, &w, args.statistics_requests, 3) {
+                rows.push(Row(backend.clone(), measure, result));
+            }
+            if let Some(name) = pg_db {
+                let mut admin = diesel::PgConnection::establish(&args.pg_url).unwrap();
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        println!("\n| backend | measure | result |\n| --- | --- | --- |");
+        for Row(b, m, r) in rows {
+            println!("| {b} | {m} | {r} |");
+        }
+        return;
+    }
     for backend in &args.backends {
         let scratch = tempdir();
         let data = scratch.join("data");
         std::fs::create_dir_all(&data).unwrap();
-        let (url, pg_db) = if backend == "postgres" {
-            let name = format!("rogatory_bench_{}", std::process::id());
-            let mut admin = diesel::PgConnection::establish(&args.pg_url).expect("PostgreSQL for the bench");
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-            let base = args.pg_url.rsplit_once('/').unwrap().0;
-            (format!("{base}/{name}"), Some(name))
-        } else {
-            (format!("sqlite://{}", data.join("rogatory.db").display()), None)
-        };
+        let (url, pg_db) = bench_database(backend, &args.pg_url, &data);
         eprintln!("== {backend}");
         let server = start_server(&url, &data);
         let pid = server.child.id();
@@ -964,6 +1213,11 @@ fn main() {
         }
         drop(conn);
         drop(state);
+        if args.statistics_requests > 0 {
+            for (measure, result) in statistics_phase(backend, &url, &data, &w, args.statistics_requests, 3) {
+                rows.push(Row(backend.clone(), measure, result));
+            }
+        }
         if let Some(name) = pg_db {
             let mut admin = diesel::PgConnection::establish(&args.pg_url).unwrap();
             let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use uuid::Uuid;
 
 use super::AnyConnection;
@@ -153,5 +153,98 @@ pub fn beat(conn: &mut AnyConnection, instance: &str, now: DateTime<Utc>) -> Res
     .bind::<Text, _>(instance)
     .bind::<PTimestamptz, _>(DbTime(now))
     .execute(conn)?;
+    Ok(())
+}
+
+/// What one event (or a whole trail, on a rebuild) adds to a request's row of
+/// `request_statistics`: the values of `statistics::rules::Step`, in columns.
+#[derive(Debug, Clone, Default)]
+pub struct StatisticsStep<'a> {
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub first_answer_at: Option<DateTime<Utc>>,
+    pub data_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<&'a str>,
+    pub refusal_reason: Option<&'a str>,
+    pub sets_outcome: bool,
+    pub withdrawn: bool,
+    pub forwards: i64,
+    pub clarifications: i64,
+    /// Each reason followed by a comma.
+    pub objection_reasons: String,
+    pub no_grounds: bool,
+    pub deconfliction_hits: i64,
+}
+
+/// Adds a step to the request's row of `request_statistics` in one statement, without reading
+/// it first: a new row takes the step's values, an existing one keeps its first times, replaces
+/// its outcome when the step sets one, and adds the counts and objections (`Derived::then` in
+/// SQL). The request's legal basis, kind, priority, parties and data categories are copied as
+/// they stand (events are appended after the change they record).
+pub fn upsert_request_statistics(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    s: &StatisticsStep,
+) -> Result<usize, diesel::result::Error> {
+    let categories = match conn {
+        AnyConnection::Postgresql(_) => "r.content -> 'data_categories'",
+        AnyConnection::Sqlite(_) => "json_extract(r.content, '$.data_categories')",
+    };
+    let sql = format!(
+        "INSERT INTO request_statistics (request_id, legal_basis, kind, priority, issuer_party, addressee_party, \
+         enforcing_party, data_categories, submitted_at, first_answer_at, data_at, completed_at, outcome, \
+         refusal_reason, withdrawn, forwards, clarifications, objection_reasons, no_grounds, deconfliction_hits) \
+         SELECT $1, r.legal_basis, r.kind, r.priority, r.issuer_party, r.addressee_party, r.enforcing_party, \
+         {categories}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM requests r WHERE r.id = $1 \
+         ON CONFLICT (request_id) DO UPDATE SET legal_basis = excluded.legal_basis, kind = excluded.kind, \
+         priority = excluded.priority, issuer_party = excluded.issuer_party, \
+         addressee_party = excluded.addressee_party, enforcing_party = excluded.enforcing_party, \
+         data_categories = excluded.data_categories, \
+         submitted_at = COALESCE(request_statistics.submitted_at, excluded.submitted_at), \
+         first_answer_at = COALESCE(request_statistics.first_answer_at, excluded.first_answer_at), \
+         data_at = COALESCE(request_statistics.data_at, excluded.data_at), \
+         completed_at = COALESCE(request_statistics.completed_at, excluded.completed_at), \
+         outcome = CASE WHEN $14 THEN excluded.outcome ELSE request_statistics.outcome END, \
+         refusal_reason = CASE WHEN $14 THEN excluded.refusal_reason ELSE request_statistics.refusal_reason END, \
+         withdrawn = request_statistics.withdrawn OR excluded.withdrawn, \
+         forwards = request_statistics.forwards + excluded.forwards, \
+         clarifications = request_statistics.clarifications + excluded.clarifications, \
+         objection_reasons = request_statistics.objection_reasons || excluded.objection_reasons, \
+         no_grounds = request_statistics.no_grounds OR excluded.no_grounds, \
+         deconfliction_hits = request_statistics.deconfliction_hits + excluded.deconfliction_hits"
+    );
+    // Numbered in the order they first appear: SQLite numbers `$N` parameters that way.
+    let time = |t: Option<DateTime<Utc>>| t.map(DbTime);
+    diesel::sql_query(sql)
+        .bind::<PUuid, _>(DbUuid(request))
+        .bind::<Nullable<PTimestamptz>, _>(time(s.submitted_at))
+        .bind::<Nullable<PTimestamptz>, _>(time(s.first_answer_at))
+        .bind::<Nullable<PTimestamptz>, _>(time(s.data_at))
+        .bind::<Nullable<PTimestamptz>, _>(time(s.completed_at))
+        .bind::<Nullable<Text>, _>(s.outcome)
+        .bind::<Nullable<Text>, _>(s.refusal_reason)
+        .bind::<Bool, _>(s.withdrawn)
+        .bind::<BigInt, _>(s.forwards)
+        .bind::<BigInt, _>(s.clarifications)
+        .bind::<Text, _>(&s.objection_reasons)
+        .bind::<Bool, _>(s.no_grounds)
+        .bind::<BigInt, _>(s.deconfliction_hits)
+        .bind::<Bool, _>(s.sets_outcome)
+        .execute(conn)
+}
+
+/// Locks these requests' rows for the rest of the transaction (PostgreSQL; SQLite has one
+/// writer, whose lock the transaction's first write takes): a rebuild of their statistics then
+/// sees every event appended before it and none during it.
+pub fn lock_requests(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<(), diesel::result::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if let AnyConnection::Postgresql(_) = conn {
+        // Ids of stored rows, formatted (hyphenated hex): nothing to escape.
+        let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+        diesel::sql_query(format!("SELECT id FROM requests WHERE id IN ({}) ORDER BY id FOR UPDATE", list.join(",")))
+            .execute(conn)?;
+    }
     Ok(())
 }

@@ -481,6 +481,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PJsonb, PTimestamptz, PUuid};
+
+    /// What statistics need of a request, kept with each event they read (issue 19).
+    request_statistics (request_id) {
+        request_id -> PUuid,
+        legal_basis -> Text,
+        kind -> Text,
+        priority -> Text,
+        issuer_party -> PUuid,
+        addressee_party -> PUuid,
+        enforcing_party -> Nullable<PUuid>,
+        data_categories -> Nullable<PJsonb>,
+        submitted_at -> Nullable<PTimestamptz>,
+        first_answer_at -> Nullable<PTimestamptz>,
+        data_at -> Nullable<PTimestamptz>,
+        completed_at -> Nullable<PTimestamptz>,
+        outcome -> Nullable<Text>,
+        refusal_reason -> Nullable<Text>,
+        withdrawn -> Bool,
+        forwards -> BigInt,
+        clarifications -> BigInt,
+        objection_reasons -> Text,
+        no_grounds -> Bool,
+        deconfliction_hits -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PTimestamptz;
+
+    /// When `request_statistics` was last rebuilt from the trail (one row).
+    request_statistics_state (singleton) {
+        singleton -> Integer,
+        rebuilt_at -> Nullable<PTimestamptz>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     deconfliction_targets,
     deconfliction_hits,
@@ -489,5 +529,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     request_participants,
     party_requests,
-    clocks
+    clocks,
+    request_statistics
 );

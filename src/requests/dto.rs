@@ -342,14 +342,8 @@ pub struct RequestList {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Requests the caller's party issued.
-    Outgoing,
-    /// Requests addressed to, notified to or forwarded by the caller's party.
-    Incoming,
-}
+// In the vocabulary, so that statistics (which requests feed, issue 19) need not name requests.
+pub use crate::vocab::Direction;
 
 /// Filters of `GET /v1/requests`. Newest first.
 #[derive(Debug, Clone, Deserialize, IntoParams)]

@@ -325,6 +325,8 @@ pub fn append_first_event(conn: &mut AnyConnection, row: EventRow) -> Result<Eve
 
 /// Links `row` after the chain's head (`seq`, `prev_hash`) and inserts it. A head read
 /// outside the request's lock would fork the chain: the unique (request_id, seq) refuses that.
+/// Every event of a request is inserted here, and its request's statistics summary updated
+/// with it.
 fn insert_chained(
     conn: &mut AnyConnection,
     mut row: EventRow,
@@ -335,6 +337,9 @@ fn insert_chained(
     row.prev_hash = prev_hash;
     row.hash = crate::audit::chain::hash(&row.link());
     diesel::insert_into(request_events::table).values(row.clone()).execute(conn)?;
+    // What statistics keep of the trail, in the same transaction (one statement for an event
+    // they read, none otherwise; issue 19).
+    crate::statistics::summary::record(conn, row.request_id, row.event_type, row.occurred_at, &row.data)?;
     Ok(row)
 }
 

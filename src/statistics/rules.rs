@@ -13,7 +13,7 @@ use super::dto::{
     OrderType, PeriodOf, ReasonCount,
 };
 use crate::deadlines::rules::ClockState;
-use crate::requests::dto::Direction;
+use crate::vocab::Direction;
 use crate::vocab::{ClockKind, DataCategory, EventType, Obligor};
 
 /// One event of a request's trail, as stored.
@@ -34,7 +34,7 @@ pub struct ClockFact {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// A request with its trail.
+/// A request with its clocks (what its events say is its `Derived`).
 #[derive(Debug, Clone)]
 pub struct RequestFacts {
     pub id: Uuid,
@@ -45,8 +45,6 @@ pub struct RequestFacts {
     pub addressee: Uuid,
     pub enforcing: Option<Uuid>,
     pub data_categories: Vec<String>,
-    /// In `seq` order.
-    pub events: Vec<EventFact>,
     pub clocks: Vec<ClockFact>,
 }
 
@@ -106,63 +104,111 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// What one event changes in what the trail says of its request: the `Derived` of that event
+/// alone, and whether it replaces the outcome and refusal reason. The one place where the
+/// meaning of an event is written; `Derived::then` adds a step to a request's state (and
+/// `db::dialect::upsert_request_statistics` does the same in SQL on the stored row, which
+/// `summary::check` verifies against a recomputation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Step {
+    pub change: Derived,
+    /// An answer (or an objection that refuses) sets the outcome and the refusal reason, even
+    /// to none.
+    pub sets_outcome: bool,
+}
+
+/// The step of one event; empty for an event statistics do not read.
+pub fn step(e: &EventFact) -> Step {
+    let at = Some(e.occurred_at);
+    let mut d = Derived::default();
+    let mut sets_outcome = false;
+    match e.event_type {
+        EventType::Submitted => d.submitted_at = at,
+        EventType::Acknowledged | EventType::Recognised | EventType::Derogation => d.first_answer_at = at,
+        EventType::ClarificationRequested => {
+            d.first_answer_at = at;
+            d.clarifications = 1;
+        }
+        EventType::Forwarded => d.forwards = 1,
+        EventType::Responded | EventType::ResponseHeld => {
+            d.first_answer_at = at;
+            d.completed_at = at;
+            let outcome = text(&e.data, "outcome");
+            // Data reach the issuer with the answer unless it is held (Reg. (EU) 2023/1543
+            // Art 8(4)): then with its release.
+            if e.event_type == EventType::Responded && outcome.as_deref().is_some_and(|o| WITH_DATA.contains(&o)) {
+                d.data_at = at;
+            }
+            d.refusal_reason = text(&e.data, "refusal_reason");
+            d.outcome = outcome;
+            sets_outcome = true;
+        }
+        EventType::ResponseReleased if text(&e.data, "outcome").as_deref().is_some_and(|o| WITH_DATA.contains(&o)) => {
+            d.data_at = at;
+        }
+        EventType::Objected => {
+            let reason = text(&e.data, "reason");
+            d.objection_reasons.push(reason.clone().unwrap_or_else(|| "none".into()));
+            let after_answer = e.data.get("after_answer").and_then(Value::as_bool).unwrap_or(false);
+            // Before the answer the ground ends the request refused (Art 12); after it, only
+            // held data withheld change the outcome (Art 8(4)); an objection to the use of data
+            // already sent (Art 10(4)) does not.
+            if !after_answer || text(&e.data, "effect").as_deref() == Some("withheld") {
+                d.completed_at = at;
+                d.outcome = Some("refused".into());
+                d.refusal_reason = reason;
+                sets_outcome = true;
+            }
+        }
+        EventType::NoGrounds => d.no_grounds = true,
+        EventType::DeconflictionHit => d.deconfliction_hits = 1,
+        EventType::Withdrawn => {
+            d.withdrawn = true;
+            d.completed_at = at;
+        }
+        _ => {}
+    }
+    Step { change: d, sets_outcome }
+}
+
+/// Whether statistics read events of this type (whether an event of it changes the summary).
+pub fn reads(event_type: EventType) -> bool {
+    EVENT_TYPES.contains(&event_type)
+}
+
+impl Derived {
+    /// Adds a step: the first submission, answer, data and completion stay; an outcome is
+    /// replaced; counts add up; objections are listed in order.
+    pub fn then(&mut self, s: &Step) {
+        let c = &s.change;
+        self.submitted_at = self.submitted_at.or(c.submitted_at);
+        self.first_answer_at = self.first_answer_at.or(c.first_answer_at);
+        self.data_at = self.data_at.or(c.data_at);
+        self.completed_at = self.completed_at.or(c.completed_at);
+        if s.sets_outcome {
+            self.outcome = c.outcome.clone();
+            self.refusal_reason = c.refusal_reason.clone();
+        }
+        self.withdrawn |= c.withdrawn;
+        self.forwards += c.forwards;
+        self.clarifications += c.clarifications;
+        self.objection_reasons.extend(c.objection_reasons.iter().cloned());
+        self.no_grounds |= c.no_grounds;
+        self.deconfliction_hits += c.deconfliction_hits;
+    }
+
+    /// The next event of the request's trail.
+    pub fn apply(&mut self, e: &EventFact) {
+        self.then(&step(e));
+    }
+}
+
 /// Reads a request's events in order.
 pub fn derive(events: &[EventFact]) -> Derived {
-    let mut d = Derived::default();
-    for e in events {
-        let at = e.occurred_at;
-        match e.event_type {
-            EventType::Submitted => {
-                d.submitted_at.get_or_insert(at);
-            }
-            EventType::Acknowledged | EventType::Recognised | EventType::Derogation => {
-                d.first_answer_at.get_or_insert(at);
-            }
-            EventType::ClarificationRequested => {
-                d.first_answer_at.get_or_insert(at);
-                d.clarifications += 1;
-            }
-            EventType::Forwarded => d.forwards += 1,
-            EventType::Responded | EventType::ResponseHeld => {
-                d.first_answer_at.get_or_insert(at);
-                d.completed_at.get_or_insert(at);
-                let outcome = text(&e.data, "outcome");
-                // Data reach the issuer with the answer unless it is held (Reg. (EU) 2023/1543
-                // Art 8(4)): then with its release.
-                if e.event_type == EventType::Responded && outcome.as_deref().is_some_and(|o| WITH_DATA.contains(&o)) {
-                    d.data_at.get_or_insert(at);
-                }
-                d.refusal_reason = text(&e.data, "refusal_reason");
-                d.outcome = outcome;
-            }
-            EventType::ResponseReleased
-                if text(&e.data, "outcome").as_deref().is_some_and(|o| WITH_DATA.contains(&o)) =>
-            {
-                d.data_at.get_or_insert(at);
-            }
-            EventType::Objected => {
-                let reason = text(&e.data, "reason");
-                d.objection_reasons.push(reason.clone().unwrap_or_else(|| "none".into()));
-                let after_answer = e.data.get("after_answer").and_then(Value::as_bool).unwrap_or(false);
-                // Before the answer the ground ends the request refused (Art 12); after it, only
-                // held data withheld change the outcome (Art 8(4)); an objection to the use of data
-                // already sent (Art 10(4)) does not.
-                if !after_answer || text(&e.data, "effect").as_deref() == Some("withheld") {
-                    d.completed_at.get_or_insert(at);
-                    d.outcome = Some("refused".into());
-                    d.refusal_reason = reason;
-                }
-            }
-            EventType::NoGrounds => d.no_grounds = true,
-            EventType::DeconflictionHit => d.deconfliction_hits += 1,
-            EventType::Withdrawn => {
-                d.withdrawn = true;
-                d.completed_at.get_or_insert(at);
-            }
-            _ => {}
-        }
-    }
-    d
+    events.iter().fold(Derived::default(), |mut d, e| {
+        d.apply(e);
+        d
+    })
 }
 
 /// A request, what its trail says, and how it relates to the party counted.
@@ -801,6 +847,31 @@ mod tests {
         assert_eq!(d.deconfliction_hits, 2);
         assert_eq!((d.first_answer_at, d.completed_at), (None, None));
         assert!(EVENT_TYPES.contains(&EventType::DeconflictionHit), "statistics read the hit events");
+    }
+
+    #[test]
+    fn a_trail_is_its_steps_added_in_order() {
+        let trail = [
+            ev(EventType::Submitted, 0, json!({})),
+            ev(EventType::MessagePosted, 1, json!({"text": "hello"})),
+            ev(EventType::Objected, 5, json!({"reason": "fundamental_rights"})),
+            ev(EventType::Responded, 9, json!({"outcome": "no_data"})),
+            ev(EventType::Forwarded, 10, json!({})),
+            ev(EventType::Forwarded, 11, json!({})),
+        ];
+        assert_eq!(step(&trail[1]), Step::default(), "an event statistics do not read changes nothing");
+        assert!(!reads(EventType::MessagePosted) && reads(EventType::Objected));
+        // Split anywhere, the state of the first part plus the steps of the rest is the whole.
+        for cut in 0..=trail.len() {
+            let mut d = derive(&trail[..cut]);
+            trail[cut..].iter().for_each(|e| d.then(&step(e)));
+            assert_eq!(d, derive(&trail), "cut at {cut}");
+        }
+        let d = derive(&trail);
+        // The answer replaces the objection's outcome and clears its reason; the first
+        // completion stays.
+        assert_eq!((d.outcome.as_deref(), d.refusal_reason.as_deref()), (Some("no_data"), None));
+        assert_eq!((d.completed_at, d.forwards, d.objection_reasons.len()), (Some(at(5)), 2, 1));
     }
 
     #[test]

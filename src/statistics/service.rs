@@ -88,13 +88,14 @@ pub fn statistics(
         from: q.from,
         to: q.to,
         period_of,
+        clocks: true,
     };
-    let facts = repo::requests_in(conn, &selection)?;
+    let (facts, derived): (Vec<_>, Vec<_>) = repo::requests_in(conn, &selection)?.into_iter().unzip();
     let parties = repo::parties(conn)?;
     let counted: Vec<Counted> = facts
         .iter()
-        .filter_map(|f| {
-            let derived = rules::derive(&f.events);
+        .zip(derived)
+        .filter_map(|(f, derived)| {
             let bounded = q.from.is_some() || q.to.is_some();
             if bounded && !rules::in_period(rules::period_time(&derived, period_of), q.from, q.to) {
                 return None;
@@ -158,13 +159,14 @@ pub fn art28(
         from: Some(from),
         to: Some(to),
         period_of: PeriodOf::Submitted,
+        clocks: false,
     };
-    let facts = repo::requests_in(conn, &selection)?;
+    let (facts, derived): (Vec<_>, Vec<_>) = repo::requests_in(conn, &selection)?.into_iter().unzip();
     let parties = repo::parties(conn)?;
     let counted: Vec<Counted> = facts
         .iter()
-        .filter_map(|f| {
-            let derived = rules::derive(&f.events);
+        .zip(derived)
+        .filter_map(|(f, derived)| {
             rules::in_period(derived.submitted_at, Some(from), Some(to)).then(|| {
                 let (direction, counterpart) = rules::relate(f, party);
                 Counted { facts: f, derived, direction, counterpart }

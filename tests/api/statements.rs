@@ -48,7 +48,8 @@ async fn budgets_hold(backend: TestBackend) {
     // Issue 18: deconfliction adds to a submission with targets the lookup of its hashes and
     // their insert (2), and on PostgreSQL the advisory lock that keeps two submissions of one
     // target from missing each other (1); the policy check reads nothing more.
-    let submit = if matches!(backend, TestBackend::Postgres) { 27 } else { 25 };
+    // Issue 19: the submission's event updates the request's statistics summary (1).
+    let submit = if matches!(backend, TestBackend::Postgres) { 28 } else { 26 };
     let budget = [("create", 12), ("submit", submit), ("read", 3), ("list", 2)];
     for ((action, n), (_, limit)) in spent.iter().zip(budget) {
         assert!(*n > 0, "{action}: nothing counted");

@@ -466,3 +466,74 @@ async fn figures_are_the_partys_own_unless_an_administrator_asks(backend: TestBa
         .assert_problem(422, "validation_failed");
 }
 on_both_backends!(figures_are_the_partys_own_unless_an_administrator_asks);
+
+/// Runs `rogatory statistics <command>` on the app's database, as an operator would.
+fn statistics_cli(app: &crate::support::TestApp, command: &str) -> (bool, Value, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rogatory"))
+        .args(["statistics", command])
+        .current_dir(app.database.path())
+        .env("DATABASE_URL", &app.database.url)
+        .env("ROGATORY_DATA_DIR", app.database.data_dir())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the rogatory binary");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (
+        output.status.success(),
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The summary kept with each event is the trail folded: after the known history every stored
+/// row equals its recomputation from the events; a deleted or damaged summary is found by
+/// `rogatory statistics check` (non-zero exit) and restored by `rogatory statistics rebuild`,
+/// after which the report is what it was.
+async fn the_summary_is_the_trail_and_the_cli_rebuilds_it(backend: TestBackend) {
+    use diesel::prelude::*;
+    use rogatory::db::schema::request_statistics;
+    let Some((app, mut w)) = app(backend).await else { return };
+    build(&app, &mut w).await;
+    let report_path = "/v1/statistics/reports/eu-2023-1543-art28?year=2026";
+    let report = ok(&get(&app, &w.fr_prosecutor, report_path).await, 200);
+    let figures = stats(&app, &w.fr_prosecutor, "").await;
+
+    let checked = rogatory::statistics::summary::check(&mut app.database.connect()).expect("check");
+    assert_eq!(checked.differing, 0, "{:?}", checked.differences);
+    // Six requests left their issuer (A, B, C, F, G, D); the draft has no row.
+    assert_eq!(checked.rows, 6, "{checked:?}");
+    let (ok_, out, stderr) = statistics_cli(&app, "check");
+    assert!(ok_, "{stderr}");
+    assert_eq!(out["differing"], 0, "{out}");
+
+    // Damage: one row deleted, another's outcome and counts changed.
+    let mut conn = app.database.connect();
+    let rows: Vec<rogatory::db::types::DbUuid> = request_statistics::table
+        .select(request_statistics::request_id)
+        .order(request_statistics::request_id)
+        .load(&mut conn)
+        .unwrap();
+    diesel::delete(request_statistics::table.filter(request_statistics::request_id.eq(rows[0].clone())))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(request_statistics::table.filter(request_statistics::request_id.eq(rows[1].clone())))
+        .set((request_statistics::outcome.eq(Some("fulfilled")), request_statistics::forwards.eq(7_i64)))
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let (ok_, out, stderr) = statistics_cli(&app, "check");
+    assert!(!ok_, "a damaged summary fails the check: {out}");
+    assert_eq!(out["differing"], 2, "{out}");
+    assert!(stderr.contains("rogatory statistics rebuild"), "{stderr}");
+    let kinds: Vec<&str> = out["differences"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"missing") && kinds.contains(&"different"), "{out}");
+
+    let (ok_, out, stderr) = statistics_cli(&app, "rebuild");
+    assert!(ok_, "{stderr}");
+    assert_eq!(out["rows"], 6, "{out}");
+    let (ok_, out, stderr) = statistics_cli(&app, "check");
+    assert!(ok_, "{out} {stderr}");
+    assert_eq!(ok(&get(&app, &w.fr_prosecutor, report_path).await, 200), report);
+    assert_eq!(stats(&app, &w.fr_prosecutor, "").await, figures);
+}
+on_both_backends!(the_summary_is_the_trail_and_the_cli_rebuilds_it);

@@ -1,0 +1,2 @@
+DROP TABLE request_statistics_state;
+DROP TABLE request_statistics;

@@ -1,0 +1,386 @@
+//! The per-request summary statistics read (`request_statistics`, issue 19): what the trail says
+//! of each request (`rules::Derived`) and the request's attributes the figures count by. Written
+//! in the transaction of every event statistics read (`record`, called by the request repository
+//! as it appends the event), recomputed from the trail by `rebuild` and compared with it by
+//! `check` (`rogatory statistics rebuild|check`). The figures therefore still come from the
+//! audit trail: the summary is the trail folded, and a fold that drifted is found and redone.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::rules::{self, Derived, EVENT_TYPES, EventFact, Step};
+use crate::db::AnyConnection;
+use crate::db::dialect::{self, StatisticsStep};
+use crate::db::schema::{request_events, request_statistics, request_statistics_state, requests};
+use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
+use crate::error::ApiError;
+use crate::vocab::EventType;
+
+/// Requests per transaction of a rebuild or a check.
+const CHUNK: usize = 2000;
+
+fn columns<'a>(step: &'a Step) -> StatisticsStep<'a> {
+    let d = &step.change;
+    StatisticsStep {
+        submitted_at: d.submitted_at,
+        first_answer_at: d.first_answer_at,
+        data_at: d.data_at,
+        completed_at: d.completed_at,
+        outcome: d.outcome.as_deref(),
+        refusal_reason: d.refusal_reason.as_deref(),
+        sets_outcome: step.sets_outcome,
+        withdrawn: d.withdrawn,
+        forwards: d.forwards as i64,
+        clarifications: d.clarifications as i64,
+        objection_reasons: d.objection_reasons.iter().map(|r| format!("{r},")).collect(),
+        no_grounds: d.no_grounds,
+        deconfliction_hits: d.deconfliction_hits as i64,
+    }
+}
+
+/// Adds an event just appended to its request's summary, in the event's transaction: one
+/// statement for an event statistics read, none for any other.
+pub fn record(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    event_type: EventType,
+    occurred_at: DateTime<Utc>,
+    data: &Value,
+) -> Result<(), ApiError> {
+    if !rules::reads(event_type) {
+        return Ok(());
+    }
+    let step = rules::step(&EventFact { event_type, occurred_at, data: data.clone() });
+    dialect::upsert_request_statistics(conn, request, &columns(&step))?;
+    Ok(())
+}
+
+/// A summary row as stored (or as recomputed), for comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub legal_basis: String,
+    pub kind: String,
+    pub priority: String,
+    pub issuer: Uuid,
+    pub addressee: Uuid,
+    pub enforcing: Option<Uuid>,
+    pub data_categories: Vec<String>,
+    pub derived: Derived,
+}
+
+/// The data categories a request's content asks for (`data_categories`, a list of codes).
+pub fn categories(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The objection reasons as stored: each followed by a comma.
+pub fn objection_reasons(text: &str) -> Vec<String> {
+    text.split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect()
+}
+
+type RequestTuple = (DbUuid, String, String, String, DbUuid, DbUuid, Option<DbUuid>, DbJson);
+
+/// Up to `CHUNK` request ids after `after`, in id order.
+fn next_ids(conn: &mut AnyConnection, after: Option<Uuid>) -> Result<Vec<Uuid>, ApiError> {
+    let mut query = requests::table.select(requests::id).order(requests::id.asc()).limit(CHUNK as i64).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(requests::id.gt(DbUuid(after)));
+    }
+    Ok(query.load::<DbUuid>(conn)?.into_iter().map(|id| id.0).collect())
+}
+
+/// The summaries the trail gives for these requests: one for each request with an event
+/// statistics read, computed from the request and its events.
+fn recompute(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<(Uuid, SummaryRow)>, ApiError> {
+    let keys: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let types: Vec<&str> = EVENT_TYPES.iter().map(|t| t.as_str()).collect();
+    let events: Vec<(DbUuid, DbText<EventType>, DbTime, DbJson)> = request_events::table
+        .filter(request_events::request_id.eq_any(keys.clone()))
+        .filter(request_events::event_type.eq_any(types))
+        .select((
+            request_events::request_id,
+            request_events::event_type,
+            request_events::occurred_at,
+            request_events::data,
+        ))
+        .order((request_events::request_id.asc(), request_events::seq.asc()))
+        .load(conn)?;
+    let mut derived: std::collections::HashMap<Uuid, Derived> = std::collections::HashMap::new();
+    for (request, event_type, occurred_at, data) in events {
+        derived.entry(request.0).or_default().apply(&EventFact {
+            event_type: event_type.0,
+            occurred_at: occurred_at.0,
+            data: data.0,
+        });
+    }
+    if derived.is_empty() {
+        return Ok(vec![]);
+    }
+    let with_events: Vec<DbUuid> = derived.keys().copied().map(DbUuid).collect();
+    let rows: Vec<RequestTuple> = requests::table
+        .filter(requests::id.eq_any(with_events))
+        .select((
+            requests::id,
+            requests::legal_basis,
+            requests::kind,
+            requests::priority,
+            requests::issuer_party,
+            requests::addressee_party,
+            requests::enforcing_party,
+            requests::content,
+        ))
+        .load(conn)?;
+    let mut out: Vec<(Uuid, SummaryRow)> = rows
+        .into_iter()
+        .filter_map(|(id, legal_basis, kind, priority, issuer, addressee, enforcing, content)| {
+            let derived = derived.remove(&id.0)?;
+            Some((
+                id.0,
+                SummaryRow {
+                    legal_basis,
+                    kind,
+                    priority,
+                    issuer: issuer.0,
+                    addressee: addressee.0,
+                    enforcing: enforcing.map(|e| e.0),
+                    data_categories: categories(content.0.get("data_categories")),
+                    derived,
+                },
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(id, _)| *id);
+    Ok(out)
+}
+
+type StoredTuple = (
+    DbUuid,
+    String,
+    String,
+    String,
+    DbUuid,
+    DbUuid,
+    Option<DbUuid>,
+    Option<DbJson>,
+    (Option<DbTime>, Option<DbTime>, Option<DbTime>, Option<DbTime>),
+    (Option<String>, Option<String>, bool, i64, i64, String, bool, i64),
+);
+
+/// The stored summaries of these requests.
+fn stored(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<(Uuid, SummaryRow)>, ApiError> {
+    let keys: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let rows: Vec<StoredTuple> = request_statistics::table
+        .filter(request_statistics::request_id.eq_any(keys))
+        .select(stored_columns())
+        .order(request_statistics::request_id.asc())
+        .load(conn)?;
+    Ok(rows.into_iter().map(stored_row).collect())
+}
+
+/// The columns of a stored summary, in `StoredTuple` order.
+#[allow(clippy::type_complexity)]
+pub fn stored_columns() -> (
+    request_statistics::request_id,
+    request_statistics::legal_basis,
+    request_statistics::kind,
+    request_statistics::priority,
+    request_statistics::issuer_party,
+    request_statistics::addressee_party,
+    request_statistics::enforcing_party,
+    request_statistics::data_categories,
+    (
+        request_statistics::submitted_at,
+        request_statistics::first_answer_at,
+        request_statistics::data_at,
+        request_statistics::completed_at,
+    ),
+    (
+        request_statistics::outcome,
+        request_statistics::refusal_reason,
+        request_statistics::withdrawn,
+        request_statistics::forwards,
+        request_statistics::clarifications,
+        request_statistics::objection_reasons,
+        request_statistics::no_grounds,
+        request_statistics::deconfliction_hits,
+    ),
+) {
+    use request_statistics::*;
+    (
+        request_id,
+        legal_basis,
+        kind,
+        priority,
+        issuer_party,
+        addressee_party,
+        enforcing_party,
+        data_categories,
+        (submitted_at, first_answer_at, data_at, completed_at),
+        (
+            outcome,
+            refusal_reason,
+            withdrawn,
+            forwards,
+            clarifications,
+            objection_reasons,
+            no_grounds,
+            deconfliction_hits,
+        ),
+    )
+}
+
+pub type Stored = StoredTuple;
+
+/// A stored summary as a row.
+pub fn stored_row(t: StoredTuple) -> (Uuid, SummaryRow) {
+    let (id, legal_basis, kind, priority, issuer, addressee, enforcing, data_categories, times, state) = t;
+    let (submitted_at, first_answer_at, data_at, completed_at) = times;
+    let (outcome, refusal_reason, withdrawn, forwards, clarifications, reasons, no_grounds, hits) = state;
+    let time = |t: Option<DbTime>| t.map(|t| t.0);
+    (
+        id.0,
+        SummaryRow {
+            legal_basis,
+            kind,
+            priority,
+            issuer: issuer.0,
+            addressee: addressee.0,
+            enforcing: enforcing.map(|e| e.0),
+            data_categories: categories(data_categories.as_ref().map(|j| &j.0)),
+            derived: Derived {
+                submitted_at: time(submitted_at),
+                first_answer_at: time(first_answer_at),
+                data_at: time(data_at),
+                completed_at: time(completed_at),
+                outcome,
+                refusal_reason,
+                withdrawn,
+                forwards: forwards.max(0) as u64,
+                clarifications: clarifications.max(0) as u64,
+                objection_reasons: objection_reasons(&reasons),
+                no_grounds,
+                deconfliction_hits: hits.max(0) as u64,
+            },
+        },
+    )
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rebuilt {
+    /// Requests whose trail was read.
+    pub requests: u64,
+    /// Summary rows written (requests with an event statistics read).
+    pub rows: u64,
+    pub seconds: f64,
+}
+
+/// Recomputes every request's summary from its trail and replaces the stored rows, a chunk of
+/// requests per transaction (their rows locked, so no event of theirs is appended meanwhile),
+/// then records when. Run by `rogatory statistics rebuild`, and once at start-up after the
+/// migration that created the summary (`ensure_built`).
+pub fn rebuild(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Rebuilt, ApiError> {
+    let started = std::time::Instant::now();
+    let (mut requests, mut rows, mut after) = (0u64, 0u64, None);
+    loop {
+        let ids = next_ids(conn, after)?;
+        let Some(last) = ids.last().copied() else { break };
+        after = Some(last);
+        requests += ids.len() as u64;
+        rows += conn.transaction(|conn| -> Result<u64, ApiError> {
+            dialect::lock_requests(conn, &ids)?;
+            let keys: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+            diesel::delete(request_statistics::table.filter(request_statistics::request_id.eq_any(keys)))
+                .execute(conn)?;
+            let fresh = recompute(conn, &ids)?;
+            for (id, row) in &fresh {
+                // The whole trail as one step into an empty row: the same statement as an event's.
+                let step = Step { change: row.derived.clone(), sets_outcome: true };
+                dialect::upsert_request_statistics(conn, *id, &columns(&step))?;
+            }
+            Ok(fresh.len() as u64)
+        })?;
+    }
+    // Rows of requests that no longer exist cannot be: the table references `requests`.
+    diesel::update(request_statistics_state::table)
+        .set(request_statistics_state::rebuilt_at.eq(Some(DbTime(now))))
+        .execute(conn)?;
+    Ok(Rebuilt { requests, rows, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Rebuilds the summary if it never was (the migration that created it leaves `rebuilt_at`
+/// empty): existing requests get their rows. `None` when there was nothing to do.
+pub fn ensure_built(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Option<Rebuilt>, ApiError> {
+    let rebuilt_at: Option<Option<DbTime>> =
+        request_statistics_state::table.select(request_statistics_state::rebuilt_at).first(conn).optional()?;
+    match rebuilt_at {
+        Some(Some(_)) => Ok(None),
+        _ => rebuild(conn, now).map(Some),
+    }
+}
+
+/// One request whose stored summary is not what its trail gives.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub request: Uuid,
+    /// `missing`, `unexpected` or `different`.
+    pub kind: &'static str,
+    pub stored: Option<String>,
+    pub recomputed: Option<String>,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checked {
+    pub requests: u64,
+    pub rows: u64,
+    /// How many requests differ.
+    pub differing: u64,
+    /// The first 20 of them.
+    pub differences: Vec<Difference>,
+    pub seconds: f64,
+}
+
+/// Recomputes every request's summary from its trail and compares it with the stored row.
+/// Read-only; run it while no events are being appended, or re-run it on a difference.
+pub fn check(conn: &mut AnyConnection) -> Result<Checked, ApiError> {
+    let started = std::time::Instant::now();
+    let (mut requests, mut rows, mut differing, mut differences, mut after) = (0u64, 0u64, 0u64, vec![], None);
+    loop {
+        let ids = next_ids(conn, after)?;
+        let Some(last) = ids.last().copied() else { break };
+        after = Some(last);
+        requests += ids.len() as u64;
+        let (fresh, kept) =
+            conn.transaction(|conn| -> Result<_, ApiError> { Ok((recompute(conn, &ids)?, stored(conn, &ids)?)) })?;
+        rows += kept.len() as u64;
+        let fresh: std::collections::BTreeMap<Uuid, SummaryRow> = fresh.into_iter().collect();
+        let kept: std::collections::BTreeMap<Uuid, SummaryRow> = kept.into_iter().collect();
+        let keys: std::collections::BTreeSet<Uuid> = fresh.keys().chain(kept.keys()).copied().collect();
+        for id in keys {
+            let (a, b) = (kept.get(&id), fresh.get(&id));
+            let kind = match (a, b) {
+                (Some(a), Some(b)) if a == b => continue,
+                (Some(_), Some(_)) => "different",
+                (None, _) => "missing",
+                (_, None) => "unexpected",
+            };
+            differing += 1;
+            if differences.len() < 20 {
+                differences.push(Difference {
+                    request: id,
+                    kind,
+                    stored: a.map(|r| format!("{r:?}")),
+                    recomputed: b.map(|r| format!("{r:?}")),
+                });
+            }
+        }
+    }
+    Ok(Checked { requests, rows, differing, differences, seconds: started.elapsed().as_secs_f64() })
+}
