@@ -12,20 +12,18 @@ use crate::db::types::{DbText, DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::vocab::ClockKind;
 
-pub fn target(
+/// Every clock target `party` set for `basis`, in one statement.
+pub fn targets_for_basis(
     conn: &mut AnyConnection,
     party: Uuid,
     basis: &str,
-    kind: ClockKind,
-) -> Result<Option<TimeDelta>, ApiError> {
-    let secs: Option<i64> = party_clock_targets::table
+) -> Result<Vec<(ClockKind, TimeDelta)>, ApiError> {
+    let rows: Vec<(DbText<ClockKind>, i64)> = party_clock_targets::table
         .filter(party_clock_targets::party_id.eq(DbUuid(party)))
         .filter(party_clock_targets::legal_basis.eq(basis))
-        .filter(party_clock_targets::clock_kind.eq(DbText(kind)))
-        .select(party_clock_targets::duration_secs)
-        .first(conn)
-        .optional()?;
-    Ok(secs.map(TimeDelta::seconds))
+        .select((party_clock_targets::clock_kind, party_clock_targets::duration_secs))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(kind, secs)| (kind.0, TimeDelta::seconds(secs))).collect())
 }
 
 pub fn for_request(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ClockRow>, ApiError> {

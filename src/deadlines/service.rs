@@ -53,12 +53,15 @@ pub fn start(
     now: DateTime<Utc>,
 ) -> Result<Vec<ClockRow>, ApiError> {
     let addressee = request.addressee;
-    let mut targets = Vec::new();
-    for rule in basis.clocks.iter().filter(|r| !r.binding) {
-        if let Some(t) = repo::target(conn, addressee, &basis.code, rule.kind)? {
-            targets.push((rule.kind, t));
-        }
-    }
+    // The addressee's own targets, read once (issue 16): a binding clock ignores them.
+    let own = repo::targets_for_basis(conn, addressee, &basis.code)?;
+    let own_target = |kind: ClockKind| own.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t);
+    let targets: Vec<(ClockKind, TimeDelta)> = basis
+        .clocks
+        .iter()
+        .filter(|r| !r.binding)
+        .filter_map(|rule| own_target(rule.kind).map(|t| (rule.kind, t)))
+        .collect();
     let mut plans = rules::plan(
         basis,
         trigger,
@@ -75,7 +78,7 @@ pub fn start(
             if basis.clocks.iter().any(|r| r.kind == kind) {
                 continue;
             }
-            if let Some(duration) = repo::target(conn, addressee, &basis.code, kind)? {
+            if let Some(duration) = own_target(kind) {
                 plans.push(rules::ClockPlan {
                     kind,
                     obligation_of: Obligor::Addressee,

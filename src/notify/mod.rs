@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::db::schema::{notifications, parties};
+use crate::db::schema::{notifications, parties, webhooks as webhooks_table};
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::vocab::{Audience, EventType};
@@ -127,7 +127,13 @@ pub fn fan_out(
         "occurred_at": event.occurred_at,
         "data": data,
     });
-    for party in targets.into_iter().filter(|p| Some(*p) != actor) {
+    let targets: Vec<Uuid> = targets.into_iter().filter(|p| Some(*p) != actor).collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    // Every recipient's addresses and webhook subscriptions in one statement (issue 16).
+    let reach = reach_of(conn, &targets)?;
+    for party in targets {
         diesel::insert_into(notifications::table)
             .values((
                 notifications::id.eq(DbUuid(Uuid::now_v7())),
@@ -139,23 +145,70 @@ pub fn fan_out(
                 notifications::created_at.eq(DbTime(now)),
             ))
             .execute(conn)?;
-        webhooks::enqueue_for_party(conn, party, event.event_type, event.id, &payload, now)?;
+        let Some(reach) = reach.iter().find(|r| r.party == party) else { continue };
+        webhooks::enqueue_to(conn, &reach.webhooks, event.event_type, event.id, &payload, now)?;
         if event.event_type.emailed() {
-            let (emails, languages): (Value, Value) = parties::table
-                .filter(parties::id.eq(DbUuid(party)))
-                .select((parties::notification_emails, parties::languages))
-                .first::<(DbJson, DbJson)>(conn)
-                .map(|(e, l)| (e.0, l.0))?;
-            let to: Vec<String> = serde_json::from_value(emails).unwrap_or_default();
-            if to.is_empty() {
+            if reach.emails.is_empty() {
                 continue;
             }
-            let languages: Vec<String> = serde_json::from_value(languages).unwrap_or_default();
+            let (to, languages) = (&reach.emails, &reach.languages);
             let job = json!({"to": to, "languages": languages, "party": party, "notification": payload});
             crate::jobs::queue::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
         }
     }
     Ok(())
+}
+
+// The recipients' subscriptions join their parties (declared here, not in `db/schema.rs`, to
+// keep this in its module, as `statistics::repo` does).
+diesel::allow_tables_to_appear_in_same_query!(parties, webhooks_table);
+
+/// How a party is reached: its notification addresses, languages and live webhook subscriptions
+/// (id, event types).
+struct Reach {
+    party: Uuid,
+    emails: Vec<String>,
+    languages: Vec<String>,
+    webhooks: Vec<(Uuid, Vec<String>)>,
+}
+
+/// A party (id, addresses, languages) with one of its live subscriptions (id, event types).
+type ReachRow = (DbUuid, DbJson, DbJson, Option<DbUuid>, Option<DbJson>);
+
+/// How each of `targets` is reached, in one statement: the parties joined to their live
+/// subscriptions (one row per subscription, one for a party without any).
+fn reach_of(conn: &mut AnyConnection, targets: &[Uuid]) -> Result<Vec<Reach>, ApiError> {
+    let ids: Vec<DbUuid> = targets.iter().copied().map(DbUuid).collect();
+    let rows: Vec<ReachRow> = parties::table
+        .left_join(
+            webhooks_table::table
+                .on(webhooks_table::party_id.eq(parties::id).and(webhooks_table::deleted_at.is_null())),
+        )
+        .filter(parties::id.eq_any(ids))
+        .select((
+            parties::id,
+            parties::notification_emails,
+            parties::languages,
+            webhooks_table::id.nullable(),
+            webhooks_table::event_types.nullable(),
+        ))
+        .order((parties::id.asc(), webhooks_table::id.asc()))
+        .load(conn)?;
+    let mut out: Vec<Reach> = vec![];
+    for (party, emails, languages, webhook, types) in rows {
+        if out.last().is_none_or(|r| r.party != party.0) {
+            out.push(Reach {
+                party: party.0,
+                emails: serde_json::from_value(emails.0).unwrap_or_default(),
+                languages: serde_json::from_value(languages.0).unwrap_or_default(),
+                webhooks: vec![],
+            });
+        }
+        if let (Some(id), Some(types), Some(reach)) = (webhook, types, out.last_mut()) {
+            reach.webhooks.push((id.0, serde_json::from_value(types.0).unwrap_or_default()));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

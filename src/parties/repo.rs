@@ -26,6 +26,12 @@ pub fn find_party(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PartyRow>
     Ok(parties::table.filter(parties::id.eq(DbUuid(id))).select(PartyRow::as_select()).first(conn).optional()?)
 }
 
+/// Several parties in one statement (those that exist).
+pub fn find_parties(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<PartyRow>, ApiError> {
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    Ok(parties::table.filter(parties::id.eq_any(ids)).select(PartyRow::as_select()).load(conn)?)
+}
+
 pub fn name_taken(conn: &mut AnyConnection, name_key: &str, except: Option<Uuid>) -> Result<bool, ApiError> {
     let mut query = parties::table.filter(parties::name_key.eq(name_key)).select(parties::id).into_boxed();
     if let Some(id) = except {

@@ -60,6 +60,20 @@ pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RequestRow>, Ap
     Ok(requests::table.filter(requests::id.eq(DbUuid(id))).select(RequestRow::as_select()).first(conn).optional()?)
 }
 
+/// `find` holding the row's lock until the transaction ends (see `dialect::lock_request`): on
+/// PostgreSQL one `SELECT … FOR UPDATE` instead of a lock then a read (issue 16).
+pub fn find_for_update(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RequestRow>, ApiError> {
+    match conn {
+        AnyConnection::Postgresql(pg) => Ok(requests::table
+            .filter(requests::id.eq(DbUuid(id)))
+            .select(RequestRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional()?),
+        AnyConnection::Sqlite(_) => find(conn, id),
+    }
+}
+
 /// Writes a changed request if it is still at `expected` version.
 pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result<bool, ApiError> {
     let updated =

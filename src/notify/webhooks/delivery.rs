@@ -31,16 +31,17 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
     Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }
 
-/// Enqueues one delivery job per subscription of `party` to `event_type`.
-pub fn enqueue_for_party(
+/// Queues one delivery of an event to each of a party's live subscriptions (id, event types)
+/// that wants its type.
+pub fn enqueue_to(
     conn: &mut AnyConnection,
-    party: Uuid,
+    subscriptions: &[(Uuid, Vec<String>)],
     event_type: crate::vocab::EventType,
     message: Uuid,
     data: &Value,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    for (id, wanted) in repo::subscriptions_of(conn, party)? {
+    for (id, wanted) in subscriptions {
         let event_type = event_type.as_str();
         if wanted.iter().any(|t| t == event_type) {
             let body = json!({"type": event_type, "timestamp": crate::audit::chain::time_text(now), "data": data});

@@ -10,5 +10,5 @@ pub mod handlers;
 pub mod repo;
 pub mod service;
 
-pub use delivery::{deliver, enqueue_for_party, sign};
+pub use delivery::{deliver, enqueue_to, sign};
 pub use dto::event_types;

@@ -91,16 +91,6 @@ pub fn mark_deleted(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> R
     Ok(())
 }
 
-/// The live subscriptions of `party` with the event types each wants.
-pub fn subscriptions_of(conn: &mut AnyConnection, party: Uuid) -> Result<Vec<(Uuid, Vec<String>)>, ApiError> {
-    let rows: Vec<(DbUuid, DbJson)> = webhooks::table
-        .filter(webhooks::party_id.eq(DbUuid(party)))
-        .filter(webhooks::deleted_at.is_null())
-        .select((webhooks::id, webhooks::event_types))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(id, types)| (id.0, serde_json::from_value(types.0).unwrap_or_default())).collect())
-}
-
 /// Where and with which secret to deliver, unless the subscription was deleted.
 pub fn target(conn: &mut AnyConnection, webhook: Uuid) -> Result<Option<(String, String)>, ApiError> {
     Ok(webhooks::table

@@ -7,6 +7,12 @@ use super::*;
 /// caller's side; 404 otherwise, so that existence is not revealed.
 pub(crate) fn load(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<(RequestRow, Side), ApiError> {
     let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    with_side(conn, caller, row)
+}
+
+/// The caller's side on a request it read; 404 when it has none it may see.
+fn with_side(conn: &mut AnyConnection, caller: &Caller, row: RequestRow) -> Result<(RequestRow, Side), ApiError> {
+    let id = row.id;
     let side = if row.issuer_party == caller.party {
         Side::Issuer
     } else if row.addressee_party == caller.party {
@@ -32,8 +38,8 @@ pub(crate) fn load_for_update(
     caller: &Caller,
     id: Uuid,
 ) -> Result<(RequestRow, Side), ApiError> {
-    repo::lock(conn, id)?;
-    load(conn, caller, id)
+    let row = repo::find_for_update(conn, id)?.ok_or_else(|| not_found(id))?;
+    with_side(conn, caller, row)
 }
 
 /// Who may act, then whether the status allows it: 403 for the wrong side or role, 409 with

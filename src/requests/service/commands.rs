@@ -244,12 +244,17 @@ pub fn create(
 
 pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
     let basis = basis_for(conn, row)?;
-    facts_under(conn, row, &basis)
+    let issuer = party(conn, row.issuer_party)?;
+    facts_under(conn, row, &basis, &issuer)
 }
 
 /// `facts` with the request's legal basis already read (one catalogue read per action).
-fn facts_under(conn: &mut AnyConnection, row: &RequestRow, basis: &LegalBasis) -> Result<Facts, ApiError> {
-    let issuer = party(conn, row.issuer_party)?;
+fn facts_under(
+    conn: &mut AnyConnection,
+    row: &RequestRow,
+    basis: &LegalBasis,
+    issuer: &Party,
+) -> Result<Facts, ApiError> {
     let recognisable = basis.clocks.iter().any(|c| {
         matches!(c.kind, ClockKind::Recognition | ClockKind::ProvisionalMeasures)
             || c.starts_on == crate::vocab::ClockTrigger::Recognised
@@ -376,7 +381,9 @@ pub fn act(
 ) -> Result<Request, ApiError> {
     let (mut row, side) = load_for_update(conn, caller, id)?;
     let basis = basis_for(conn, &row)?;
-    let facts = facts_under(conn, &row, &basis)?;
+    // The issuer and the addressee, read once for the whole action.
+    let (issuer, addressee) = issuer_and_addressee(conn, &row)?;
+    let facts = facts_under(conn, &row, &basis, &issuer)?;
     let action = match &act {
         Act::Submit(_) => Action::Submit,
         Act::Approve => Action::Approve,
@@ -399,12 +406,8 @@ pub fn act(
     };
     // A request that leaves (submitted, approved, forwarded) is signed by the exchange.
     let leaves = status == RequestStatus::Submitted;
-    // The issuer and the addressee as the request leaves (or goes to approval), read once.
-    let departing = if matches!(action, Action::Submit | Action::Approve) {
-        Some((party(conn, row.issuer_party)?, party(conn, row.addressee_party)?))
-    } else {
-        None
-    };
+    // The issuer and the addressee as the request leaves (or goes to approval).
+    let departing = if matches!(action, Action::Submit | Action::Approve) { Some((&issuer, &addressee)) } else { None };
     // A provider's request is routed again as it leaves, under the addressee's current
     // published routing (a policy published since drafting may name another entity).
     let mut departure: Option<Value> = None;
@@ -412,7 +415,7 @@ pub fn act(
         && addressee.kind == PartyKind::ServiceProvider
     {
         let content: RequestContent = decode("requests.content", row.content.clone())?;
-        let route = route_to(conn, addressee.clone(), &basis, &content, issuer, "/addressee")?;
+        let route = route_to(conn, (*addressee).clone(), &basis, &content, issuer, "/addressee")?;
         let drafted: Option<LegalEntity> =
             row.addressee_entity.as_ref().map(|e| decode("requests.addressee_entity", e.0.clone())).transpose()?;
         if drafted != route.entity
@@ -515,7 +518,6 @@ pub fn act(
         Act::Acknowledge => (EventType::Acknowledged, json!({})),
         Act::Forward(forward) => {
             let reason = required_text(&forward.reason, "/reason")?;
-            let issuer = party(conn, row.issuer_party)?;
             let content: RequestContent = decode("requests.content", row.content.clone())?;
             let route = route(conn, &forward.to, &basis, &content, &issuer, "/to")?;
             if route.addressee.id == row.addressee_party {

@@ -73,6 +73,22 @@ fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
     party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
 }
 
+/// A request's issuer and addressee, read in one statement (issue 16: statements per action).
+fn issuer_and_addressee(conn: &mut AnyConnection, row: &RequestRow) -> Result<(Party, Party), ApiError> {
+    let found = party_repo::find_parties(conn, &[row.issuer_party, row.addressee_party])?;
+    let take = |id: Uuid| -> Result<Party, ApiError> {
+        let at = found
+            .iter()
+            .position(|p| p.id == id)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))?;
+        // The same party twice (never for a request, which cannot address its issuer) is cloned.
+        found[at].clone().into_party()
+    };
+    let issuer = take(row.issuer_party)?;
+    let addressee = take(row.addressee_party)?;
+    Ok((issuer, addressee))
+}
+
 /// Where the request's data stand with the enforcing authority (Reg. 2023/1543 Art 8(4)).
 fn hold_of(row: &RequestRow) -> Option<HoldStatus> {
     row.hold_status.as_ref().map(|h| h.0)
