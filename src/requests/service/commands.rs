@@ -381,8 +381,8 @@ pub fn act(
 ) -> Result<Request, ApiError> {
     let (mut row, side) = load_for_update(conn, caller, id)?;
     let basis = basis_for(conn, &row)?;
-    // The issuer and the addressee, read once for the whole action.
-    let (issuer, addressee) = issuer_and_addressee(conn, &row)?;
+    // The issuer, the addressee and the exchange's name, read once for the whole action.
+    let ActionParties { issuer, addressee, exchange_name } = action_parties(conn, &row)?;
     let facts = facts_under(conn, &row, &basis, &issuer)?;
     let action = match &act {
         Act::Submit(_) => Action::Submit,
@@ -806,7 +806,7 @@ pub fn act(
         request = event_on(conn, keys, saved.clone(), None, extra_type, extra_data, now)?.1;
     }
     if leaves {
-        sign_document(conn, keys, &request, &recorded, now)?;
+        sign_document(conn, keys, &request, &recorded, &exchange_name, now)?;
     }
     // Deconfliction when the request leaves its issuer (issue 18): hits are events of their own,
     // after the submission's, on this request and on the other party's.
@@ -814,7 +814,7 @@ pub fn act(
         crate::requests::deconfliction::service::on_submission(conn, keys, &saved, issuer_deconfliction, now)?;
     }
     if crate::requests::evidence::documents::RESPONSE_EVENTS.contains(&event_type) {
-        sign_response(conn, keys, &request, &recorded, now)?;
+        sign_response(conn, keys, &request, &recorded, &exchange_name, now)?;
     }
     Ok(request)
 }

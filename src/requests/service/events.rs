@@ -133,13 +133,8 @@ fn sign_head_with(
     Ok(view)
 }
 
-/// The name the exchange signs documents with: its own party's.
-pub(super) fn exchange_name(conn: &mut AnyConnection) -> Result<String, ApiError> {
-    let filter =
-        party_repo::PartyFilter { kind: Some(PartyKind::Exchange), country: None, statuses: vec![PartyStatus::Active] };
-    let exchange = party_repo::list_parties(conn, &filter, Page { limit: 1, after: None })?;
-    Ok(exchange.into_iter().next().map(|p| p.name).unwrap_or_else(|| "Rogatory exchange".into()))
-}
+/// The name documents are signed with when the exchange has no active party of its own.
+pub(super) const EXCHANGE_FALLBACK_NAME: &str = "Rogatory exchange";
 
 pub(super) fn bound(event: &EventRow) -> crate::requests::evidence::documents::BoundEvent<'_> {
     crate::requests::evidence::documents::BoundEvent { seq: event.seq, event_type: event.event_type, hash: &event.hash }
@@ -183,10 +178,10 @@ pub(super) fn sign_document(
     keys: &KeyRing,
     request: &Request,
     event: &EventRow,
+    exchange: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let exchange = exchange_name(conn)?;
-    let jws = crate::requests::evidence::documents::sign(keys, &document(request, &exchange, event))
+    let jws = crate::requests::evidence::documents::sign(keys, &document(request, exchange, event))
         .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
     repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
 }
@@ -198,12 +193,12 @@ pub(super) fn sign_response(
     keys: &KeyRing,
     request: &Request,
     event: &EventRow,
+    exchange: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
-    let exchange = exchange_name(conn)?;
     let party = event.actor_party.as_ref().map(|p| p.0);
-    let document = response_document(request, &exchange, party, &event.data, &bound(event));
+    let document = response_document(request, exchange, party, &event.data, &bound(event));
     let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
     repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
 }

@@ -73,20 +73,34 @@ fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
     party_service::get_party(conn, id)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))
 }
 
-/// A request's issuer and addressee, read in one statement (issue 16: statements per action).
-fn issuer_and_addressee(conn: &mut AnyConnection, row: &RequestRow) -> Result<(Party, Party), ApiError> {
-    let found = party_repo::find_parties(conn, &[row.issuer_party, row.addressee_party])?;
+/// The parties an action on a request names: its issuer, its addressee, and the exchange,
+/// whose name signs the documents.
+struct ActionParties {
+    issuer: Party,
+    addressee: Party,
+    exchange_name: String,
+}
+
+/// A request's issuer and addressee and the exchange's name, read in one statement (issue 16:
+/// statements per action).
+fn action_parties(conn: &mut AnyConnection, row: &RequestRow) -> Result<ActionParties, ApiError> {
+    let found = party_repo::find_parties_and_exchange(conn, &[row.issuer_party, row.addressee_party])?;
     let take = |id: Uuid| -> Result<Party, ApiError> {
         let at = found
             .iter()
             .position(|p| p.id == id)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))?;
-        // The same party twice (never for a request, which cannot address its issuer) is cloned.
         found[at].clone().into_party()
     };
     let issuer = take(row.issuer_party)?;
     let addressee = take(row.addressee_party)?;
-    Ok((issuer, addressee))
+    // The first active exchange party by id, as `exchange_name` reads it.
+    let exchange_name = found
+        .iter()
+        .find(|p| p.kind == PartyKind::Exchange && p.status == PartyStatus::Active)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| EXCHANGE_FALLBACK_NAME.into());
+    Ok(ActionParties { issuer, addressee, exchange_name })
 }
 
 /// Where the request's data stand with the enforcing authority (Reg. 2023/1543 Art 8(4)).
