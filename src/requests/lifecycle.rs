@@ -127,6 +127,23 @@ pub struct Facts {
     pub objection_window_open: bool,
 }
 
+/// Which of the `Facts` that take a read `action`'s transition depends on (the rest may stay
+/// `false`): kept beside `next_status`, whose arms they mirror, so that an action reads only
+/// what it needs (issue 16).
+pub struct FactsNeeded {
+    pub requires_approval: bool,
+    pub recognisable: bool,
+    pub objection_window_open: bool,
+}
+
+pub fn facts_needed(action: Action) -> FactsNeeded {
+    FactsNeeded {
+        requires_approval: action == Action::Submit,
+        recognisable: action == Action::Recognise,
+        objection_window_open: matches!(action, Action::Object | Action::ConfirmNoGrounds),
+    }
+}
+
 /// The status after `action`, or why the current status does not allow it (a 409).
 pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Result<RequestStatus, String> {
     use RequestStatus::*;
@@ -182,6 +199,60 @@ pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `facts_needed` leaves out only what `next_status` never reads for that action: with
+    /// every combination of facts, masking the ones not needed changes no transition.
+    #[test]
+    fn an_action_reads_every_fact_its_transition_needs() {
+        use crate::vocab::Outcome;
+        let actions = [
+            Action::Edit,
+            Action::Submit,
+            Action::Approve,
+            Action::Acknowledge,
+            Action::AskClarification,
+            Action::AnswerClarification,
+            Action::Forward,
+            Action::Respond(Outcome::Fulfilled),
+            Action::Respond(Outcome::PartiallyFulfilled),
+            Action::Respond(Outcome::NoData),
+            Action::Respond(Outcome::Refused),
+            Action::Respond(Outcome::Preserved),
+            Action::Recognise,
+            Action::Object,
+            Action::ConfirmNoGrounds,
+            Action::Derogate,
+            Action::ConfirmFollowUp,
+            Action::Withdraw,
+            Action::Extend,
+            Action::Release,
+            Action::PostMessage,
+        ];
+        for action in actions {
+            let needed = facts_needed(action);
+            for bits in 0..16u8 {
+                let facts = Facts {
+                    requires_approval: bits & 1 != 0,
+                    is_preservation: bits & 2 != 0,
+                    recognisable: bits & 4 != 0,
+                    objection_window_open: bits & 8 != 0,
+                };
+                let masked = Facts {
+                    requires_approval: facts.requires_approval && needed.requires_approval,
+                    is_preservation: facts.is_preservation,
+                    recognisable: facts.recognisable && needed.recognisable,
+                    objection_window_open: facts.objection_window_open && needed.objection_window_open,
+                };
+                for status in RequestStatus::ALL {
+                    assert_eq!(
+                        next_status(status, action, facts),
+                        next_status(status, action, masked),
+                        "{action:?} from {status:?} with {facts:?}"
+                    );
+                }
+            }
+        }
+    }
     use RequestStatus::*;
 
     const OUTCOMES: [Outcome; 5] =

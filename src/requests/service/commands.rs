@@ -242,29 +242,48 @@ pub fn create(
     Ok(created)
 }
 
-pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow) -> Result<Facts, ApiError> {
-    let basis = basis_for(conn, row)?;
-    let issuer = party(conn, row.issuer_party)?;
-    facts_under(conn, row, &basis, &issuer)
+/// The facts `action`'s transition depends on, read only where it needs them
+/// (`lifecycle::facts_needed`).
+pub(crate) fn facts(conn: &mut AnyConnection, row: &RequestRow, action: Action) -> Result<Facts, ApiError> {
+    let needed = lifecycle::facts_needed(action);
+    let requires_approval = needed.requires_approval && party(conn, row.issuer_party)?.requires_approval;
+    let recognisable = needed.recognisable && recognisable(&basis_for(conn, row)?);
+    facts_from(conn, row, action, requires_approval, recognisable)
 }
 
-/// `facts` with the request's legal basis already read (one catalogue read per action).
+/// `facts` with the request's legal basis and issuer already read (one catalogue read per action).
 fn facts_under(
     conn: &mut AnyConnection,
     row: &RequestRow,
+    action: Action,
     basis: &LegalBasis,
     issuer: &Party,
 ) -> Result<Facts, ApiError> {
-    let recognisable = basis.clocks.iter().any(|c| {
+    facts_from(conn, row, action, issuer.requires_approval, recognisable(basis))
+}
+
+/// The basis has decisions of an executing authority (Dir. 2014/41 Arts 12, 32).
+fn recognisable(basis: &LegalBasis) -> bool {
+    basis.clocks.iter().any(|c| {
         matches!(c.kind, ClockKind::Recognition | ClockKind::ProvisionalMeasures)
             || c.starts_on == crate::vocab::ClockTrigger::Recognised
-    });
-    let objection_window_open = crate::deadlines::repo::for_request(conn, row.id)?.iter().any(|c| {
-        c.obligation_of == crate::vocab::Obligor::EnforcingAuthority
-            && c.state == crate::deadlines::rules::ClockState::Running
-    });
+    })
+}
+
+fn facts_from(
+    conn: &mut AnyConnection,
+    row: &RequestRow,
+    action: Action,
+    requires_approval: bool,
+    recognisable: bool,
+) -> Result<Facts, ApiError> {
+    let objection_window_open = lifecycle::facts_needed(action).objection_window_open
+        && crate::deadlines::repo::for_request(conn, row.id)?.iter().any(|c| {
+            c.obligation_of == crate::vocab::Obligor::EnforcingAuthority
+                && c.state == crate::deadlines::rules::ClockState::Running
+        });
     Ok(Facts {
-        requires_approval: issuer.requires_approval,
+        requires_approval,
         is_preservation: row.kind == RequestKind::Preservation,
         recognisable,
         objection_window_open,
@@ -315,7 +334,7 @@ pub fn update_draft(
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
     let (mut row, side) = load_for_update(conn, caller, id)?;
-    let facts = facts(conn, &row)?;
+    let facts = facts(conn, &row, Action::Edit)?;
     authorize(caller, side, Action::Edit, &row, facts)?;
     expected.check(row.version)?;
     let basis = basis(conn, &row.legal_basis)?;
@@ -383,7 +402,6 @@ pub fn act(
     let basis = basis_for(conn, &row)?;
     // The issuer, the addressee and the exchange's name, read once for the whole action.
     let ActionParties { issuer, addressee, exchange_name } = action_parties(conn, &row)?;
-    let facts = facts_under(conn, &row, &basis, &issuer)?;
     let action = match &act {
         Act::Submit(_) => Action::Submit,
         Act::Approve => Action::Approve,
@@ -399,6 +417,7 @@ pub fn act(
         Act::Extend(_) => Action::Extend,
         Act::Release => Action::Release,
     };
+    let facts = facts_under(conn, &row, action, &basis, &issuer)?;
     let status = authorize(caller, side, action, &row, facts)?;
     let act_scope = match &act {
         Act::Recognise(r) => Some(r.scope),
@@ -960,7 +979,7 @@ pub fn ask_clarification(
     now: DateTime<Utc>,
 ) -> Result<Clarification, ApiError> {
     let (row, side) = load_for_update(conn, caller, id)?;
-    let facts = facts(conn, &row)?;
+    let facts = facts(conn, &row, Action::AskClarification)?;
     let status = authorize(caller, side, Action::AskClarification, &row, facts)?;
     let question = required_text(question, "/question")?;
     let clarification = ClarificationRow {
@@ -997,7 +1016,7 @@ pub fn answer_clarification(
     now: DateTime<Utc>,
 ) -> Result<Clarification, ApiError> {
     let (row, side) = load_for_update(conn, caller, id)?;
-    let facts = facts(conn, &row)?;
+    let facts = facts(conn, &row, Action::AnswerClarification)?;
     let found = repo::find_clarification(conn, id, clarification)?
         .ok_or_else(|| ApiError::not_found(format!("no clarification {clarification} on request {id}")))?;
     let status = authorize(caller, side, Action::AnswerClarification, &row, facts)?;
@@ -1030,7 +1049,7 @@ pub fn post_message(
     now: DateTime<Utc>,
 ) -> Result<Message, ApiError> {
     let (row, side) = load_for_update(conn, caller, id)?;
-    let facts = facts(conn, &row)?;
+    let facts = facts(conn, &row, Action::PostMessage)?;
     authorize(caller, side, Action::PostMessage, &row, facts)?;
     let body = required_text(body, "/body")?;
     let message = MessageRow {
