@@ -200,59 +200,6 @@ pub fn next_status(status: RequestStatus, action: Action, facts: Facts) -> Resul
 mod tests {
     use super::*;
 
-    /// `facts_needed` leaves out only what `next_status` never reads for that action: with
-    /// every combination of facts, masking the ones not needed changes no transition.
-    #[test]
-    fn an_action_reads_every_fact_its_transition_needs() {
-        use crate::vocab::Outcome;
-        let actions = [
-            Action::Edit,
-            Action::Submit,
-            Action::Approve,
-            Action::Acknowledge,
-            Action::AskClarification,
-            Action::AnswerClarification,
-            Action::Forward,
-            Action::Respond(Outcome::Fulfilled),
-            Action::Respond(Outcome::PartiallyFulfilled),
-            Action::Respond(Outcome::NoData),
-            Action::Respond(Outcome::Refused),
-            Action::Respond(Outcome::Preserved),
-            Action::Recognise,
-            Action::Object,
-            Action::ConfirmNoGrounds,
-            Action::Derogate,
-            Action::ConfirmFollowUp,
-            Action::Withdraw,
-            Action::Extend,
-            Action::Release,
-            Action::PostMessage,
-        ];
-        for action in actions {
-            let needed = facts_needed(action);
-            for bits in 0..16u8 {
-                let facts = Facts {
-                    requires_approval: bits & 1 != 0,
-                    is_preservation: bits & 2 != 0,
-                    recognisable: bits & 4 != 0,
-                    objection_window_open: bits & 8 != 0,
-                };
-                let masked = Facts {
-                    requires_approval: facts.requires_approval && needed.requires_approval,
-                    is_preservation: facts.is_preservation,
-                    recognisable: facts.recognisable && needed.recognisable,
-                    objection_window_open: facts.objection_window_open && needed.objection_window_open,
-                };
-                for status in RequestStatus::ALL {
-                    assert_eq!(
-                        next_status(status, action, facts),
-                        next_status(status, action, masked),
-                        "{action:?} from {status:?} with {facts:?}"
-                    );
-                }
-            }
-        }
-    }
     use RequestStatus::*;
 
     const OUTCOMES: [Outcome; 5] =
@@ -372,6 +319,36 @@ mod tests {
         assert_eq!(required_roles(Action::Respond(Outcome::NoData)), [Role::Responder]);
         for action in actions() {
             assert!(!allowed_sides(action).is_empty() && !required_roles(action).is_empty(), "{action:?}");
+        }
+    }
+
+    /// `facts_needed` leaves out only what `next_status` never reads for that action: with
+    /// every combination of facts, masking the ones not needed changes no transition.
+    #[test]
+    fn an_action_reads_every_fact_its_transition_needs() {
+        for action in actions() {
+            let needed = facts_needed(action);
+            for bits in 0..16u8 {
+                let facts = Facts {
+                    requires_approval: bits & 1 != 0,
+                    is_preservation: bits & 2 != 0,
+                    recognisable: bits & 4 != 0,
+                    objection_window_open: bits & 8 != 0,
+                };
+                let masked = Facts {
+                    requires_approval: facts.requires_approval && needed.requires_approval,
+                    is_preservation: facts.is_preservation,
+                    recognisable: facts.recognisable && needed.recognisable,
+                    objection_window_open: facts.objection_window_open && needed.objection_window_open,
+                };
+                for status in RequestStatus::ALL {
+                    assert_eq!(
+                        next_status(status, action, facts),
+                        next_status(status, action, masked),
+                        "{action:?} from {status:?} with {facts:?}"
+                    );
+                }
+            }
         }
     }
 }
