@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::rules::{self, Derived, EVENT_TYPES, EventFact, Step};
+use super::rules::{self, Derived, EventFact, Step};
 use crate::db::AnyConnection;
 use crate::db::dialect::{self, StatisticsStep};
 use crate::db::schema::{request_events, request_statistics, request_statistics_state, requests};
@@ -102,10 +102,11 @@ fn next_ids(conn: &mut AnyConnection, after: Option<Uuid>) -> Result<Vec<Uuid>, 
 /// event's upsert copies into the row), for a rebuild to write.
 fn recompute(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<Fresh>, ApiError> {
     let keys: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
-    let types: Vec<&str> = EVENT_TYPES.iter().map(|t| t.as_str()).collect();
+    // Every event of the chunk, the types statistics read picked here: with the types in the
+    // WHERE too, SQLite walked request_events_type_time_idx over every such event of the table
+    // for each chunk (4 M rows per chunk at 1 M requests) instead of seeking each request's.
     let events: Vec<(DbUuid, DbText<EventType>, DbTime, DbJson)> = request_events::table
-        .filter(request_events::request_id.eq_any(keys.clone()))
-        .filter(request_events::event_type.eq_any(types))
+        .filter(request_events::request_id.eq_any(keys))
         .select((
             request_events::request_id,
             request_events::event_type,
@@ -116,6 +117,9 @@ fn recompute(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<Fresh>, ApiEr
         .load(conn)?;
     let mut derived: std::collections::HashMap<Uuid, Derived> = std::collections::HashMap::new();
     for (request, event_type, occurred_at, data) in events {
+        if !rules::reads(event_type.0) {
+            continue;
+        }
         derived.entry(request.0).or_default().apply(&EventFact {
             event_type: event_type.0,
             occurred_at: occurred_at.0,
