@@ -819,23 +819,26 @@ fn statistics_phase(backend: &str, url: &str, data: &Path, w: &World, n: i64, re
     } else {
         ("'2026-01-01 00:00:00.000000+00:00'", "'2027-01-01 00:00:00.000000+00:00'")
     };
+    // The Art 28 report's two statements (statistics::repo::art28_groups): the groups of orders
+    // it counts by, then the times of the executed EPOCs with data.
+    let key =
+        "legal_basis, priority, addressee_party, enforcing_party, data_categories, outcome, refusal_reason, withdrawn";
+    let year = format!("submitted_at IS NOT NULL AND submitted_at >= {from} AND submitted_at < {to}");
+    let groups = format!(
+        "SELECT {key}, COUNT(*) FROM request_statistics WHERE {year} AND legal_basis IN ('eu_epoc', 'eu_epoc_pr')"
+    );
+    let times = format!(
+        "SELECT {key}, submitted_at, data_at FROM request_statistics WHERE {year} AND legal_basis = 'eu_epoc' AND data_at IS NOT NULL AND outcome IN ('fulfilled', 'partially_fulfilled', 'preserved')"
+    );
+    let party = format!("issuer_party = '{}'", w.fr_party);
     let cols = "request_id, legal_basis, kind, priority, issuer_party, addressee_party, enforcing_party, data_categories, submitted_at, data_at, outcome, refusal_reason, withdrawn";
     for (label, q) in [
+        ("Art 28, exchange-wide year, groups", format!("{groups} GROUP BY {key}")),
+        ("Art 28, exchange-wide year, times to data", times.clone()),
+        ("Art 28, the party's year, groups", format!("{groups} AND {party} GROUP BY {key}")),
+        ("Art 28, the party's year, times to data", format!("{times} AND {party}")),
         (
-            "exchange-wide year",
-            format!(
-                "SELECT {cols} FROM request_statistics WHERE submitted_at IS NOT NULL AND legal_basis IN ('eu_epoc', 'eu_epoc_pr') AND submitted_at >= {from} AND submitted_at < {to}"
-            ),
-        ),
-        (
-            "the party's year",
-            format!(
-                "SELECT {cols} FROM request_statistics WHERE submitted_at IS NOT NULL AND issuer_party = '{}' AND legal_basis IN ('eu_epoc', 'eu_epoc_pr') AND submitted_at >= {from} AND submitted_at < {to}",
-                w.fr_party
-            ),
-        ),
-        (
-            "the party's year on completion",
+            "/v1/statistics, the party's year on completion",
             format!(
                 "SELECT {cols} FROM request_statistics WHERE submitted_at IS NOT NULL AND EXISTS (SELECT 1 FROM request_participants p WHERE p.request_id = request_statistics.request_id AND p.party_id = '{}') AND completed_at >= {from} AND completed_at < {to}",
                 w.fr_party

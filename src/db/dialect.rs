@@ -156,8 +156,8 @@ pub fn beat(conn: &mut AnyConnection, instance: &str, now: DateTime<Utc>) -> Res
     Ok(())
 }
 
-/// What one event (or a whole trail, on a rebuild) adds to a request's row of
-/// `request_statistics`: the values of `statistics::rules::Step`, in columns.
+/// What one event adds to a request's row of `request_statistics`: the values of
+/// `statistics::rules::Step`, in columns. (A rebuild writes whole rows, `statistics::summary`.)
 #[derive(Debug, Clone, Default)]
 pub struct StatisticsStep<'a> {
     pub submitted_at: Option<DateTime<Utc>>,

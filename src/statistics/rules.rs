@@ -605,9 +605,37 @@ pub fn groups(
         .collect()
 }
 
+/// The orders of a year alike in everything the Art 28 report counts by (legal basis, priority,
+/// addressee, whether an enforcing authority was notified, data categories, outcome, refusal
+/// reason, withdrawal), and how many: the report is a sum over these groups, which the database
+/// forms (`GROUP BY` over the summary) instead of handing over every order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Art28Group {
+    pub legal_basis: String,
+    pub priority: String,
+    pub addressee: Uuid,
+    pub notified: bool,
+    pub data_categories: Vec<String>,
+    pub outcome: Option<String>,
+    pub refusal_reason: Option<String>,
+    pub withdrawn: bool,
+    pub count: u64,
+    /// For each order of the group that is an executed EPOC with data, the time from its
+    /// submission to the data, in seconds (Art 28(2)(e)).
+    pub to_data: Vec<f64>,
+}
+
+/// Seconds from `from` to `to`, as the figures count durations.
+pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    secs(to - from)
+}
+
+/// The outcomes that make an order executed for Art 28: data produced, or preserved.
+pub const EXECUTED_OUTCOMES: [&str; 3] = ["fulfilled", "partially_fulfilled", "preserved"];
+
 /// Executed for Art 28: data produced, or preserved (EPOC-PR).
 fn executed(outcome: Option<&str>) -> bool {
-    matches!(outcome, Some("fulfilled" | "partially_fulfilled" | "preserved"))
+    outcome.is_some_and(|o| EXECUTED_OUTCOMES.contains(&o))
 }
 
 /// Not executed for Art 28: refused (by the addressee, or on the enforcing authority's ground),
@@ -638,7 +666,7 @@ fn reason_counts(map: BTreeMap<String, u64>) -> Vec<ReasonCount> {
 /// jeweiligen Situation (Notfall oder nicht); f) im Falle von EPOC-PR, denen Folge geleistet wurde,
 /// die durchschnittliche Zeitspanne …" (point (f) onwards was not retrieved: not reported).
 pub fn art28(
-    items: &[Counted],
+    items: &[Art28Group],
     parties: &HashMap<Uuid, PartyFact>,
     year: i32,
     party: Option<Uuid>,
@@ -671,50 +699,51 @@ pub fn art28(
     };
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     let mut to_data = vec![];
-    for c in items {
-        let (r, d) = (c.facts, &c.derived);
-        let order = match r.legal_basis.as_str() {
+    for g in items {
+        let order = match g.legal_basis.as_str() {
             "eu_epoc" => OrderType::Epoc,
             "eu_epoc_pr" => OrderType::EpocPr,
             _ => continue,
         };
-        let emergency = r.priority == "emergency";
-        let outcome = d.outcome.as_deref();
+        // Each figure counts every order of the group: `n` times what one order adds.
+        let n = g.count;
+        let emergency = g.priority == "emergency";
+        let outcome = g.outcome.as_deref();
         let (done, refused) = (executed(outcome), not_executed(outcome));
-        let reason = refused.then(|| d.refusal_reason.clone().unwrap_or_else(|| outcome.unwrap_or("none").to_owned()));
-        let delay =
-            d.submitted_at.zip(d.data_at).map(|(s, a)| secs(a - s)).filter(|_| order == OrderType::Epoc && done);
+        let reason = refused.then(|| g.refusal_reason.clone().unwrap_or_else(|| outcome.unwrap_or("none").to_owned()));
+        let delays: &[f64] = if order == OrderType::Epoc && done { &g.to_data } else { &[] };
+        let count = |yes: bool| n * u64::from(yes);
         match order {
             OrderType::Epoc => {
-                t.epoc_issued += 1;
-                t.emergency_epoc_issued += u64::from(emergency);
-                t.epoc_executed += u64::from(done);
-                t.epoc_not_executed += u64::from(refused);
+                t.epoc_issued += n;
+                t.emergency_epoc_issued += count(emergency);
+                t.epoc_executed += count(done);
+                t.epoc_not_executed += count(refused);
             }
             OrderType::EpocPr => {
-                t.epoc_pr_issued += 1;
-                t.epoc_pr_executed += u64::from(done);
-                t.epoc_pr_not_executed += u64::from(refused);
+                t.epoc_pr_issued += n;
+                t.epoc_pr_executed += count(done);
+                t.epoc_pr_not_executed += count(refused);
             }
         }
-        t.enforcing_authority_notifications += u64::from(r.enforcing.is_some());
+        t.enforcing_authority_notifications += count(g.notified);
         if let Some(reason) = &reason {
-            *reasons.entry(reason.clone()).or_default() += 1;
+            *reasons.entry(reason.clone()).or_default() += n;
         }
-        to_data.extend(delay);
-        let categories = if r.data_categories.is_empty() { vec!["none".to_owned()] } else { r.data_categories.clone() };
+        to_data.extend_from_slice(delays);
+        let categories = if g.data_categories.is_empty() { vec!["none".to_owned()] } else { g.data_categories.clone() };
         for category in categories {
-            let a = rows.entry((order, category, r.addressee, emergency)).or_default();
-            a.issued += 1;
-            a.executed += u64::from(done);
-            a.not_executed += u64::from(refused);
-            a.withdrawn += u64::from(d.withdrawn && !done && !refused);
-            a.pending += u64::from(!d.withdrawn && !done && !refused);
-            a.notified += u64::from(r.enforcing.is_some());
+            let a = rows.entry((order, category, g.addressee, emergency)).or_default();
+            a.issued += n;
+            a.executed += count(done);
+            a.not_executed += count(refused);
+            a.withdrawn += count(g.withdrawn && !done && !refused);
+            a.pending += count(!g.withdrawn && !done && !refused);
+            a.notified += count(g.notified);
             if let Some(reason) = &reason {
-                *a.reasons.entry(reason.clone()).or_default() += 1;
+                *a.reasons.entry(reason.clone()).or_default() += n;
             }
-            a.to_data.extend(delay);
+            a.to_data.extend_from_slice(delays);
         }
     }
     t.refusal_reasons = reason_counts(reasons);

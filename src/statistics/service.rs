@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
-use super::dto::{AppliedFilters, Art28Query, Art28Report, PeriodOf, Statistics, StatisticsQuery, StatisticsScope};
+use super::dto::{AppliedFilters, Art28Query, Art28Report, Statistics, StatisticsQuery, StatisticsScope};
 use super::repo::{self, Selection};
 use super::rules::{self, Counted};
 use crate::auth::Caller;
@@ -83,7 +83,6 @@ pub fn statistics(
     let period_of = q.period_of.unwrap_or_default();
     let selection = Selection {
         party,
-        issuer: None,
         legal_bases: q.legal_basis.clone().map(|b| vec![b]),
         from: q.from,
         to: q.to,
@@ -152,26 +151,7 @@ pub fn art28(
         return Err(ApiError::validation(errors));
     }
     let (from, to) = period.unwrap_or_default();
-    let selection = Selection {
-        party: None,
-        issuer: party,
-        legal_bases: Some(vec!["eu_epoc".into(), "eu_epoc_pr".into()]),
-        from: Some(from),
-        to: Some(to),
-        period_of: PeriodOf::Submitted,
-        clocks: false,
-    };
-    let (facts, derived): (Vec<_>, Vec<_>) = repo::requests_in(conn, &selection)?.into_iter().unzip();
+    let groups = repo::art28_groups(conn, party, from, to)?;
     let parties = repo::parties(conn)?;
-    let counted: Vec<Counted> = facts
-        .iter()
-        .zip(derived)
-        .filter_map(|(f, derived)| {
-            rules::in_period(derived.submitted_at, Some(from), Some(to)).then(|| {
-                let (direction, counterpart) = rules::relate(f, party);
-                Counted { facts: f, derived, direction, counterpart }
-            })
-        })
-        .collect();
-    Ok(rules::art28(&counted, &parties, q.year, party, now))
+    Ok(rules::art28(&groups, &parties, q.year, party, now))
 }
