@@ -996,6 +996,22 @@ fn plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str, q: &st
 
 struct Row(String, String, String);
 
+/// The bench's results as the README's table.
+fn print_table(rows: Vec<Row>) {
+    println!("\n| backend | measure | result |\n| --- | --- | --- |");
+    for Row(b, m, r) in rows {
+        println!("| {b} | {m} | {r} |");
+    }
+}
+
+/// Drops the PostgreSQL database a run created (nothing on SQLite).
+fn drop_database(pg_url: &str, name: Option<String>) {
+    if let Some(name) = name {
+        let mut admin = diesel::PgConnection::establish(pg_url).unwrap();
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
 /// A fresh database for the bench: its URL, and the PostgreSQL database's name to drop after.
 fn bench_database(backend: &str, pg_url: &str, data: &Path) -> (String, Option<String>) {
     if backend == "postgres" {
@@ -1047,16 +1063,10 @@ fn main() {
             for (measure, result) in statistics_phase(backend, &url, &data, &w, args.statistics_requests, 3) {
                 rows.push(Row(backend.clone(), measure, result));
             }
-            if let Some(name) = pg_db {
-                let mut admin = diesel::PgConnection::establish(&args.pg_url).unwrap();
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+            drop_database(&args.pg_url, pg_db);
             let _ = std::fs::remove_dir_all(&scratch);
         }
-        println!("\n| backend | measure | result |\n| --- | --- | --- |");
-        for Row(b, m, r) in rows {
-            println!("| {b} | {m} | {r} |");
-        }
+        print_table(rows);
         return;
     }
     for backend in &args.backends {
@@ -1221,16 +1231,10 @@ fn main() {
                 rows.push(Row(backend.clone(), measure, result));
             }
         }
-        if let Some(name) = pg_db {
-            let mut admin = diesel::PgConnection::establish(&args.pg_url).unwrap();
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
+        drop_database(&args.pg_url, pg_db);
         let _ = std::fs::remove_dir_all(&scratch);
     }
-    println!("\n| backend | measure | result |\n| --- | --- | --- |");
-    for Row(b, m, r) in rows {
-        println!("| {b} | {m} | {r} |");
-    }
+    print_table(rows);
 }
 
 fn tempdir() -> PathBuf {

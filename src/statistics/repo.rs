@@ -167,35 +167,25 @@ pub fn art28_groups(
     to: DateTime<Utc>,
 ) -> Result<Vec<Art28Group>, ApiError> {
     use request_statistics::dsl as s;
+    // What a group of the year's orders is: every figure of the report counts by these.
+    let key = (
+        s::legal_basis,
+        s::priority,
+        s::addressee_party,
+        s::enforcing_party,
+        s::data_categories,
+        s::outcome,
+        s::refusal_reason,
+        s::withdrawn,
+    );
     let bases = vec!["eu_epoc".to_owned(), "eu_epoc_pr".to_owned()];
     let mut counts = s::request_statistics
         .filter(s::submitted_at.is_not_null())
         .filter(s::legal_basis.eq_any(bases))
         .filter(s::submitted_at.ge(DbTime(from)))
         .filter(s::submitted_at.lt(DbTime(to)))
-        .group_by((
-            s::legal_basis,
-            s::priority,
-            s::addressee_party,
-            s::enforcing_party,
-            s::data_categories,
-            s::outcome,
-            s::refusal_reason,
-            s::withdrawn,
-        ))
-        .select((
-            (
-                s::legal_basis,
-                s::priority,
-                s::addressee_party,
-                s::enforcing_party,
-                s::data_categories,
-                s::outcome,
-                s::refusal_reason,
-                s::withdrawn,
-            ),
-            diesel::dsl::count_star(),
-        ))
+        .group_by(key)
+        .select((key, diesel::dsl::count_star()))
         .into_boxed();
     let mut delays = s::request_statistics
         .filter(s::submitted_at.is_not_null())
@@ -204,20 +194,7 @@ pub fn art28_groups(
         .filter(s::submitted_at.lt(DbTime(to)))
         .filter(s::data_at.is_not_null())
         .filter(s::outcome.eq_any(rules::EXECUTED_OUTCOMES.map(Some)))
-        .select((
-            (
-                s::legal_basis,
-                s::priority,
-                s::addressee_party,
-                s::enforcing_party,
-                s::data_categories,
-                s::outcome,
-                s::refusal_reason,
-                s::withdrawn,
-            ),
-            s::submitted_at,
-            s::data_at,
-        ))
+        .select((key, s::submitted_at, s::data_at))
         .into_boxed();
     if let Some(issuer) = issuer {
         counts = counts.filter(s::issuer_party.eq(DbUuid(issuer)));
