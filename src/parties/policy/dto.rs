@@ -49,7 +49,9 @@ pub struct RequestPolicy {
     /// the requests of which issuers: the first rule that matches the issuer's country and the
     /// request's legal basis decides; without a match, the directory's regions decide. An EU
     /// instrument (`eu_…`) always lands on an entity in the Union (Dir. (EU) 2023/1544 Art 3).
+    /// At most 100 rules.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub routing: Vec<RoutingRule>,
 }
 

@@ -9,6 +9,10 @@ use crate::vocab::EU_MEMBER_STATES;
 /// The longest `max_period_days` a policy may state (ten years).
 pub const MAX_PERIOD_DAYS: u32 = 3650;
 
+/// The most routing rules a policy may state: a provider has a handful of legal entities, and
+/// every request to it is routed through the list (a bound on work, not only on body size).
+pub const MAX_ROUTING_RULES: usize = 100;
+
 /// Whether a routing rule's region covers an issuer of `country`.
 pub fn region_covers(region: &str, country: &str) -> bool {
     region == "*" || region == country || (region == "EU" && EU_MEMBER_STATES.contains(&country))
@@ -39,6 +43,14 @@ fn validate_routing(
     directory: Directory,
     errors: &mut Vec<FieldError>,
 ) {
+    if rules.len() > MAX_ROUTING_RULES {
+        errors.push(FieldError::new(
+            "/routing",
+            "too_many",
+            format!("at most {MAX_ROUTING_RULES} routing rules, not {}", rules.len()),
+        ));
+        return;
+    }
     let entities = directory.entities;
     let mut named: Vec<Option<&LegalEntity>> = vec![];
     for (i, rule) in rules.iter_mut().enumerate() {
@@ -250,5 +262,12 @@ mod tests {
         let pointers: Vec<String> =
             validate(bad, &known, directory).unwrap_err().into_iter().map(|e| e.pointer).collect();
         assert_eq!(pointers, ["/routing/0/issuer_region", "/routing/0/legal_bases/0", "/routing/0/entity"]);
+        // A list past the bound is refused whole, with one error, before any rule is judged.
+        let rule = json!({"issuer_region": "nowhere", "entity": "Nobody"});
+        let flood: RequestPolicy =
+            serde_json::from_value(json!({"routing": vec![rule; MAX_ROUTING_RULES + 1]})).unwrap();
+        let errors = validate(flood, &known, directory).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].pointer.as_str(), errors[0].code.as_str()), ("/routing", "too_many"));
     }
 }
