@@ -26,13 +26,8 @@ pub fn find_party(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PartyRow>
     Ok(parties::table.filter(parties::id.eq(DbUuid(id))).select(PartyRow::as_select()).first(conn).optional()?)
 }
 
-/// Several parties in one statement (those that exist).
-pub fn find_parties(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<PartyRow>, ApiError> {
-    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
-    Ok(parties::table.filter(parties::id.eq_any(ids)).select(PartyRow::as_select()).load(conn)?)
-}
-
-/// `find_parties`, with the exchange's own active party (or parties) in the same statement.
+/// These parties (those that exist) and the exchange's own active party (or parties), in one
+/// statement.
 pub fn find_parties_and_exchange(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<PartyRow>, ApiError> {
     let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
     let exchange = parties::kind.eq(DbText(PartyKind::Exchange)).and(parties::status.eq(DbText(PartyStatus::Active)));

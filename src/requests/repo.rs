@@ -138,20 +138,11 @@ pub fn add_participants(
     Ok(())
 }
 
+/// One participant more, with its row of the list (see `add_participants`; the party's list
+/// row keeps the request's filterable columns, which `save` keeps current: one per party
+/// whatever its roles).
 pub fn add_participant(conn: &mut AnyConnection, row: ParticipantRow) -> Result<(), ApiError> {
-    let (request, party) = (row.request_id, row.party_id);
-    diesel::insert_into(request_participants::table).values(row).execute(conn)?;
-    // The party's row of the list, with the request's filterable columns as they are now
-    // (`save` keeps them current). One per party whatever its roles.
-    diesel::sql_query(
-        "INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind) \
-         SELECT $1, id, issuer_party = $1, status, priority, legal_basis, kind FROM requests WHERE id = $2 \
-         ON CONFLICT (party_id, request_id) DO NOTHING",
-    )
-    .bind::<PUuid, _>(DbUuid(party))
-    .bind::<PUuid, _>(DbUuid(request))
-    .execute(conn)?;
-    Ok(())
+    add_participants(conn, row.request_id, &[(row.party_id, row.role)], row.added_at)
 }
 
 pub fn remove_participant(
