@@ -26,18 +26,6 @@ pub fn find_party(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PartyRow>
     Ok(parties::table.filter(parties::id.eq(DbUuid(id))).select(PartyRow::as_select()).first(conn).optional()?)
 }
 
-/// These parties (those that exist) and the exchange's own active party (or parties), in one
-/// statement.
-pub fn find_parties_and_exchange(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<Vec<PartyRow>, ApiError> {
-    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
-    let exchange = parties::kind.eq(DbText(PartyKind::Exchange)).and(parties::status.eq(DbText(PartyStatus::Active)));
-    Ok(parties::table
-        .filter(parties::id.eq_any(ids).or(exchange))
-        .select(PartyRow::as_select())
-        .order(parties::id.asc())
-        .load(conn)?)
-}
-
 pub fn name_taken(conn: &mut AnyConnection, name_key: &str, except: Option<Uuid>) -> Result<bool, ApiError> {
     let mut query = parties::table.filter(parties::name_key.eq(name_key)).select(parties::id).into_boxed();
     if let Some(id) = except {

@@ -97,18 +97,14 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
                 requests::updated_at.eq(DbTime(row.updated_at)),
             ))
             .execute(conn)?;
-    if updated == 1 {
-        // The list's copy of what changes (see `party_requests`).
-        diesel::update(party_requests::table.filter(party_requests::request_id.eq(DbUuid(row.id))))
-            .set((party_requests::status.eq(DbText(row.status)), party_requests::priority.eq(DbText(row.priority))))
-            .execute(conn)?;
-    }
+    // The list's copy of the status and priority (`party_requests`) follows by trigger
+    // (migration 000024).
     Ok(updated == 1)
 }
 
-/// A new request's participants and their rows of the list: two statements however many
-/// (issue 16: statements per action). Every participant of the request gets its list row;
-/// one it has already is kept.
+/// A request's new participants, in one statement however many (issue 16: statements per
+/// action). Each party's row of the list (`party_requests`) is added with its first role by
+/// trigger (migration 000024).
 pub fn add_participants(
     conn: &mut AnyConnection,
     request: Uuid,
@@ -127,24 +123,16 @@ pub fn add_participants(
         query = query.bind::<PUuid, _>(DbUuid(*party)).bind::<diesel::sql_types::Text, _>(encode_text(role));
     }
     query.execute(conn)?;
-    diesel::sql_query(
-        "INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind) \
-         SELECT DISTINCT p.party_id, r.id, r.issuer_party = p.party_id, r.status, r.priority, r.legal_basis, r.kind \
-         FROM requests r JOIN request_participants p ON p.request_id = r.id WHERE r.id = $1 \
-         ON CONFLICT (party_id, request_id) DO NOTHING",
-    )
-    .bind::<PUuid, _>(DbUuid(request))
-    .execute(conn)?;
     Ok(())
 }
 
-/// One participant more, with its row of the list (see `add_participants`; the party's list
-/// row keeps the request's filterable columns, which `save` keeps current: one per party
-/// whatever its roles).
+/// One participant more (see `add_participants`).
 pub fn add_participant(conn: &mut AnyConnection, row: ParticipantRow) -> Result<(), ApiError> {
     add_participants(conn, row.request_id, &[(row.party_id, row.role)], row.added_at)
 }
 
+/// Takes a role from a party on a request; its row of the list goes with its last role (by
+/// trigger, migration 000024).
 pub fn remove_participant(
     conn: &mut AnyConnection,
     request: Uuid,
@@ -156,17 +144,6 @@ pub fn remove_participant(
             .filter(request_participants::request_id.eq(DbUuid(request)))
             .filter(request_participants::party_id.eq(DbUuid(party)))
             .filter(request_participants::role.eq(DbText(role))),
-    )
-    .execute(conn)?;
-    // Out of the party's list when that was its last role on the request.
-    let other_roles = request_participants::table
-        .filter(request_participants::request_id.eq(DbUuid(request)))
-        .filter(request_participants::party_id.eq(DbUuid(party)));
-    diesel::delete(
-        party_requests::table
-            .filter(party_requests::party_id.eq(DbUuid(party)))
-            .filter(party_requests::request_id.eq(DbUuid(request)))
-            .filter(diesel::dsl::not(diesel::dsl::exists(other_roles))),
     )
     .execute(conn)?;
     Ok(())
@@ -190,6 +167,34 @@ pub fn participants(
         ))
         .load(conn)?;
     Ok(rows)
+}
+
+/// For an action on a request, in one statement (issue 16: statements per action): the rows of
+/// the parties `ids` and of the active exchange party, and every participant of the request with
+/// its party. Each party comes once per role it holds; a party named but not taking part comes
+/// with `None`. The participants come in `participants`'s order, so the request they make
+/// reads (and is signed) the same either way.
+pub fn parties_and_participants(
+    conn: &mut AnyConnection,
+    request: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<(crate::parties::model::PartyRow, Option<ParticipantRow>)>, ApiError> {
+    use crate::vocab::{PartyKind, PartyStatus};
+    let ids: Vec<DbUuid> = ids.iter().copied().map(DbUuid).collect();
+    let exchange = parties::kind.eq(DbText(PartyKind::Exchange)).and(parties::status.eq(DbText(PartyStatus::Active)));
+    Ok(parties::table
+        .left_join(request_participants::table.on(
+            request_participants::party_id.eq(parties::id).and(request_participants::request_id.eq(DbUuid(request))),
+        ))
+        .filter(parties::id.eq_any(ids).or(exchange).or(request_participants::request_id.is_not_null()))
+        .select((crate::parties::model::PartyRow::as_select(), Option::<ParticipantRow>::as_select()))
+        .order((
+            request_participants::added_at.asc(),
+            request_participants::role.asc(),
+            request_participants::party_id.asc(),
+            parties::id.asc(),
+        ))
+        .load(conn)?)
 }
 
 pub fn is_participant(conn: &mut AnyConnection, request: Uuid, party: Uuid) -> Result<bool, ApiError> {

@@ -303,6 +303,47 @@ backend_test! {
 }
 
 backend_test! {
+    /// An action signs the request with the participants it read with the parties, before it
+    /// acted (issue 16: no read back), unless it changed them (a forward): after every step the
+    /// answer is the request as a later read gives it, and the last checkpoint covers it.
+    async fn an_action_signs_the_request_as_it_reads(app) {
+        let w = world(&app).await;
+        async fn check(app: &TestApp, who: &str, answer: Value, actor: &Actor) {
+            let id = answer["id"].as_str().unwrap().to_owned();
+            let read = ok(&get(app, actor, &format!("/v1/requests/{id}")).await, 200);
+            assert_eq!(read["participants"], answer["participants"], "{who}: {answer}");
+            assert_eq!(read, answer, "{who}");
+            let verdict = ok(&get(app, actor, &format!("/v1/requests/{id}/audit")).await, 200);
+            assert_eq!(verdict["status"], "intact", "{who}: {verdict}");
+        }
+        // Three participants (an enforcing authority), submitted, acknowledged, answered.
+        let mut order = production_order();
+        order["addressee"] = json!({"party_id": w.platform.id});
+        order["content"]["data_categories"] = json!(["subscriber", "traffic"]);
+        let order = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201);
+        let id = order["id"].as_str().unwrap().to_owned();
+        let submitted = ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        assert_eq!(submitted["participants"].as_array().unwrap().len(), 3, "{submitted}");
+        check(&app, "submit", submitted, &w.fr_prosecutor).await;
+        let acknowledged = ok(&post(&app, &w.platform, &format!("/v1/requests/{id}/acknowledge"), json!({})).await, 200);
+        check(&app, "acknowledge", acknowledged, &w.platform).await;
+        // Forwarded, then forwarded back: the participants change, and are read again.
+        let mut request = preservation_request();
+        request["addressee"] = json!({"party_id": w.de_central.id});
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", request).await, 201)["id"].as_str().unwrap().to_owned();
+        check(&app, "submit", ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200), &w.fr_24_7).await;
+        let forwarded = ok(&post(&app, &w.de_central, &format!("/v1/requests/{id}/forward"),
+            json!({"to": {"party_id": w.de_24_7.id}, "reason": "Preservation is handled by the 24/7 point of contact."})).await, 200);
+        check(&app, "forward", forwarded, &w.de_24_7).await;
+        let back = ok(&post(&app, &w.de_24_7, &format!("/v1/requests/{id}/forward"),
+            json!({"to": {"party_id": w.de_central.id}, "reason": "Back to the central authority."})).await, 200);
+        check(&app, "forward back", back, &w.de_central).await;
+        let acknowledged = ok(&post(&app, &w.de_central, &format!("/v1/requests/{id}/acknowledge"), json!({})).await, 200);
+        check(&app, "acknowledge after forwards", acknowledged, &w.de_central).await;
+    }
+}
+
+backend_test! {
     async fn an_edited_event_row_is_named_as_the_first_broken_link(app) {
         let w = world(&app).await;
         let id = submitted_order(&app, &w).await;

@@ -401,7 +401,10 @@ pub fn act(
     let (mut row, side) = load_for_update(conn, caller, id)?;
     let basis = basis_for(conn, &row)?;
     // The issuer, the addressee and the exchange's name, read once for the whole action.
-    let ActionParties { issuer, addressee, exchange_name } = action_parties(conn, &row)?;
+    let ActionParties { issuer, addressee, exchange_name, participants } = action_parties(conn, &row)?;
+    // The participants as read, while the action leaves them as they are (a new route or a
+    // forward changes them: they are read again for the signed request).
+    let mut participants = Some(participants);
     let action = match &act {
         Act::Submit(_) => Action::Submit,
         Act::Approve => Action::Approve,
@@ -441,6 +444,7 @@ pub fn act(
             || row.enforcing_party.as_ref().map(|p| p.0) != route.enforcing.as_ref().map(|p| p.id)
         {
             route.apply(conn, &mut row, now)?;
+            participants = None;
         }
         departure = route.entity.is_some().then(|| route.data());
     }
@@ -550,6 +554,7 @@ pub fn act(
             participant(conn, id, route.addressee.id, ParticipantRole::Addressee, now)?;
             row.addressee_party = route.addressee.id;
             row.addressee_entity = route.entity.as_ref().map(|e| DbJson(encode(e)));
+            participants = None;
             (EventType::Forwarded, route.with_data(json!({"from": from, "to": route.addressee.id, "reason": reason})))
         }
         Act::Respond(response) => {
@@ -820,9 +825,10 @@ pub fn act(
     let saved = save(conn, row, status, now)?;
     update_clocks(conn, &saved, &basis, &act_scope, action, now)?;
     // The request as the last event signed it is the answer: no re-read.
-    let (recorded, mut request) = event_on(conn, keys, saved.clone(), Some(caller), event_type, data, now)?;
+    let (recorded, mut request) =
+        event_on_with(conn, keys, saved.clone(), participants.clone(), Some(caller), event_type, data, now)?;
     for (extra_type, extra_data) in extra_events {
-        request = event_on(conn, keys, saved.clone(), None, extra_type, extra_data, now)?.1;
+        request = event_on_with(conn, keys, saved.clone(), participants.clone(), None, extra_type, extra_data, now)?.1;
     }
     if leaves {
         sign_document(conn, keys, &request, &recorded, &exchange_name, now)?;

@@ -48,9 +48,25 @@ pub fn event_on(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
+    event_on_with(conn, keys, row, None, caller, event_type, data, now)
+}
+
+/// `event_on` with the request's participants when the caller holds them as they now stand
+/// (else read).
+#[allow(clippy::too_many_arguments)]
+pub fn event_on_with(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    participants: Option<Vec<Participant>>,
+    caller: Option<&Caller>,
+    event_type: EventType,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
     let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_event_locked)?;
-    let view = sign_head(conn, keys, row, &recorded, None, now)?;
+    let view = sign_head_with(conn, keys, row, &recorded, None, now, participants)?;
     Ok((recorded, view))
 }
 

@@ -74,33 +74,47 @@ fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
 }
 
 /// The parties an action on a request names: its issuer, its addressee, and the exchange,
-/// whose name signs the documents.
+/// whose name signs the documents; and the request's participants as they stood before the
+/// action (the request it signs, unless the action changes them).
 struct ActionParties {
     issuer: Party,
     addressee: Party,
     exchange_name: String,
+    participants: Vec<Participant>,
 }
 
-/// A request's issuer and addressee and the exchange's name, read in one statement (issue 16:
-/// statements per action).
+/// A request's issuer and addressee, the exchange's name and the request's participants, read
+/// in one statement (issue 16: statements per action).
 fn action_parties(conn: &mut AnyConnection, row: &RequestRow) -> Result<ActionParties, ApiError> {
-    let found = party_repo::find_parties_and_exchange(conn, &[row.issuer_party, row.addressee_party])?;
+    let found = repo::parties_and_participants(conn, row.id, &[row.issuer_party, row.addressee_party])?;
     let take = |id: Uuid| -> Result<Party, ApiError> {
-        let at = found
+        let (party, _) = found
             .iter()
-            .position(|p| p.id == id)
+            .find(|(p, _)| p.id == id)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))?;
-        found[at].clone().into_party()
+        party.clone().into_party()
     };
     let issuer = take(row.issuer_party)?;
     let addressee = take(row.addressee_party)?;
     // The first active exchange party by id, as `exchange_name` reads it.
     let exchange_name = found
         .iter()
-        .find(|p| p.kind == PartyKind::Exchange && p.status == PartyStatus::Active)
+        .map(|(p, _)| p)
+        .filter(|p| p.kind == PartyKind::Exchange && p.status == PartyStatus::Active)
+        .min_by_key(|p| p.id)
         .map(|p| p.name.clone())
         .unwrap_or_else(|| EXCHANGE_FALLBACK_NAME.into());
-    Ok(ActionParties { issuer, addressee, exchange_name })
+    let participants = found
+        .iter()
+        .filter_map(|(party, taking_part)| {
+            taking_part.as_ref().map(|t| Participant {
+                party: PartyRef { id: t.party_id, name: party.name.clone(), country: party.country.clone() },
+                role: t.role,
+                since: t.added_at,
+            })
+        })
+        .collect();
+    Ok(ActionParties { issuer, addressee, exchange_name, participants })
 }
 
 /// Where the request's data stand with the enforcing authority (Reg. 2023/1543 Art 8(4)).

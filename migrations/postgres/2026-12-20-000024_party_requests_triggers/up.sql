@@ -1,0 +1,36 @@
+-- The list's rows (`party_requests`, migration 000012) kept by the database itself (issue 16):
+-- a party's row is added with its first role on a request and removed with its last, and a
+-- request's status and priority are copied to its rows as they change. A change of a request
+-- costs no second statement, and no path that writes requests or participants can leave a
+-- party's list behind. (Writers that still maintain the rows themselves, an older server during
+-- a rolling upgrade, do what the triggers did already: nothing changes twice.)
+CREATE FUNCTION party_requests_participant_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO party_requests (party_id, request_id, outgoing, status, priority, legal_basis, kind)
+    SELECT NEW.party_id, r.id, r.issuer_party = NEW.party_id, r.status, r.priority, r.legal_basis, r.kind
+    FROM requests r WHERE r.id = NEW.request_id
+    ON CONFLICT (party_id, request_id) DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER party_requests_participant_added AFTER INSERT ON request_participants
+    FOR EACH ROW EXECUTE FUNCTION party_requests_participant_added();
+
+CREATE FUNCTION party_requests_participant_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM party_requests pr
+    WHERE pr.party_id = OLD.party_id AND pr.request_id = OLD.request_id
+      AND NOT EXISTS (SELECT 1 FROM request_participants p
+                      WHERE p.request_id = OLD.request_id AND p.party_id = OLD.party_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER party_requests_participant_removed AFTER DELETE ON request_participants
+    FOR EACH ROW EXECUTE FUNCTION party_requests_participant_removed();
+
+CREATE FUNCTION party_requests_request_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE party_requests SET status = NEW.status, priority = NEW.priority WHERE request_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER party_requests_request_changed AFTER UPDATE OF status, priority ON requests
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.priority IS DISTINCT FROM NEW.priority)
+    EXECUTE FUNCTION party_requests_request_changed();

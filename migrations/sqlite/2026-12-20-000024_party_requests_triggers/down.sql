@@ -1,0 +1,3 @@
+DROP TRIGGER party_requests_request_changed;
+DROP TRIGGER party_requests_participant_removed;
+DROP TRIGGER party_requests_participant_added;
