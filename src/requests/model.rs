@@ -15,6 +15,31 @@ use crate::vocab::{EventType, Outcome, Priority, RequestKind, RequestStatus};
 
 crate::db::types::text_columns!(HoldStatus, ParticipantRole, RefusalReason);
 
+/// What a list shows of a request (`GET /v1/requests`): none of its content, nor the catalogue
+/// entry it was submitted under, which a page would read and decode for nothing.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = requests)]
+pub struct RequestSummaryRow {
+    #[diesel(deserialize_as = DbUuid)]
+    pub id: Uuid,
+    pub reference: String,
+    pub legal_basis: String,
+    #[diesel(deserialize_as = DbText<RequestKind>)]
+    pub kind: RequestKind,
+    #[diesel(deserialize_as = DbText<Priority>)]
+    pub priority: Priority,
+    #[diesel(deserialize_as = DbText<RequestStatus>)]
+    pub status: RequestStatus,
+    #[diesel(deserialize_as = DbUuid)]
+    pub issuer_party: Uuid,
+    #[diesel(deserialize_as = DbUuid)]
+    pub addressee_party: Uuid,
+    #[diesel(deserialize_as = DbTime)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(deserialize_as = DbTime)]
+    pub updated_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = requests)]
 pub struct RequestRow {

@@ -57,7 +57,10 @@ async fn budgets_hold(backend: TestBackend) {
     // Then: the request's participants read with its parties, the list rows (`party_requests`)
     // kept by trigger (-1 create, -2 submit).
     let submit = if matches!(backend, TestBackend::Postgres) { 19 } else { 18 };
-    let budget = [("create", 11), ("submit", submit), ("read", 3), ("list", 2)];
+    // A list cuts its page on the party's own rows, then reads those requests by key (+1, a
+    // read's budget of 3): its cost no longer follows how many requests the party holds when
+    // PostgreSQL plans it without statistics.
+    let budget = [("create", 11), ("submit", submit), ("read", 3), ("list", 3)];
     for ((action, n), (_, limit)) in spent.iter().zip(budget) {
         assert!(*n > 0, "{action}: nothing counted");
         assert!(*n <= limit, "{backend:?} {action}: {n} statements, budget {limit} ({spent:?})");
