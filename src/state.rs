@@ -171,17 +171,16 @@ fn load_keys(settings: &Settings, db: &Db) -> anyhow::Result<(KeyRing, Option<Ke
             .map(|p| read(p, "ROGATORY_JWT_PREVIOUS_KEY_FILES"))
             .collect::<anyhow::Result<_>>()?,
     };
-    let now = chrono::Utc::now();
-    let created =
-        key_store::ensure_signing_key(&mut conn, kek, &seed, now).map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
+    let (created, ring, next) =
+        key_store::ensure_and_load(&mut conn, kek, &seed, &chrono::Utc::now).map_err(|failed| match failed {
+            Ok(making) => anyhow::anyhow!("signing keys: {making}"),
+            Err(loading) => anyhow::anyhow!(
+                "ROGATORY_KEY_ENCRYPTION_KEY: {loading}; every instance needs the key-encryption key the keys were sealed with"
+            ),
+        })?;
     if !created.is_empty() {
         tracing::info!(kids = %created.join(", "), "stored the signing keys in the database");
     }
-    let (ring, next) = key_store::load_ring(&mut conn, kek, now).map_err(|e| {
-        anyhow::anyhow!(
-            "ROGATORY_KEY_ENCRYPTION_KEY: {e}; every instance needs the key-encryption key the keys were sealed with"
-        )
-    })?;
     tracing::info!(signing_kid = %ring.signing.kid, keys = ring.verification.len(), "signing keys from the database");
     Ok((ring, Some(KeyStore::new(kek.clone(), t.key_poll_interval, next))))
 }

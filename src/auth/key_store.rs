@@ -394,6 +394,25 @@ pub fn live_kids(conn: &mut AnyConnection) -> Result<Vec<String>, diesel::result
     Ok(all_keys(conn)?.into_iter().filter(|r| r.retired_at.is_none()).map(|r| r.kid).collect())
 }
 
+/// What an instance does at start: the signing key made if the database has none, then the
+/// ring as it stands. The clock is read for each step. Another instance may create the key
+/// while this one waits for the keys' lock, stamped with that instance's clock, read after this
+/// one's first reading: a ring loaded at the first reading would find no key active yet and
+/// the instance would not start (seen with four instances starting at once on a loaded
+/// machine).
+/// The error says which step failed: `Err(Ok(_))` making the key, `Err(Err(_))` loading them.
+#[allow(clippy::type_complexity)]
+pub fn ensure_and_load(
+    conn: &mut AnyConnection,
+    kek: &Kek,
+    seed: &Seed,
+    now: &dyn Fn() -> DateTime<Utc>,
+) -> Result<(Vec<String>, KeyRing, Option<DateTime<Utc>>), Result<KeyStoreError, KeyStoreError>> {
+    let created = ensure_signing_key(conn, kek, seed, now()).map_err(Ok)?;
+    let (ring, next) = load_ring(conn, kek, now()).map_err(Err)?;
+    Ok((created, ring, next))
+}
+
 /// Loads the ring from the database at start-up (after `ensure_signing_key`).
 pub fn load_ring(
     conn: &mut AnyConnection,

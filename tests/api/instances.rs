@@ -119,6 +119,30 @@ async fn instances_starting_at_once_make_one_key() {
     drop(siblings);
 }
 
+/// The race behind a start that failed with "no active signing key" (four instances at once,
+/// the machine loaded): an instance reads its clock, waits for the keys' lock while another
+/// instance, whose clock reading came later, creates the key; the first then finds the key
+/// and must load it at a reading taken after the wait, not before.
+#[actix_web::test]
+async fn an_instance_that_waited_for_another_s_key_starts_with_it() {
+    use rogatory::auth::key_store::{Kek, Seed, ensure_and_load, ensure_signing_key};
+    let Some(database) = TestDatabase::create(TestBackend::Postgres) else { return };
+    let mut conn = database.connect();
+    rogatory::db::migrations::run_pending(&mut conn).unwrap();
+    let kek = Kek::parse(TEST_KEK).unwrap();
+    let seed = Seed { signing_pem: None, previous_pems: vec![] };
+    let before = chrono::Utc::now();
+    // The other instance, whose clock reading came after this one's.
+    let created = ensure_signing_key(&mut conn, &kek, &seed, before + chrono::TimeDelta::seconds(2)).unwrap();
+    assert_eq!(created.len(), 1);
+    // This instance's readings: before the wait, then after it.
+    let readings = std::cell::RefCell::new(vec![before + chrono::TimeDelta::seconds(3), before]);
+    let clock = || readings.borrow_mut().pop().unwrap();
+    let (made, ring, _) = ensure_and_load(&mut conn, &kek, &seed, &clock).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(made.is_empty(), "the other instance's key is kept: {made:?}");
+    assert_eq!(ring.signing.kid, created[0]);
+}
+
 /// `rogatory keys rotate` (the real binary) makes both running instances sign with the new
 /// key within the poll interval, while tokens signed with the old one keep verifying;
 /// `keys retire` then takes the old key out everywhere, and the signing key cannot be retired.
