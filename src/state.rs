@@ -171,13 +171,18 @@ fn load_keys(settings: &Settings, db: &Db) -> anyhow::Result<(KeyRing, Option<Ke
             .map(|p| read(p, "ROGATORY_JWT_PREVIOUS_KEY_FILES"))
             .collect::<anyhow::Result<_>>()?,
     };
-    let (created, ring, next) =
-        key_store::ensure_and_load(&mut conn, kek, &seed, &chrono::Utc::now).map_err(|failed| match failed {
-            Ok(making) => anyhow::anyhow!("signing keys: {making}"),
-            Err(loading) => anyhow::anyhow!(
-                "ROGATORY_KEY_ENCRYPTION_KEY: {loading}; every instance needs the key-encryption key the keys were sealed with"
-            ),
-        })?;
+    let key_store::StartedKeys { created, ring, next_activation: next } = key_store::ensure_and_load(
+        &mut conn,
+        kek,
+        &seed,
+        &chrono::Utc::now,
+    )
+    .map_err(|failed| match failed {
+        key_store::StartFailure::Making(e) => anyhow::anyhow!("signing keys: {e}"),
+        key_store::StartFailure::Loading(e) => anyhow::anyhow!(
+            "ROGATORY_KEY_ENCRYPTION_KEY: {e}; every instance needs the key-encryption key the keys were sealed with"
+        ),
+    })?;
     if !created.is_empty() {
         tracing::info!(kids = %created.join(", "), "stored the signing keys in the database");
     }

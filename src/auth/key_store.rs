@@ -400,17 +400,32 @@ pub fn live_kids(conn: &mut AnyConnection) -> Result<Vec<String>, diesel::result
 /// one's first reading: a ring loaded at the first reading would find no key active yet and
 /// the instance would not start (seen with four instances starting at once on a loaded
 /// machine).
-/// The error says which step failed: `Err(Ok(_))` making the key, `Err(Err(_))` loading them.
-#[allow(clippy::type_complexity)]
 pub fn ensure_and_load(
     conn: &mut AnyConnection,
     kek: &Kek,
     seed: &Seed,
     now: &dyn Fn() -> DateTime<Utc>,
-) -> Result<(Vec<String>, KeyRing, Option<DateTime<Utc>>), Result<KeyStoreError, KeyStoreError>> {
-    let created = ensure_signing_key(conn, kek, seed, now()).map_err(Ok)?;
-    let (ring, next) = load_ring(conn, kek, now()).map_err(Err)?;
-    Ok((created, ring, next))
+) -> Result<StartedKeys, StartFailure> {
+    let created = ensure_signing_key(conn, kek, seed, now()).map_err(StartFailure::Making)?;
+    let (ring, next_activation) = load_ring(conn, kek, now()).map_err(StartFailure::Loading)?;
+    Ok(StartedKeys { created, ring, next_activation })
+}
+
+/// What `ensure_and_load` found: the kids it created (none when another instance had), the
+/// ring, and the next pending activation.
+pub struct StartedKeys {
+    pub created: Vec<String>,
+    pub ring: KeyRing,
+    pub next_activation: Option<DateTime<Utc>>,
+}
+
+/// Which step of `ensure_and_load` failed.
+#[derive(Debug)]
+pub enum StartFailure {
+    /// Making the signing key (a key file refused, the database).
+    Making(KeyStoreError),
+    /// Loading the ring (most often: the wrong key-encryption key).
+    Loading(KeyStoreError),
 }
 
 /// Loads the ring from the database at start-up (after `ensure_signing_key`).

@@ -138,9 +138,9 @@ async fn an_instance_that_waited_for_another_s_key_starts_with_it() {
     // This instance's readings: before the wait, then after it.
     let readings = std::cell::RefCell::new(vec![before + chrono::TimeDelta::seconds(3), before]);
     let clock = || readings.borrow_mut().pop().unwrap();
-    let (made, ring, _) = ensure_and_load(&mut conn, &kek, &seed, &clock).unwrap_or_else(|e| panic!("{e:?}"));
-    assert!(made.is_empty(), "the other instance's key is kept: {made:?}");
-    assert_eq!(ring.signing.kid, created[0]);
+    let started = ensure_and_load(&mut conn, &kek, &seed, &clock).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(started.created.is_empty(), "the other instance's key is kept: {:?}", started.created);
+    assert_eq!(started.ring.signing.kid, created[0]);
 }
 
 /// `rogatory keys rotate` (the real binary) makes both running instances sign with the new

@@ -17,7 +17,7 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     let recorded = append(conn, request, caller, event_type, data, now, repo::append_event)?;
     let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-    sign_head(conn, keys, row, &recorded, None, now).map(|_| recorded)
+    sign_head(conn, keys, row, &recorded, None, now, None).map(|_| recorded)
 }
 
 /// `event` by the exchange itself, whose notifications carry `notice` instead of the event's
@@ -34,7 +34,7 @@ pub fn event_noticed(
 ) -> Result<EventRow, ApiError> {
     let recorded = append(conn, request, None, event_type, data, now, repo::append_event)?;
     let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
-    sign_head(conn, keys, row, &recorded, Some(notice), now).map(|_| recorded)
+    sign_head(conn, keys, row, &recorded, Some(notice), now, None).map(|_| recorded)
 }
 
 /// `event` for a caller that holds the request as it now stands (just inserted or saved):
@@ -66,7 +66,7 @@ pub fn event_on_with(
 ) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
     let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_event_locked)?;
-    let view = sign_head_with(conn, keys, row, &recorded, None, now, participants)?;
+    let view = sign_head(conn, keys, row, &recorded, None, now, participants)?;
     Ok((recorded, view))
 }
 
@@ -84,7 +84,7 @@ pub fn first_event(
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
     let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_first_event)?;
-    let view = sign_head_with(conn, keys, row, &recorded, None, now, Some(participants))?;
+    let view = sign_head(conn, keys, row, &recorded, None, now, Some(participants))?;
     Ok((recorded, view))
 }
 
@@ -115,20 +115,9 @@ fn append(
 }
 
 /// The outbox (notifications and deliveries, written with the change itself), then the signed
-/// checkpoint over the new head and the request as it now stands, which is answered.
+/// checkpoint over the new head and the request as it now stands, which is answered; with the
+/// request's participants when the caller holds them as they now stand (else read).
 fn sign_head(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    row: RequestRow,
-    recorded: &EventRow,
-    notice: Option<&Value>,
-    now: DateTime<Utc>,
-) -> Result<Request, ApiError> {
-    sign_head_with(conn, keys, row, recorded, notice, now, None)
-}
-
-/// `sign_head` with the request's participants when the caller holds them (else read).
-fn sign_head_with(
     conn: &mut AnyConnection,
     keys: &KeyRing,
     row: RequestRow,

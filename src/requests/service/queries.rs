@@ -74,21 +74,19 @@ pub fn list(
     let (rows, next) = page.finish(rows, |r| r.id);
     let items = rows
         .into_iter()
-        .map(|r| {
-            Ok(RequestSummary {
-                id: r.id,
-                reference: r.reference,
-                legal_basis: r.legal_basis,
-                kind: r.kind,
-                priority: r.priority,
-                status: r.status,
-                issuer_party: r.issuer_party,
-                addressee_party: r.addressee_party,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            })
+        .map(|r| RequestSummary {
+            id: r.id,
+            reference: r.reference,
+            legal_basis: r.legal_basis,
+            kind: r.kind,
+            priority: r.priority,
+            status: r.status,
+            issuer_party: r.issuer_party,
+            addressee_party: r.addressee_party,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .collect();
     Ok((items, next))
 }
 
