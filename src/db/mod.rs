@@ -361,6 +361,22 @@ where
 mod tests {
     use super::*;
 
+    /// `.cargo/config.toml` builds SQLite with `SQLITE_ENABLE_QPSG`: a statement with a bound
+    /// `LIMIT ?` is prepared once per connection, not at every run (issue 16).
+    #[test]
+    fn sqlite_plans_do_not_follow_bound_values() {
+        use diesel::{QueryableByName, RunQueryDsl};
+        #[derive(QueryableByName)]
+        struct Used {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            used: i32,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let found: Used =
+            diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used").get_result(&mut conn).unwrap();
+        assert_eq!(found.used, 1, "SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml)");
+    }
+
     #[test]
     fn url_scheme_picks_the_backend() {
         assert_eq!(DbUrl::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
