@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand_core::{OsRng, RngCore};
@@ -37,6 +37,18 @@ pub struct VerificationKey {
 pub struct SigningKey {
     pub kid: String,
     pub encoding: EncodingKey,
+    /// The same key, parsed once: `jsonwebtoken::crypto::sign` parses the PKCS#8 DER and derives
+    /// the public half (a scalar multiplication, as costly as the signature) at every call, and
+    /// the exchange signs two or three documents per change, inside the write transaction.
+    signer: ed25519_dalek::SigningKey,
+}
+
+impl SigningKey {
+    /// The Ed25519 signature of `message`, base64url without padding (a JWS signature).
+    pub fn sign(&self, message: &[u8]) -> String {
+        use ed25519_dalek::Signer;
+        URL_SAFE_NO_PAD.encode(self.signer.sign(message).to_bytes())
+    }
 }
 
 /// The exchange's keys.
@@ -186,7 +198,6 @@ pub fn public_key_pem(private_pem: &[u8]) -> Result<String, String> {
 
 /// A verification key as SPKI PEM.
 pub fn public_pem_of(public: &VerificationKey) -> Result<String, String> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let x = match &public.jwk.algorithm {
         jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(p) => {
             URL_SAFE_NO_PAD.decode(&p.x).map_err(|e| e.to_string())?
@@ -221,7 +232,10 @@ fn private_key(pem: &[u8]) -> Result<(SigningKey, VerificationKey), String> {
     let jwk = Jwk::from_encoding_key(&encoding, Algorithm::EdDSA).map_err(|e| format!("not an Ed25519 key: {e}"))?;
     let (kid, jwk) = with_kid(jwk)?;
     let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
-    Ok((SigningKey { kid: kid.clone(), encoding }, VerificationKey { kid, decoding, jwk }))
+    let signer =
+        <ed25519_dalek::SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_der(encoding.as_bytes())
+            .map_err(|e| format!("not an Ed25519 PKCS#8 private key: {e}"))?;
+    Ok((SigningKey { kid: kid.clone(), encoding, signer }, VerificationKey { kid, decoding, jwk }))
 }
 
 /// An Ed25519 public key in SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
@@ -235,6 +249,20 @@ fn public_key(pem: &[u8]) -> Result<VerificationKey, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_parsed_key_signs_as_jsonwebtoken_does() {
+        let dir = std::env::temp_dir().join(format!("rogatory-keys-{}", uuid::Uuid::new_v4()));
+        let (ring, _) = KeyRing::load(None, &dir.join("key.pem"), &[]).unwrap();
+        let message = b"eyJhbGciOiJFZERTQSJ9.eyJzZXEiOjF9";
+        // Ed25519 is deterministic: the same key gives the same signature of the same bytes.
+        let by_jsonwebtoken = jsonwebtoken::crypto::sign(message, &ring.signing.encoding, Algorithm::EdDSA).unwrap();
+        assert_eq!(ring.signing.sign(message), by_jsonwebtoken);
+        let key = &ring.verification.iter().find(|k| k.kid == ring.signing.kid).unwrap().decoding;
+        assert!(jsonwebtoken::crypto::verify(&ring.signing.sign(message), message, key, Algorithm::EdDSA).unwrap());
+        assert!(!jsonwebtoken::crypto::verify(&ring.signing.sign(b"other"), message, key, Algorithm::EdDSA).unwrap());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn generated_keys_sign_and_publish() {

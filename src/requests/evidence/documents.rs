@@ -39,8 +39,7 @@ pub fn sign_as(keys: &KeyRing, cty: &str, payload: &Value) -> Result<String, Str
     let header = json!({"alg": "EdDSA", "kid": keys.signing.kid, "typ": "JOSE", "cty": cty});
     let signing_input =
         format!("{}.{}", URL_SAFE_NO_PAD.encode(jcs::to_vec(&header)), URL_SAFE_NO_PAD.encode(jcs::to_vec(payload)));
-    let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &keys.signing.encoding, Algorithm::EdDSA)
-        .map_err(|e| e.to_string())?;
+    let signature = keys.signing.sign(signing_input.as_bytes());
     Ok(format!("{signing_input}.{signature}"))
 }
 
