@@ -26,6 +26,23 @@ pub fn find_party(conn: &mut AnyConnection, id: Uuid) -> Result<Option<PartyRow>
     Ok(parties::table.filter(parties::id.eq(DbUuid(id))).select(PartyRow::as_select()).first(conn).optional()?)
 }
 
+/// A request's issuer with the parties routing may pick its addressee from (the one named by id,
+/// or the active parties of a country), by id, in one statement.
+pub fn find_issuer_and_candidates(
+    conn: &mut AnyConnection,
+    issuer: Uuid,
+    named: Option<Uuid>,
+    country: Option<&str>,
+) -> Result<Vec<PartyRow>, ApiError> {
+    let ids: Vec<DbUuid> = [Some(issuer), named].into_iter().flatten().map(DbUuid).collect();
+    let mut query = parties::table.select(PartyRow::as_select()).filter(parties::id.eq_any(ids)).into_boxed();
+    if let Some(country) = country {
+        query = query
+            .or_filter(parties::country.eq(country.to_owned()).and(parties::status.eq(DbText(PartyStatus::Active))));
+    }
+    Ok(query.order(parties::id.asc()).load(conn)?)
+}
+
 pub fn name_taken(conn: &mut AnyConnection, name_key: &str, except: Option<Uuid>) -> Result<bool, ApiError> {
     let mut query = parties::table.filter(parties::name_key.eq(name_key)).select(parties::id).into_boxed();
     if let Some(id) = except {

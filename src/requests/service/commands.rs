@@ -74,9 +74,68 @@ pub(super) fn route(
     issuer: &Party,
     pointer: &str,
 ) -> Result<Route, ApiError> {
+    route_knowing(conn, spec, basis, content, issuer, pointer, None)
+}
+
+/// The directory as the caller read it already for routing (issue 16: statements per action):
+/// the party named by id (`None`: there is none), or the active parties of the named country.
+pub(super) enum Known {
+    Named(Option<Box<Party>>),
+    Candidates(Vec<Party>),
+}
+
+/// The issuer and what routing to `spec` reads of the directory, in one statement: the
+/// addressee named by id, or the active parties of a valid country (else only the issuer).
+fn issuer_and_route_candidates(
+    conn: &mut AnyConnection,
+    issuer: Uuid,
+    spec: &AddresseeSpec,
+) -> Result<(Party, Option<Known>), ApiError> {
+    let (named, country) = match (spec.party_id, &spec.country) {
+        (Some(id), None) => (Some(id), None),
+        (None, Some(country)) => (None, crate::validate::country(country).ok()),
+        _ => (None, None),
+    };
+    let read: Vec<Party> = party_repo::find_issuer_and_candidates(conn, issuer, named, country.as_deref())?
+        .into_iter()
+        .map(|row| row.into_party())
+        .collect::<Result<_, _>>()?;
+    let issuer_party = read
+        .iter()
+        .find(|p| p.id == issuer)
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {issuer} vanished")))?;
+    let known = match (named, country) {
+        (Some(id), _) => Some(Known::Named(read.into_iter().find(|p| p.id == id).map(Box::new))),
+        // As `active_parties` reads them: the country's active parties by id (the issuer among
+        // them only if it is one).
+        (None, Some(country)) => Some(Known::Candidates(
+            read.into_iter()
+                .filter(|p| p.status == PartyStatus::Active && p.country.as_deref() == Some(country.as_str()))
+                .collect(),
+        )),
+        (None, None) => None,
+    };
+    Ok((issuer_party, known))
+}
+
+/// `route` with what the caller read of the directory already (`issuer_and_route_candidates`).
+pub(super) fn route_knowing(
+    conn: &mut AnyConnection,
+    spec: &AddresseeSpec,
+    basis: &LegalBasis,
+    content: &RequestContent,
+    issuer: &Party,
+    pointer: &str,
+    known: Option<Known>,
+) -> Result<Route, ApiError> {
     let addressee = match (spec.party_id, &spec.country) {
         (Some(id), None) => {
-            let found = party_service::get_party(conn, id)?
+            let named = match known {
+                Some(Known::Named(party)) => party.map(|p| *p),
+                _ => party_service::get_party(conn, id)?,
+            };
+            let found = named
                 .filter(|p| p.status == PartyStatus::Active)
                 .ok_or_else(|| unroutable(&format!("{pointer}/party_id"), format!("no active party {id}")))?;
             routing::check_recipient(&found, basis, issuer)
@@ -86,7 +145,10 @@ pub(super) fn route(
         (None, Some(country)) => {
             let country =
                 crate::validate::country(country).map_err(|m| unroutable(&format!("{pointer}/country"), m))?;
-            let candidates = active_parties(conn, &country)?;
+            let candidates = match known {
+                Some(Known::Candidates(candidates)) => candidates,
+                _ => active_parties(conn, &country)?,
+            };
             let found = routing::resolve_country(&country, basis, &candidates)
                 .map_err(|why| unroutable(&format!("{pointer}/country"), why))?
                 .clone();
@@ -133,8 +195,7 @@ pub(super) fn route_to(
 
 /// A preservation whose time ran out (the deadline scanner): `preserved` → `lapsed`.
 pub fn lapse(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
-    repo::lock(conn, id)?;
-    let row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let row = repo::find_for_update(conn, id)?.ok_or_else(|| not_found(id))?;
     if row.status == RequestStatus::Preserved {
         save(conn, row, RequestStatus::Lapsed, now)?;
     }
@@ -175,7 +236,7 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<Request, ApiError> {
     caller.require(&[Role::Operator])?;
-    let issuer = party(conn, caller.party)?;
+    let (issuer, known) = issuer_and_route_candidates(conn, caller.party, &input.addressee)?;
     if issuer.kind != PartyKind::StateAuthority {
         return Err(ApiError::new(ProblemType::Forbidden, "only state authorities issue requests"));
     }
@@ -191,7 +252,7 @@ pub fn create(
             )]));
         }
     }
-    let route = route(conn, &input.addressee, &basis, &content, &issuer, "/addressee")?;
+    let route = route_knowing(conn, &input.addressee, &basis, &content, &issuer, "/addressee", known)?;
     let country = issuer.country.clone().unwrap_or_else(|| "XX".into());
     let year = now.year();
     let number = repo::next_reference_number(conn, &country, year)?;
@@ -953,8 +1014,7 @@ pub(super) fn released_events(conn: &mut AnyConnection, request: Uuid) -> Result
 /// The enforcing authority's time ended without a ground (the deadline scanner): held data go
 /// to the issuer (Reg. 2023/1543 Art 10(2)).
 pub fn release_hold(conn: &mut AnyConnection, keys: &KeyRing, id: Uuid, now: DateTime<Utc>) -> Result<(), ApiError> {
-    repo::lock(conn, id)?;
-    let mut row = repo::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    let mut row = repo::find_for_update(conn, id)?.ok_or_else(|| not_found(id))?;
     if hold_of(&row) != Some(HoldStatus::HeldPendingEnforcingAuthority) {
         return Ok(());
     }

@@ -15,8 +15,9 @@ pub fn event(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
-    let recorded = append(conn, request, caller, event_type, data, now, repo::append_event)?;
-    let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
+    // The row read and locked in one statement (PostgreSQL), before the chain's head is read.
+    let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
+    let recorded = append(conn, request, caller, event_type, data, now, repo::append_event_locked)?;
     sign_head(conn, keys, row, &recorded, None, now, None).map(|_| recorded)
 }
 
@@ -32,8 +33,8 @@ pub fn event_noticed(
     notice: &Value,
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
-    let recorded = append(conn, request, None, event_type, data, now, repo::append_event)?;
-    let row = repo::find(conn, request)?.ok_or_else(|| not_found(request))?;
+    let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
+    let recorded = append(conn, request, None, event_type, data, now, repo::append_event_locked)?;
     sign_head(conn, keys, row, &recorded, Some(notice), now, None).map(|_| recorded)
 }
 
