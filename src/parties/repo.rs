@@ -34,8 +34,11 @@ pub fn find_issuer_and_candidates(
     named: Option<Uuid>,
     country: Option<&str>,
 ) -> Result<Vec<PartyRow>, ApiError> {
-    let ids: Vec<DbUuid> = [Some(issuer), named].into_iter().flatten().map(DbUuid).collect();
-    let mut query = parties::table.select(PartyRow::as_select()).filter(parties::id.eq_any(ids)).into_boxed();
+    // `=` rather than an `IN` list, which diesel would not let the connection cache.
+    let mut query = parties::table.select(PartyRow::as_select()).filter(parties::id.eq(DbUuid(issuer))).into_boxed();
+    if let Some(named) = named {
+        query = query.or_filter(parties::id.eq(DbUuid(named)));
+    }
     if let Some(country) = country {
         query = query
             .or_filter(parties::country.eq(country.to_owned()).and(parties::status.eq(DbText(PartyStatus::Active))));

@@ -86,7 +86,7 @@ struct ActionParties {
 /// A request's issuer and addressee, the exchange's name and the request's participants, read
 /// in one statement (issue 16: statements per action).
 fn action_parties(conn: &mut AnyConnection, row: &RequestRow) -> Result<ActionParties, ApiError> {
-    let found = repo::parties_and_participants(conn, row.id, &[row.issuer_party, row.addressee_party])?;
+    let found = repo::parties_and_participants(conn, row.id, (row.issuer_party, row.addressee_party))?;
     let take = |id: Uuid| -> Result<Party, ApiError> {
         let (party, _) = found
             .iter()
