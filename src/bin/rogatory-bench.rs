@@ -92,6 +92,12 @@ fn cpu_secs(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// How long the bench's HTTP client keeps a connection idle. It drops one after 2 s, before the server's
+/// keep-alive (actix's default, 5 s) closes it: reused after the server closed it (after a
+/// phase without HTTP, such as the raw baselines), a request got no answer at all (status 0),
+/// once per run. A client must not keep a connection idle longer than its server does.
+const CLIENT_KEEP_ALIVE: Duration = Duration::from_secs(2);
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -1149,7 +1155,7 @@ fn main() {
         let results = actix_web::rt::System::new().block_on(async {
             let client = awc::Client::builder()
                 .timeout(Duration::from_secs(30))
-                .connector(awc::Connector::new().limit(256))
+                .connector(awc::Connector::new().limit(256).conn_keep_alive(CLIENT_KEEP_ALIVE))
                 .finish();
             let api = Rc::new(Api { client, base: format!("http://127.0.0.1:{}", server.port) });
             let w = world(&api, &url, &data).await;
@@ -1281,7 +1287,7 @@ fn main() {
                 let out = actix_web::rt::System::new().block_on(async {
                     let client = awc::Client::builder()
                         .timeout(Duration::from_secs(30))
-                        .connector(awc::Connector::new().limit(256))
+                        .connector(awc::Connector::new().limit(256).conn_keep_alive(CLIENT_KEEP_ALIVE))
                         .finish();
                     let api = Rc::new(Api { client, base: format!("http://127.0.0.1:{port}") });
                     let mut out = vec![];
