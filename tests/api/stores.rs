@@ -338,3 +338,48 @@ async fn an_unreachable_store_answers_503() {
     let read = app.state.attachments.open_verified(&hex(b"records")).await.err().expect("nothing to read");
     assert_eq!(read.kind(), rogatory::error::ProblemType::ServiceUnavailable);
 }
+
+/// Issue 16 made the `postgres` store's rows 512 KiB, from 1 MiB: content an earlier release
+/// stored in 1 MiB rows still reads whole, since a download goes by row number.
+#[actix_web::test]
+async fn content_an_earlier_release_stored_in_larger_rows_reads_whole() {
+    use diesel::prelude::*;
+    use rogatory::db::schema::{attachment_blobs as blobs, attachment_chunks as chunks};
+    use rogatory::db::types::{DbTime, DbUuid};
+    let Some(app) = TestApp::with_store(TestStore::Postgres).await else { return };
+    let content: Vec<u8> =
+        (0..(2 * 1024 * 1024 + 4321) as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let (digest, blob) = (hex(&content), uuid::Uuid::now_v7());
+    let mut conn = app.database.connect();
+    diesel::insert_into(blobs::table)
+        .values((
+            blobs::id.eq(DbUuid(blob)),
+            blobs::sha256.eq(Some(digest.as_str())),
+            blobs::size_bytes.eq(content.len() as i64),
+            blobs::created_at.eq(DbTime(chrono::Utc::now())),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    for (seq, row) in content.chunks(1024 * 1024).enumerate() {
+        diesel::insert_into(chunks::table)
+            .values((chunks::blob_id.eq(DbUuid(blob)), chunks::seq.eq(seq as i32), chunks::bytes.eq(row.to_vec())))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    assert_eq!(read_back(&app, &digest).await, content);
+    // And new content goes into rows of the new size.
+    let stored = app.state.attachments.put(pieces(&content, 64 * 1024), None, 100 << 20).await.unwrap();
+    assert!(!stored.created, "the same content is stored once");
+    let other: Vec<u8> = content.iter().map(|b| b ^ 0x5a).collect();
+    let stored = app.state.attachments.put(pieces(&other, 64 * 1024), None, 100 << 20).await.unwrap();
+    let new_blob: DbUuid =
+        blobs::table.filter(blobs::sha256.eq(Some(stored.sha256.as_str()))).select(blobs::id).first(&mut conn).unwrap();
+    let sizes: Vec<i32> = chunks::table
+        .filter(chunks::blob_id.eq(new_blob))
+        .order(chunks::seq)
+        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("length(bytes)"))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(sizes, [512 * 1024, 512 * 1024, 512 * 1024, 512 * 1024, 4321]);
+    assert_eq!(read_back(&app, &stored.sha256).await, other);
+}
