@@ -66,17 +66,6 @@ pub(super) fn active_parties(conn: &mut AnyConnection, country: &str) -> Result<
     rows.into_iter().map(|r| r.into_party()).collect()
 }
 
-pub(super) fn route(
-    conn: &mut AnyConnection,
-    spec: &AddresseeSpec,
-    basis: &LegalBasis,
-    content: &RequestContent,
-    issuer: &Party,
-    pointer: &str,
-) -> Result<Route, ApiError> {
-    route_knowing(conn, spec, basis, content, issuer, pointer, None)
-}
-
 /// The directory as the caller read it already for routing (issue 16: statements per action):
 /// the party named by id (`None`: there is none), or the active parties of the named country.
 pub(super) enum Known {
@@ -119,8 +108,9 @@ fn issuer_and_route_candidates(
     Ok((issuer_party, known))
 }
 
-/// `route` with what the caller read of the directory already (`issuer_and_route_candidates`).
-pub(super) fn route_knowing(
+/// The route to `spec`, with what the caller read of the directory already
+/// (`issuer_and_route_candidates`; `None`: read it here).
+pub(super) fn route(
     conn: &mut AnyConnection,
     spec: &AddresseeSpec,
     basis: &LegalBasis,
@@ -252,7 +242,7 @@ pub fn create(
             )]));
         }
     }
-    let route = route_knowing(conn, &input.addressee, &basis, &content, &issuer, "/addressee", known)?;
+    let route = route(conn, &input.addressee, &basis, &content, &issuer, "/addressee", known)?;
     let country = issuer.country.clone().unwrap_or_else(|| "XX".into());
     let year = now.year();
     let number = repo::next_reference_number(conn, &country, year)?;
@@ -410,7 +400,7 @@ pub fn update_draft(
     let mut routing = None;
     if let Some(spec) = &patch.addressee {
         let issuer = party(conn, caller.party)?;
-        let route = route(conn, spec, &basis, &content, &issuer, "/addressee")?;
+        let route = route(conn, spec, &basis, &content, &issuer, "/addressee", None)?;
         route.apply(conn, &mut row, now)?;
         routing = route.entity.is_some().then(|| route.data());
         changed.push("addressee");
@@ -603,7 +593,7 @@ pub fn act(
         Act::Forward(forward) => {
             let reason = required_text(&forward.reason, "/reason")?;
             let content: RequestContent = decode("requests.content", row.content.clone())?;
-            let route = route(conn, &forward.to, &basis, &content, &issuer, "/to")?;
+            let route = route(conn, &forward.to, &basis, &content, &issuer, "/to", None)?;
             if route.addressee.id == row.addressee_party {
                 return Err(unroutable("/to", "the request is already with this party".into()));
             }
