@@ -141,6 +141,22 @@ struct UnverifiedIssuer {
     iss: Option<String>,
 }
 
+/// A compact JWS of `claims`, as `jsonwebtoken::encode` builds it (base64url of the JSON of the
+/// header and of the claims, then the signature), signed with the key parsed once
+/// (`SigningKey::sign`; `encode` parses it again for every token).
+fn signed(key: &super::keys::SigningKey, header: &Header, claims: &impl Serialize) -> Result<String, String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let part = |json: Result<Vec<u8>, serde_json::Error>| json.map(|bytes| URL_SAFE_NO_PAD.encode(bytes));
+    let input = format!(
+        "{}.{}",
+        part(serde_json::to_vec(header)).map_err(|e| e.to_string())?,
+        part(serde_json::to_vec(claims)).map_err(|e| e.to_string())?
+    );
+    let signature = key.sign(input.as_bytes());
+    Ok(format!("{input}.{signature}"))
+}
+
 impl Tokens {
     /// A signed access token for a client, valid from `now` for the configured lifetime.
     pub fn issue(&self, client_id: &str, party: Uuid, roles: &[Role], now: DateTime<Utc>) -> Result<String, String> {
@@ -160,7 +176,7 @@ impl Tokens {
         let keys = self.keys.current();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(keys.signing.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &keys.signing.encoding).map_err(|e| e.to_string())
+        signed(&keys.signing, &header, &claims)
     }
 
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenSubject, TokenError> {
@@ -262,6 +278,30 @@ mod tests {
             ttl_secs: 900,
             external: vec![],
         }
+    }
+
+    #[test]
+    fn tokens_are_signed_as_jsonwebtoken_signs_them() {
+        let t = tokens();
+        let keys = t.keys.current();
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(keys.signing.kid.clone());
+        let claims = Claims {
+            iss: t.issuer.clone(),
+            aud: t.audience.clone(),
+            sub: "rgc_abc".into(),
+            party: Uuid::now_v7(),
+            roles: vec![Role::Operator],
+            exp: 1_800_000_900,
+            iat: 1_800_000_000,
+            nbf: 1_800_000_000,
+            jti: Uuid::now_v7().to_string(),
+        };
+        // Ed25519 is deterministic: the same token, byte for byte.
+        assert_eq!(
+            signed(&keys.signing, &header, &claims).unwrap(),
+            jsonwebtoken::encode(&header, &claims, &keys.signing.encoding).unwrap()
+        );
     }
 
     #[test]
