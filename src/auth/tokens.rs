@@ -141,20 +141,12 @@ struct UnverifiedIssuer {
     iss: Option<String>,
 }
 
-/// A compact JWS of `claims`, as `jsonwebtoken::encode` builds it (base64url of the JSON of the
-/// header and of the claims, then the signature), signed with the key parsed once
-/// (`SigningKey::sign`; `encode` parses it again for every token).
+/// A compact JWS of `claims`, as `jsonwebtoken::encode` builds it (the JSON of the header and
+/// of the claims), signed with the key parsed once (`encode` parses it again for every token).
 fn signed(key: &super::keys::SigningKey, header: &Header, claims: &impl Serialize) -> Result<String, String> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let part = |json: Result<Vec<u8>, serde_json::Error>| json.map(|bytes| URL_SAFE_NO_PAD.encode(bytes));
-    let input = format!(
-        "{}.{}",
-        part(serde_json::to_vec(header)).map_err(|e| e.to_string())?,
-        part(serde_json::to_vec(claims)).map_err(|e| e.to_string())?
-    );
-    let signature = key.sign(input.as_bytes());
-    Ok(format!("{input}.{signature}"))
+    let header = serde_json::to_vec(header).map_err(|e| e.to_string())?;
+    let claims = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
+    Ok(key.compact_jws(&header, &claims))
 }
 
 impl Tokens {

@@ -30,17 +30,14 @@ pub const LEAVING_EVENTS: [EventType; 2] = [EventType::Submitted, EventType::For
 pub const RESPONSE_EVENTS: [EventType; 2] = [EventType::Responded, EventType::Objected];
 
 /// Signs a request `document` with the exchange's current key; returns the compact JWS.
-pub fn sign(keys: &KeyRing, document: &Value) -> Result<String, String> {
+pub fn sign(keys: &KeyRing, document: &Value) -> String {
     sign_as(keys, CONTENT_TYPE, document)
 }
 
 /// Signs `payload` (its canonical JSON) as a compact JWS of media type `cty`.
-pub fn sign_as(keys: &KeyRing, cty: &str, payload: &Value) -> Result<String, String> {
+pub fn sign_as(keys: &KeyRing, cty: &str, payload: &Value) -> String {
     let header = json!({"alg": "EdDSA", "kid": keys.signing.kid, "typ": "JOSE", "cty": cty});
-    let signing_input =
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(jcs::to_vec(&header)), URL_SAFE_NO_PAD.encode(jcs::to_vec(payload)));
-    let signature = keys.signing.sign(signing_input.as_bytes());
-    Ok(format!("{signing_input}.{signature}"))
+    keys.signing.compact_jws(&jcs::to_vec(&header), &jcs::to_vec(payload))
 }
 
 /// Verifies a compact JWS against a JWKS and returns its payload. Only `EdDSA` with a `kid`
@@ -134,7 +131,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rogatory-doc-{}", uuid::Uuid::new_v4()));
         let (keys, _) = KeyRing::load(None, &dir.join("k.pem"), &[]).unwrap();
         let document = json!({"request": {"reference": "FR-2026-000001", "priority": "emergency"}});
-        let jws = sign(&keys, &document).unwrap();
+        let jws = sign(&keys, &document);
         assert_eq!(verify(&jws, &keys.jwks()).unwrap(), document);
 
         // One changed byte of the payload.

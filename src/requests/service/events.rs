@@ -133,8 +133,7 @@ fn sign_head(
         Some(participants) => view_with(row, participants)?,
         None => view_of(conn, row)?,
     };
-    let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot sign the checkpoint: {e}")))?;
+    let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash);
     repo::insert_checkpoint(conn, recorded.request_id, recorded.seq, &keys.signing.kid, &jws)?;
     Ok(view)
 }
@@ -187,8 +186,7 @@ pub(super) fn sign_document(
     exchange: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let jws = crate::requests::evidence::documents::sign(keys, &document(request, exchange, event))
-        .map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    let jws = crate::requests::evidence::documents::sign(keys, &document(request, exchange, event));
     repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
 }
 
@@ -205,6 +203,6 @@ pub(super) fn sign_response(
     use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
     let party = event.actor_party.as_ref().map(|p| p.0);
     let document = response_document(request, exchange, party, &event.data, &bound(event));
-    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
+    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document);
     repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
 }
