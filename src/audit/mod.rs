@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::db::DbError;
+use crate::db::prepared::prepared;
 use crate::db::schema::audit_log;
 use crate::db::types::{DbJson, DbTime, DbUuid};
 
@@ -55,18 +56,17 @@ pub fn record(
     details: Value,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    diesel::insert_into(audit_log::table)
-        .values(NewEntry {
-            id: Uuid::now_v7(),
-            occurred_at: now,
-            actor_client: actor.client.map(DbUuid),
-            actor_party: actor.party.map(DbUuid),
-            actor: actor.label.clone(),
-            action: action.to_owned(),
-            subject_type: subject.0.to_owned(),
-            subject_id: subject.1.to_owned(),
-            details,
-        })
-        .execute(conn)?;
+    prepared(diesel::insert_into(audit_log::table).values(NewEntry {
+        id: Uuid::now_v7(),
+        occurred_at: now,
+        actor_client: actor.client.map(DbUuid),
+        actor_party: actor.party.map(DbUuid),
+        actor: actor.label.clone(),
+        action: action.to_owned(),
+        subject_type: subject.0.to_owned(),
+        subject_id: subject.1.to_owned(),
+        details,
+    }))
+    .execute(conn)?;
     Ok(())
 }

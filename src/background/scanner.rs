@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::auth::keys::KeyRing;
 use crate::db::AnyConnection;
 use crate::db::dialect;
+use crate::db::prepared::prepared;
 use crate::db::schema::{clocks, requests};
 use crate::db::types::{DbText, DbTime, DbUuid};
 use crate::deadlines::model::ClockRow;
@@ -85,16 +86,21 @@ fn transition(
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     let closed = matches!(to, ClockState::Met | ClockState::Cancelled).then_some(DbTime(now));
-    let n = diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(DbText(from))))
-        .set((clocks::state.eq(DbText(to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now))))
+    let n =
+        prepared(
+            diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))).filter(clocks::state.eq(DbText(from))))
+                .set((clocks::state.eq(DbText(to)), clocks::closed_at.eq(closed), clocks::updated_at.eq(DbTime(now)))),
+        )
         .execute(conn)?;
     Ok(n == 1)
 }
 
 fn set_next(conn: &mut AnyConnection, id: Uuid, next: Option<DateTime<Utc>>) -> Result<(), ApiError> {
-    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))))
-        .set(clocks::next_reminder_at.eq(next.map(DbTime)))
-        .execute(conn)?;
+    prepared(
+        diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(id))))
+            .set(clocks::next_reminder_at.eq(next.map(DbTime))),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

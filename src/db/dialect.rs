@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use uuid::Uuid;
 
 use super::AnyConnection;
+use super::prepared::prepared;
 use super::types::{DbTime, DbUuid, PTimestamptz, PUuid};
 
 /// A job taken by a worker.
@@ -47,12 +48,14 @@ pub fn claim_jobs(
             "payload",
         ),
     };
-    diesel::sql_query(format!("{sql} RETURNING id, kind, {payload} AS payload, attempts, max_attempts"))
-        .bind::<Text, _>(worker)
-        .bind::<PTimestamptz, _>(DbTime(lease_until))
-        .bind::<PTimestamptz, _>(DbTime(now))
-        .bind::<BigInt, _>(limit)
-        .load(conn)
+    prepared(
+        diesel::sql_query(format!("{sql} RETURNING id, kind, {payload} AS payload, attempts, max_attempts"))
+            .bind::<Text, _>(worker)
+            .bind::<PTimestamptz, _>(DbTime(lease_until))
+            .bind::<PTimestamptz, _>(DbTime(now))
+            .bind::<BigInt, _>(limit),
+    )
+    .load(conn)
 }
 
 /// Records that a reminder was sent; `false` when it already was (by this or another instance).
@@ -67,7 +70,8 @@ pub fn insert_sent_reminder(
         }
         AnyConnection::Sqlite(_) => "INSERT OR IGNORE INTO sent_reminders (dedupe_key, sent_at) VALUES ($1, $2)",
     };
-    let inserted = diesel::sql_query(sql).bind::<Text, _>(key).bind::<PTimestamptz, _>(DbTime(now)).execute(conn)?;
+    let inserted =
+        prepared(diesel::sql_query(sql).bind::<Text, _>(key).bind::<PTimestamptz, _>(DbTime(now))).execute(conn)?;
     Ok(inserted == 1)
 }
 
@@ -91,15 +95,17 @@ pub fn insert_job(
         "{verb} INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
          VALUES ($1, $2, {json}, 'queued', 0, $4, $5, $6, $7, $7){conflict}"
     );
-    let inserted = diesel::sql_query(sql)
-        .bind::<PUuid, _>(DbUuid(id))
-        .bind::<Text, _>(kind)
-        .bind::<Text, _>(payload.to_string())
-        .bind::<Integer, _>(max_attempts)
-        .bind::<PTimestamptz, _>(DbTime(run_at))
-        .bind::<Nullable<Text>, _>(dedupe_key)
-        .bind::<PTimestamptz, _>(DbTime(now))
-        .execute(conn)?;
+    let inserted = prepared(
+        diesel::sql_query(sql)
+            .bind::<PUuid, _>(DbUuid(id))
+            .bind::<Text, _>(kind)
+            .bind::<Text, _>(payload.to_string())
+            .bind::<Integer, _>(max_attempts)
+            .bind::<PTimestamptz, _>(DbTime(run_at))
+            .bind::<Nullable<Text>, _>(dedupe_key)
+            .bind::<PTimestamptz, _>(DbTime(now)),
+    )
+    .execute(conn)?;
     Ok(inserted == 1)
 }
 
@@ -215,22 +221,24 @@ pub fn upsert_request_statistics(
     );
     // Numbered in the order they first appear: SQLite numbers `$N` parameters that way.
     let time = |t: Option<DateTime<Utc>>| t.map(DbTime);
-    diesel::sql_query(sql)
-        .bind::<PUuid, _>(DbUuid(request))
-        .bind::<Nullable<PTimestamptz>, _>(time(s.submitted_at))
-        .bind::<Nullable<PTimestamptz>, _>(time(s.first_answer_at))
-        .bind::<Nullable<PTimestamptz>, _>(time(s.data_at))
-        .bind::<Nullable<PTimestamptz>, _>(time(s.completed_at))
-        .bind::<Nullable<Text>, _>(s.outcome)
-        .bind::<Nullable<Text>, _>(s.refusal_reason)
-        .bind::<Bool, _>(s.withdrawn)
-        .bind::<BigInt, _>(s.forwards)
-        .bind::<BigInt, _>(s.clarifications)
-        .bind::<Text, _>(&s.objection_reasons)
-        .bind::<Bool, _>(s.no_grounds)
-        .bind::<BigInt, _>(s.deconfliction_hits)
-        .bind::<Bool, _>(s.sets_outcome)
-        .execute(conn)
+    prepared(
+        diesel::sql_query(sql)
+            .bind::<PUuid, _>(DbUuid(request))
+            .bind::<Nullable<PTimestamptz>, _>(time(s.submitted_at))
+            .bind::<Nullable<PTimestamptz>, _>(time(s.first_answer_at))
+            .bind::<Nullable<PTimestamptz>, _>(time(s.data_at))
+            .bind::<Nullable<PTimestamptz>, _>(time(s.completed_at))
+            .bind::<Nullable<Text>, _>(s.outcome)
+            .bind::<Nullable<Text>, _>(s.refusal_reason)
+            .bind::<Bool, _>(s.withdrawn)
+            .bind::<BigInt, _>(s.forwards)
+            .bind::<BigInt, _>(s.clarifications)
+            .bind::<Text, _>(&s.objection_reasons)
+            .bind::<Bool, _>(s.no_grounds)
+            .bind::<BigInt, _>(s.deconfliction_hits)
+            .bind::<Bool, _>(s.sets_outcome),
+    )
+    .execute(conn)
 }
 
 /// Locks these requests' rows for the rest of the transaction (PostgreSQL; SQLite has one

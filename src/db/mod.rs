@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod dialect;
 pub mod migrations;
+pub mod prepared;
 pub mod schema;
 pub mod statements;
 pub mod types;

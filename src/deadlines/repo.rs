@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::model::ClockRow;
 use crate::db::AnyConnection;
+use crate::db::prepared::prepared;
 use crate::db::schema::{clocks, party_clock_targets};
 use crate::db::types::{DbText, DbTime, DbUuid};
 use crate::error::ApiError;
@@ -35,21 +36,20 @@ pub fn for_request(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<ClockR
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
-    diesel::insert_into(clocks::table).values(row.clone()).execute(conn)?;
+    prepared(diesel::insert_into(clocks::table).values(row.clone())).execute(conn)?;
     Ok(())
 }
 
 pub fn save(conn: &mut AnyConnection, row: &ClockRow) -> Result<(), ApiError> {
-    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id))))
-        .set((
-            clocks::state.eq(DbText(row.state)),
-            clocks::due_at.eq(DbTime(row.due_at)),
-            clocks::remaining_secs.eq(row.remaining_secs),
-            clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
-            clocks::closed_at.eq(row.closed_at.clone()),
-            clocks::updated_at.eq(DbTime(row.updated_at)),
-        ))
-        .execute(conn)?;
+    prepared(diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id)))).set((
+        clocks::state.eq(DbText(row.state)),
+        clocks::due_at.eq(DbTime(row.due_at)),
+        clocks::remaining_secs.eq(row.remaining_secs),
+        clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
+        clocks::closed_at.eq(row.closed_at.clone()),
+        clocks::updated_at.eq(DbTime(row.updated_at)),
+    )))
+    .execute(conn)?;
     Ok(())
 }
 

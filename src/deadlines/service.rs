@@ -8,6 +8,7 @@ use super::model::ClockRow;
 use super::repo;
 use super::rules::{self, ClockChange, ClockState};
 use crate::db::AnyConnection;
+use crate::db::prepared::prepared;
 use crate::db::schema::clocks;
 use crate::db::types::{DbTime, DbUuid};
 use crate::error::ApiError;
@@ -239,14 +240,13 @@ pub fn set_preservation_due(
     .next_look
     .map(DbTime);
     row.updated_at = now;
-    diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id))))
-        .set((
-            clocks::due_at.eq(DbTime(due)),
-            clocks::span_secs.eq(row.span_secs),
-            clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
-            clocks::updated_at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
+    prepared(diesel::update(clocks::table.filter(clocks::id.eq(DbUuid(row.id)))).set((
+        clocks::due_at.eq(DbTime(due)),
+        clocks::span_secs.eq(row.span_secs),
+        clocks::next_reminder_at.eq(row.next_reminder_at.clone()),
+        clocks::updated_at.eq(DbTime(now)),
+    )))
+    .execute(conn)?;
     Ok(())
 }
 

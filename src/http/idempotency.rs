@@ -18,6 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::db::prepared::prepared;
 use crate::db::schema::idempotency_keys;
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::db::{AnyConnection, Db};
@@ -195,11 +196,11 @@ where
             }
             let answer = work(conn)?;
             // Forget this client's expired keys, including an expired row with this key.
-            diesel::delete(
+            prepared(diesel::delete(
                 idempotency_keys::table
                     .filter(idempotency_keys::client_id.eq(DbUuid(client)))
                     .filter(idempotency_keys::created_at.le(DbTime(now - TimeDelta::hours(RETENTION_HOURS)))),
-            )
+            ))
             .execute(conn)?;
             let headers: Vec<(String, String)> =
                 answer.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
@@ -212,7 +213,7 @@ where
                 response_headers: serde_json::to_value(headers).unwrap_or_default(),
                 created_at: now,
             };
-            match diesel::insert_into(idempotency_keys::table).values(row).execute(conn) {
+            match prepared(diesel::insert_into(idempotency_keys::table).values(row)).execute(conn) {
                 Ok(_) => Ok(Done::Fresh(answer)),
                 Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Err(Failure::Raced),
                 Err(e) => Err(e.into()),

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::db::AnyConnection;
 use crate::db::DbError;
 use crate::db::dialect;
+use crate::db::prepared::prepared;
 use crate::db::schema::jobs;
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid};
 
@@ -97,22 +98,23 @@ pub fn renew(
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let updated = diesel::update(jobs::table.filter(held(lease)))
-        .set((jobs::locked_until.eq(Some(DbTime(until))), jobs::updated_at.eq(DbTime(now))))
-        .execute(conn)?;
+    let updated = prepared(
+        diesel::update(jobs::table.filter(held(lease)))
+            .set((jobs::locked_until.eq(Some(DbTime(until))), jobs::updated_at.eq(DbTime(now)))),
+    )
+    .execute(conn)?;
     Ok(updated == 1)
 }
 
 /// Marks the job done if the lease is still held; `false` when it was not (nothing changed).
 pub fn complete(conn: &mut AnyConnection, lease: &Lease, now: DateTime<Utc>) -> Result<bool, DbError> {
-    let updated = diesel::update(jobs::table.filter(held(lease)))
-        .set((
-            jobs::state.eq(DbText(JobState::Done)),
-            jobs::locked_by.eq(None::<String>),
-            jobs::last_error.eq(None::<String>),
-            jobs::updated_at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
+    let updated = prepared(diesel::update(jobs::table.filter(held(lease))).set((
+        jobs::state.eq(DbText(JobState::Done)),
+        jobs::locked_by.eq(None::<String>),
+        jobs::last_error.eq(None::<String>),
+        jobs::updated_at.eq(DbTime(now)),
+    )))
+    .execute(conn)?;
     Ok(updated == 1)
 }
 
@@ -128,16 +130,15 @@ pub fn fail(
 ) -> Result<Option<JobState>, DbError> {
     let state = if attempts >= max_attempts { JobState::Dead } else { JobState::Queued };
     let error: String = error.chars().take(2000).collect();
-    let updated = diesel::update(jobs::table.filter(held(lease)))
-        .set((
-            jobs::state.eq(DbText(state)),
-            jobs::run_at.eq(DbTime(now + backoff(attempts))),
-            jobs::locked_by.eq(None::<String>),
-            jobs::locked_until.eq(None::<DbTime>),
-            jobs::last_error.eq(Some(error)),
-            jobs::updated_at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
+    let updated = prepared(diesel::update(jobs::table.filter(held(lease))).set((
+        jobs::state.eq(DbText(state)),
+        jobs::run_at.eq(DbTime(now + backoff(attempts))),
+        jobs::locked_by.eq(None::<String>),
+        jobs::locked_until.eq(None::<DbTime>),
+        jobs::last_error.eq(Some(error)),
+        jobs::updated_at.eq(DbTime(now)),
+    )))
+    .execute(conn)?;
     Ok((updated == 1).then_some(state))
 }
 
@@ -149,16 +150,15 @@ pub fn release(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let updated = diesel::update(jobs::table.filter(held(lease)))
-        .set((
-            jobs::state.eq(DbText(JobState::Queued)),
-            jobs::attempts.eq(jobs::attempts - 1),
-            jobs::run_at.eq(DbTime(run_at)),
-            jobs::locked_by.eq(None::<String>),
-            jobs::locked_until.eq(None::<DbTime>),
-            jobs::updated_at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
+    let updated = prepared(diesel::update(jobs::table.filter(held(lease))).set((
+        jobs::state.eq(DbText(JobState::Queued)),
+        jobs::attempts.eq(jobs::attempts - 1),
+        jobs::run_at.eq(DbTime(run_at)),
+        jobs::locked_by.eq(None::<String>),
+        jobs::locked_until.eq(None::<DbTime>),
+        jobs::updated_at.eq(DbTime(now)),
+    )))
+    .execute(conn)?;
     Ok(updated == 1)
 }
 

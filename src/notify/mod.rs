@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::db::prepared::prepared;
 use crate::db::schema::{notifications, parties, webhooks as webhooks_table};
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
@@ -134,17 +135,16 @@ pub fn fan_out(
     // Every recipient's addresses and webhook subscriptions in one statement (issue 16).
     let reach = reach_of(conn, &targets)?;
     for party in targets {
-        diesel::insert_into(notifications::table)
-            .values((
-                notifications::id.eq(DbUuid(Uuid::now_v7())),
-                notifications::party_id.eq(DbUuid(party)),
-                notifications::request_id.eq(Some(DbUuid(request.id))),
-                notifications::event_type.eq(event.event_type.as_str()),
-                notifications::summary.eq(summary(event.event_type, request.reference)),
-                notifications::data.eq(DbJson(payload.clone())),
-                notifications::created_at.eq(DbTime(now)),
-            ))
-            .execute(conn)?;
+        prepared(diesel::insert_into(notifications::table).values((
+            notifications::id.eq(DbUuid(Uuid::now_v7())),
+            notifications::party_id.eq(DbUuid(party)),
+            notifications::request_id.eq(Some(DbUuid(request.id))),
+            notifications::event_type.eq(event.event_type.as_str()),
+            notifications::summary.eq(summary(event.event_type, request.reference)),
+            notifications::data.eq(DbJson(payload.clone())),
+            notifications::created_at.eq(DbTime(now)),
+        )))
+        .execute(conn)?;
         let Some(reach) = reach.iter().find(|r| r.party == party) else { continue };
         webhooks::enqueue_to(conn, &reach.webhooks, event.event_type, event.id, &payload, now)?;
         if event.event_type.emailed() {
@@ -179,21 +179,24 @@ type ReachRow = (DbUuid, DbJson, DbJson, Option<DbUuid>, Option<DbJson>);
 /// subscriptions (one row per subscription, one for a party without any).
 fn reach_of(conn: &mut AnyConnection, targets: &[Uuid]) -> Result<Vec<Reach>, ApiError> {
     let ids: Vec<DbUuid> = targets.iter().copied().map(DbUuid).collect();
-    let rows: Vec<ReachRow> = parties::table
-        .left_join(
-            webhooks_table::table
-                .on(webhooks_table::party_id.eq(parties::id).and(webhooks_table::deleted_at.is_null())),
-        )
-        .filter(parties::id.eq_any(ids))
-        .select((
-            parties::id,
-            parties::notification_emails,
-            parties::languages,
-            webhooks_table::id.nullable(),
-            webhooks_table::event_types.nullable(),
-        ))
-        .order((parties::id.asc(), webhooks_table::id.asc()))
-        .load(conn)?;
+    // On SQLite one text per number of recipients (`IN (?, ?)`): a request has a handful.
+    let rows: Vec<ReachRow> = prepared(
+        parties::table
+            .left_join(
+                webhooks_table::table
+                    .on(webhooks_table::party_id.eq(parties::id).and(webhooks_table::deleted_at.is_null())),
+            )
+            .filter(parties::id.eq_any(ids))
+            .select((
+                parties::id,
+                parties::notification_emails,
+                parties::languages,
+                webhooks_table::id.nullable(),
+                webhooks_table::event_types.nullable(),
+            ))
+            .order((parties::id.asc(), webhooks_table::id.asc())),
+    )
+    .load(conn)?;
     let mut out: Vec<Reach> = vec![];
     for (party, emails, languages, webhook, types) in rows {
         if out.last().is_none_or(|r| r.party != party.0) {

@@ -10,6 +10,7 @@ use super::model::{
 };
 use crate::db::AnyConnection;
 use crate::db::codec::encode_text;
+use crate::db::prepared::prepared;
 use crate::db::schema::{
     clarifications, parties, party_requests, reference_counters, request_events, request_messages,
     request_participants, request_responses, requests,
@@ -21,13 +22,15 @@ use crate::page::Page;
 /// The next number of `country`'s references in `year`, starting at 1.
 pub fn next_reference_number(conn: &mut AnyConnection, country: &str, year: i32) -> Result<i64, ApiError> {
     for _ in 0..3 {
-        let updated: Option<i64> = diesel::update(
-            reference_counters::table
-                .filter(reference_counters::country.eq(country))
-                .filter(reference_counters::year.eq(year)),
+        let updated: Option<i64> = prepared(
+            diesel::update(
+                reference_counters::table
+                    .filter(reference_counters::country.eq(country))
+                    .filter(reference_counters::year.eq(year)),
+            )
+            .set(reference_counters::last.eq(reference_counters::last + 1))
+            .returning(reference_counters::last),
         )
-        .set(reference_counters::last.eq(reference_counters::last + 1))
-        .returning(reference_counters::last)
         .get_result(conn)
         .optional()?;
         if let Some(number) = updated {
@@ -54,7 +57,7 @@ pub fn next_reference_number(conn: &mut AnyConnection, country: &str, year: i32)
 }
 
 pub fn insert_request(conn: &mut AnyConnection, row: RequestRow) -> Result<(), ApiError> {
-    diesel::insert_into(requests::table).values(row).execute(conn)?;
+    prepared(diesel::insert_into(requests::table).values(row)).execute(conn)?;
     Ok(())
 }
 
@@ -78,7 +81,7 @@ pub fn find_for_update(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Requ
 
 /// Writes a changed request if it is still at `expected` version.
 pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result<bool, ApiError> {
-    let updated =
+    let updated = prepared(
         diesel::update(requests::table.filter(requests::id.eq(DbUuid(row.id))).filter(requests::version.eq(expected)))
             .set((
                 requests::priority.eq(DbText(row.priority)),
@@ -97,8 +100,9 @@ pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result
                 requests::follow_up_confirmed_at.eq(row.follow_up_confirmed_at.clone()),
                 requests::version.eq(row.version),
                 requests::updated_at.eq(DbTime(row.updated_at)),
-            ))
-            .execute(conn)?;
+            )),
+    )
+    .execute(conn)?;
     // The list's copy of the status and priority (`party_requests`) follows by trigger
     // (migration 000024).
     Ok(updated == 1)
@@ -124,7 +128,8 @@ pub fn add_participants(
     for (party, role) in joining {
         query = query.bind::<PUuid, _>(DbUuid(*party)).bind::<diesel::sql_types::Text, _>(encode_text(role));
     }
-    query.execute(conn)?;
+    // One text per number of parties joining at once: a handful (create, forward).
+    prepared(query).execute(conn)?;
     Ok(())
 }
 
@@ -389,7 +394,7 @@ fn insert_chained(
     row.seq = seq + 1;
     row.prev_hash = prev_hash;
     row.hash = crate::audit::chain::hash(&row.link());
-    diesel::insert_into(request_events::table).values(row.clone()).execute(conn)?;
+    prepared(diesel::insert_into(request_events::table).values(row.clone())).execute(conn)?;
     // What statistics keep of the trail, in the same transaction (one statement for an event
     // they read, none otherwise; issue 19).
     crate::statistics::summary::record(conn, row.request_id, row.event_type, row.occurred_at, &row.data)?;
@@ -422,7 +427,7 @@ pub fn events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<EventRow>, 
 }
 
 pub fn insert_clarification(conn: &mut AnyConnection, row: ClarificationRow) -> Result<(), ApiError> {
-    diesel::insert_into(clarifications::table).values(row).execute(conn)?;
+    prepared(diesel::insert_into(clarifications::table).values(row)).execute(conn)?;
     Ok(())
 }
 
@@ -462,7 +467,7 @@ pub fn clarifications(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<Cla
 }
 
 pub fn insert_message(conn: &mut AnyConnection, row: MessageRow) -> Result<(), ApiError> {
-    diesel::insert_into(request_messages::table).values(row).execute(conn)?;
+    prepared(diesel::insert_into(request_messages::table).values(row)).execute(conn)?;
     Ok(())
 }
 
@@ -500,17 +505,16 @@ pub fn insert_document(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     use crate::db::schema::request_documents;
-    diesel::insert_into(request_documents::table)
-        .values((
-            request_documents::id.eq(DbUuid(Uuid::now_v7())),
-            request_documents::request_id.eq(DbUuid(request)),
-            request_documents::kind.eq(kind.as_str()),
-            request_documents::event_seq.eq(event_seq),
-            request_documents::kid.eq(kid),
-            request_documents::jws.eq(jws),
-            request_documents::created_at.eq(DbTime(now)),
-        ))
-        .execute(conn)?;
+    prepared(diesel::insert_into(request_documents::table).values((
+        request_documents::id.eq(DbUuid(Uuid::now_v7())),
+        request_documents::request_id.eq(DbUuid(request)),
+        request_documents::kind.eq(kind.as_str()),
+        request_documents::event_seq.eq(event_seq),
+        request_documents::kid.eq(kid),
+        request_documents::jws.eq(jws),
+        request_documents::created_at.eq(DbTime(now)),
+    )))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -538,14 +542,13 @@ pub fn insert_checkpoint(
     jws: &str,
 ) -> Result<(), ApiError> {
     use crate::db::schema::event_checkpoints;
-    diesel::insert_into(event_checkpoints::table)
-        .values((
-            event_checkpoints::request_id.eq(DbUuid(request)),
-            event_checkpoints::seq.eq(seq),
-            event_checkpoints::kid.eq(kid),
-            event_checkpoints::jws.eq(jws),
-        ))
-        .execute(conn)?;
+    prepared(diesel::insert_into(event_checkpoints::table).values((
+        event_checkpoints::request_id.eq(DbUuid(request)),
+        event_checkpoints::seq.eq(seq),
+        event_checkpoints::kid.eq(kid),
+        event_checkpoints::jws.eq(jws),
+    )))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -561,7 +564,7 @@ pub fn checkpoints(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<(i32, 
 }
 
 pub fn insert_response(conn: &mut AnyConnection, row: ResponseRow) -> Result<(), ApiError> {
-    diesel::insert_into(request_responses::table).values(row).execute(conn)?;
+    prepared(diesel::insert_into(request_responses::table).values(row)).execute(conn)?;
     Ok(())
 }
 

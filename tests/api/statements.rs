@@ -68,3 +68,69 @@ async fn budgets_hold(backend: TestBackend) {
     }
 }
 crate::on_both_backends!(budgets_hold);
+
+/// Writes diesel would prepare again at every run (an `UPDATE`, an upsert, a `sql_query`, a
+/// PostgreSQL `INSERT` with an optional column) are prepared once per connection and kept when
+/// marked `prepared` (issue 16: PostgreSQL parsed and planned, and SQLite compiled inside its
+/// writer's lock, most of a create's and a submit's statements at every run).
+async fn writes_are_prepared_once(backend: TestBackend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use diesel::prelude::*;
+    use rogatory::db::prepared::prepared;
+    use rogatory::db::schema::reference_counters;
+
+    let Some(database) = TestDatabase::create(backend) else { return };
+    let mut conn = database.connect();
+    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
+    let kept = Arc::new(AtomicUsize::new(0));
+    let counter = kept.clone();
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::CacheQuery { .. } = event {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    diesel::insert_into(reference_counters::table)
+        .values((
+            reference_counters::country.eq("ZZ"),
+            reference_counters::year.eq(2026),
+            reference_counters::last.eq(0_i64),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let bump = || {
+        diesel::update(reference_counters::table.filter(reference_counters::country.eq("ZZ")))
+            .set(reference_counters::last.eq(reference_counters::last + 1))
+            .returning(reference_counters::last)
+    };
+    // As diesel leaves it: prepared again at every run, never kept.
+    let before = kept.load(Ordering::SeqCst);
+    for _ in 0..3 {
+        bump().get_result::<i64>(&mut conn).unwrap();
+    }
+    assert_eq!(kept.load(Ordering::SeqCst), before, "diesel now keeps UPDATE statements: `prepared` may be dropped");
+    // Marked: kept the first time, found in the cache the next.
+    let mut last = 0;
+    for _ in 0..3 {
+        last = prepared(bump()).get_result::<i64>(&mut conn).unwrap();
+    }
+    assert_eq!(last, 6, "each run bumps the counter once");
+    assert_eq!(kept.load(Ordering::SeqCst), before + 1, "the statement is prepared once and kept");
+    if backend == TestBackend::Postgres {
+        // The server holds it once, as a named prepared statement of this session.
+        #[derive(QueryableByName)]
+        struct Held {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let held: Held = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'UPDATE \"reference_counters\"%'",
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(held.n, 1, "PostgreSQL holds the UPDATE prepared once");
+    }
+}
+crate::on_both_backends!(writes_are_prepared_once);
