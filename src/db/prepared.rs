@@ -12,7 +12,12 @@
 //! values whose length follows the caller's input), since each text stays prepared for the
 //! connection's lifetime.
 
+use std::cell::Cell;
+
 use diesel::backend::Backend;
+// The pass helper `#[derive(MultiConnection)]` itself is built on (diesel keeps it public for
+// that derive, so it moves with diesel_derives' own version, which Cargo.lock pins to diesel's).
+use diesel::internal::derives::multiconnection::AstPassHelper;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::QueryResult;
 
@@ -30,17 +35,33 @@ where
     DB: Backend,
     Q: QueryFragment<DB>,
 {
+    /// The walk itself answers "safe to cache": a connection asked to run a statement for its
+    /// count (`execute`) holds it by reference, and diesel's `&T` forwards only `walk_ast`, not
+    /// an overridden `is_safe_to_cache_prepared`. So the inner statement is walked for its text,
+    /// its binds and their debug form, and not for the question of caching, where its
+    /// `UPDATE`, `DEFAULT` or raw SQL would answer no. (The same pass also asks whether the
+    /// statement is empty; pushing no text answers that it is not, which it never is here.)
     fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        self.0.walk_ast(pass)
-    }
-
-    /// The text (with the binds' types) is the cache key, as `QueryId` says below: whatever
-    /// made diesel unsure of the text from the type alone no longer matters.
-    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> QueryResult<bool> {
-        Ok(true)
+        let writes_text = Cell::new(false);
+        // Cast to the same backend: the query builder is converted only in a pass that writes
+        // the statement's text, which is how that pass is told apart.
+        let mut pass = pass.cast_database::<DB>(
+            |binds| binds,
+            |builder| {
+                writes_text.set(true);
+                builder
+            },
+            |backend| backend,
+            |lookup| lookup,
+        );
+        if writes_text.get() || pass.bind_collector().is_some() || pass.debug_binds().is_some() {
+            self.0.walk_ast(pass)
+        } else {
+            pass.push_sql("");
+            Ok(())
+        }
     }
 }
-
 impl<Q> QueryId for Prepared<Q> {
     type QueryId = ();
     /// Never keyed by type: one Rust type may write several texts (`DEFAULT` or a bind, an

@@ -118,8 +118,18 @@ async fn writes_are_prepared_once(backend: TestBackend) {
     }
     assert_eq!(last, 6, "each run bumps the counter once");
     assert_eq!(kept.load(Ordering::SeqCst), before + 1, "the statement is prepared once and kept");
+    // Run for its count (`execute`): diesel's connections take such a statement by reference,
+    // and a reference forwards only the walk of the statement, so the walk itself must say so.
+    let reset = || {
+        diesel::update(reference_counters::table.filter(reference_counters::country.eq("ZZ")))
+            .set(reference_counters::last.eq(0_i64))
+    };
+    for _ in 0..3 {
+        assert_eq!(prepared(reset()).execute(&mut conn).unwrap(), 1, "one row reset");
+    }
+    assert_eq!(kept.load(Ordering::SeqCst), before + 2, "a statement run for its count is prepared once and kept");
     if backend == TestBackend::Postgres {
-        // The server holds it once, as a named prepared statement of this session.
+        // The server holds each once, as a named prepared statement of this session.
         #[derive(QueryableByName)]
         struct Held {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -130,7 +140,7 @@ async fn writes_are_prepared_once(backend: TestBackend) {
         )
         .get_result(&mut conn)
         .unwrap();
-        assert_eq!(held.n, 1, "PostgreSQL holds the UPDATE prepared once");
+        assert_eq!(held.n, 2, "PostgreSQL holds each of the two UPDATEs prepared once");
     }
 }
 crate::on_both_backends!(writes_are_prepared_once);
