@@ -8,6 +8,7 @@ pub mod migrations;
 pub mod prepared;
 pub mod schema;
 pub mod statements;
+pub mod together;
 pub mod types;
 
 use std::fmt;

@@ -353,52 +353,63 @@ pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<bool, ApiError> {
     Ok(crate::db::dialect::lock_request(conn, id)?)
 }
 
-/// Appends an event to its request's hash chain: the next number, the previous event's hash,
-/// and its own hash (see `audit::chain`). The request's row is locked first, so concurrent
-/// appends (messages, uploads, the scanner) take their numbers one after the other and the
-/// chain stays contiguous.
-pub fn append_event(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow, ApiError> {
-    lock(conn, row.request_id)?;
-    append_event_locked(conn, row)
-}
+/// A chain's head: the last event's number and hash.
+pub type ChainHead = (i32, String);
 
-/// `append_event` in a transaction that already holds the request's row lock: it inserted or
-/// updated the row (PostgreSQL locks a row it writes until the transaction ends).
-pub fn append_event_locked(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow, ApiError> {
+/// How an event finds the head it links after (`chain_head` or `new_chain_head`).
+pub type HeadRead = fn(&mut AnyConnection, Uuid) -> Result<ChainHead, ApiError>;
+
+/// The head of a request's hash chain: its last event's number and hash (the genesis when it
+/// has none). Read inside the request's row lock, so that concurrent appends (messages,
+/// uploads, the scanner) take their numbers one after the other and the chain stays
+/// contiguous: the caller inserted, saved or locked the row in this transaction (PostgreSQL
+/// locks a row it writes until the transaction ends).
+pub fn chain_head(conn: &mut AnyConnection, request: Uuid) -> Result<ChainHead, ApiError> {
     let last: Option<(i32, String)> = request_events::table
-        .filter(request_events::request_id.eq(DbUuid(row.request_id)))
+        .filter(request_events::request_id.eq(DbUuid(request)))
         .select((request_events::seq, request_events::hash))
         .order(request_events::seq.desc())
         .first(conn)
         .optional()?;
-    let (seq, prev_hash) = last.unwrap_or((0, crate::audit::chain::GENESIS.to_owned()));
-    insert_chained(conn, row, seq, prev_hash)
+    Ok(last.unwrap_or((0, crate::audit::chain::GENESIS.to_owned())))
 }
 
-/// The first event of a request this transaction inserted: its chain starts here, so there
-/// is no head to read (issue 16: statements per action).
-pub fn append_first_event(conn: &mut AnyConnection, row: EventRow) -> Result<EventRow, ApiError> {
-    insert_chained(conn, row, 0, crate::audit::chain::GENESIS.to_owned())
+/// The head of a request this transaction inserted: its chain starts at the genesis, so
+/// there is nothing to read (issue 16: statements per action).
+pub fn new_chain_head(_conn: &mut AnyConnection, _request: Uuid) -> Result<ChainHead, ApiError> {
+    Ok((0, crate::audit::chain::GENESIS.to_owned()))
 }
 
-/// Links `row` after the chain's head (`seq`, `prev_hash`) and inserts it. A head read
-/// outside the request's lock would fork the chain: the unique (request_id, seq) refuses that.
-/// Every event of a request is inserted here, and its request's statistics summary updated
-/// with it.
-fn insert_chained(
-    conn: &mut AnyConnection,
-    mut row: EventRow,
-    seq: i32,
-    prev_hash: String,
-) -> Result<EventRow, ApiError> {
+/// Links `row` after the chain's head (`seq`, `prev_hash`): its number and both hashes (see
+/// `audit::chain`). A head read outside the request's lock would fork the chain: the unique
+/// (request_id, seq) refuses that at the insert.
+pub fn link(mut row: EventRow, (seq, prev_hash): ChainHead) -> EventRow {
     row.seq = seq + 1;
     row.prev_hash = prev_hash;
     row.hash = crate::audit::chain::hash(&row.link());
-    prepared(diesel::insert_into(request_events::table).values(row.clone())).execute(conn)?;
+    row
+}
+
+/// Inserts a linked event with the signed checkpoint of the new head (`kid`, `jws`), in one
+/// statement on PostgreSQL (`db::together`), and updates its request's statistics summary.
+/// Every event of a request is inserted here.
+pub fn insert_event(conn: &mut AnyConnection, row: &EventRow, kid: &str, jws: &str) -> Result<(), ApiError> {
+    use crate::db::schema::event_checkpoints;
+    use crate::db::together::{Part, execute_together};
+    let parts: [Part<'_>; 2] = [
+        Box::new(diesel::insert_into(request_events::table).values(row.clone())),
+        Box::new(diesel::insert_into(event_checkpoints::table).values((
+            event_checkpoints::request_id.eq(DbUuid(row.request_id)),
+            event_checkpoints::seq.eq(row.seq),
+            event_checkpoints::kid.eq(kid),
+            event_checkpoints::jws.eq(jws),
+        ))),
+    ];
+    execute_together(conn, &parts)?;
     // What statistics keep of the trail, in the same transaction (one statement for an event
     // they read, none otherwise; issue 19).
     crate::statistics::summary::record(conn, row.request_id, row.event_type, row.occurred_at, &row.data)?;
-    Ok(row)
+    Ok(())
 }
 
 /// Whether `client` recorded an event of one of these types on the request.
@@ -531,25 +542,6 @@ pub fn documents(
         .select((request_documents::event_seq, request_documents::kid, request_documents::jws))
         .order(request_documents::event_seq.asc())
         .load(conn)?)
-}
-
-/// Stores the signed checkpoint of event `seq`, in the transaction that appended the event.
-pub fn insert_checkpoint(
-    conn: &mut AnyConnection,
-    request: Uuid,
-    seq: i32,
-    kid: &str,
-    jws: &str,
-) -> Result<(), ApiError> {
-    use crate::db::schema::event_checkpoints;
-    prepared(diesel::insert_into(event_checkpoints::table).values((
-        event_checkpoints::request_id.eq(DbUuid(request)),
-        event_checkpoints::seq.eq(seq),
-        event_checkpoints::kid.eq(kid),
-        event_checkpoints::jws.eq(jws),
-    )))
-    .execute(conn)?;
-    Ok(())
 }
 
 /// Signed checkpoints of a request's events, in event order: `(seq, kid, jws)`. Events

@@ -56,12 +56,15 @@ async fn budgets_hold(backend: TestBackend) {
     // transition depends on them (-7 on PostgreSQL, -6 on SQLite).
     // Then: the request's participants read with its parties, the list rows (`party_requests`)
     // kept by trigger (-1 create, -2 submit).
-    let submit = if matches!(backend, TestBackend::Postgres) { 19 } else { 18 };
+    let submit = 18;
     // A list cuts its page on the party's own rows, then reads those requests by key (+1, a
     // read's budget of 3): its cost no longer follows how many requests the party holds when
     // PostgreSQL plans it without statistics.
     // The issuer read with the parties routing picks the addressee from (-1 create).
-    let budget = [("create", 10), ("submit", submit), ("read", 3), ("list", 3)];
+    // An event and its signed checkpoint in one statement on PostgreSQL (`db::together`):
+    // -1 create, -1 submit there.
+    let create = if matches!(backend, TestBackend::Postgres) { 9 } else { 10 };
+    let budget = [("create", create), ("submit", submit), ("read", 3), ("list", 3)];
     for ((action, n), (_, limit)) in spent.iter().zip(budget) {
         assert!(*n > 0, "{action}: nothing counted");
         assert!(*n <= limit, "{backend:?} {action}: {n} statements, budget {limit} ({spent:?})");
@@ -144,3 +147,51 @@ async fn writes_are_prepared_once(backend: TestBackend) {
     }
 }
 crate::on_both_backends!(writes_are_prepared_once);
+
+/// Inserts sent together (`db::together`): one statement on PostgreSQL, one each on SQLite,
+/// and all or nothing either way (issue 16: an event and its signed checkpoint go together).
+async fn inserts_go_together(backend: TestBackend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use diesel::prelude::*;
+    use rogatory::db::schema::reference_counters;
+    use rogatory::db::together::{Part, execute_together};
+
+    let Some(database) = TestDatabase::create(backend) else { return };
+    let mut conn = database.connect();
+    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let counter_row = |country: &'static str| -> Part<'static> {
+        Box::new(diesel::insert_into(reference_counters::table).values((
+            reference_counters::country.eq(country),
+            reference_counters::year.eq(2026),
+            reference_counters::last.eq(7_i64),
+        )))
+    };
+    let before = sent.load(Ordering::SeqCst);
+    execute_together(&mut conn, &[counter_row("ZZ"), counter_row("ZY")]).expect("two new rows");
+    let statements = sent.load(Ordering::SeqCst) - before;
+    let expected = if backend == TestBackend::Postgres { 1 } else { 2 };
+    assert_eq!(statements, expected, "{backend:?}: statements sent for two inserts");
+    // A part that fails (ZZ is there already) fails the group: ZX is not stored either.
+    let failed = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+        execute_together(conn, &[counter_row("ZX"), counter_row("ZZ")])
+    });
+    assert!(failed.is_err(), "a duplicate key fails the group");
+    let stored: Vec<(String, i64)> = reference_counters::table
+        .filter(reference_counters::country.eq_any(["ZX", "ZY", "ZZ"]))
+        .select((reference_counters::country, reference_counters::last))
+        .order(reference_counters::country)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(stored, vec![("ZY".to_owned(), 7), ("ZZ".to_owned(), 7)], "both of the first group, none of the second");
+}
+crate::on_both_backends!(inserts_go_together);

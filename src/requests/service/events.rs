@@ -17,8 +17,8 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     // The row read and locked in one statement (PostgreSQL), before the chain's head is read.
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let recorded = append(conn, request, caller, event_type, data, now, repo::append_event_locked)?;
-    sign_head(conn, keys, row, &recorded, None, now, None).map(|_| recorded)
+    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, None)?;
+    Ok(recorded)
 }
 
 /// `event` by the exchange itself, whose notifications carry `notice` instead of the event's
@@ -34,8 +34,8 @@ pub fn event_noticed(
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let recorded = append(conn, request, None, event_type, data, now, repo::append_event_locked)?;
-    sign_head(conn, keys, row, &recorded, Some(notice), now, None).map(|_| recorded)
+    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, repo::chain_head, Some(notice), None)?;
+    Ok(recorded)
 }
 
 /// `event` for a caller that holds the request as it now stands (just inserted or saved):
@@ -66,9 +66,7 @@ pub fn event_on_with(
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
-    let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_event_locked)?;
-    let view = sign_head(conn, keys, row, &recorded, None, now, participants)?;
-    Ok((recorded, view))
+    record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, participants)
 }
 
 /// `event_on` for the first event of a request this transaction inserted with these
@@ -84,58 +82,50 @@ pub fn first_event(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
-    let recorded = append(conn, row.id, caller, event_type, data, now, repo::append_first_event)?;
-    let view = sign_head(conn, keys, row, &recorded, None, now, Some(participants))?;
-    Ok((recorded, view))
+    record(conn, keys, row, caller, event_type, data, now, repo::new_chain_head, None, Some(participants))
 }
 
-fn append(
+/// Records an event of `row`'s request after its chain's head (read by `head`, inside the
+/// request's lock): the event with the signed checkpoint over its hash and the request as it
+/// now stands (with the request's participants when the caller holds them as they now stand,
+/// else read), then the outbox (notifications and deliveries, written with the change itself).
+/// Returns the event and the signed view, which is answered.
+#[allow(clippy::too_many_arguments)]
+fn record(
     conn: &mut AnyConnection,
-    request: Uuid,
+    keys: &KeyRing,
+    row: RequestRow,
     caller: Option<&Caller>,
     event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
-    append_event: fn(&mut AnyConnection, EventRow) -> Result<EventRow, ApiError>,
-) -> Result<EventRow, ApiError> {
-    append_event(
-        conn,
-        EventRow {
-            id: Uuid::now_v7(),
-            request_id: request,
-            seq: 0,
-            occurred_at: now,
-            actor_client: caller.map(|c| DbUuid(c.client)),
-            actor_party: caller.map(|c| DbUuid(c.party)),
-            event_type,
-            data,
-            prev_hash: String::new(),
-            hash: String::new(),
-        },
-    )
-}
-
-/// The outbox (notifications and deliveries, written with the change itself), then the signed
-/// checkpoint over the new head and the request as it now stands, which is answered; with the
-/// request's participants when the caller holds them as they now stand (else read).
-fn sign_head(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    row: RequestRow,
-    recorded: &EventRow,
+    head: repo::HeadRead,
     notice: Option<&Value>,
-    now: DateTime<Utc>,
     participants: Option<Vec<Participant>>,
-) -> Result<Request, ApiError> {
-    let occurred = crate::notify::Occurrence { notice, ..occurrence(recorded) };
-    crate::notify::fan_out(conn, &notify_subject(&row), &occurred, now)?;
+) -> Result<(EventRow, Request), ApiError> {
+    let unlinked = EventRow {
+        id: Uuid::now_v7(),
+        request_id: row.id,
+        seq: 0,
+        occurred_at: now,
+        actor_client: caller.map(|c| DbUuid(c.client)),
+        actor_party: caller.map(|c| DbUuid(c.party)),
+        event_type,
+        data,
+        prev_hash: String::new(),
+        hash: String::new(),
+    };
+    let recorded = repo::link(unlinked, head(conn, row.id)?);
+    let subject = row.clone();
     let view = match participants {
         Some(participants) => view_with(row, participants)?,
         None => view_of(conn, row)?,
     };
     let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash);
-    repo::insert_checkpoint(conn, recorded.request_id, recorded.seq, &keys.signing.kid, &jws)?;
-    Ok(view)
+    repo::insert_event(conn, &recorded, &keys.signing.kid, &jws)?;
+    let occurred = crate::notify::Occurrence { notice, ..occurrence(&recorded) };
+    crate::notify::fan_out(conn, &notify_subject(&subject), &occurred, now)?;
+    Ok((recorded, view))
 }
 
 /// The name documents are signed with when the exchange has no active party of its own.
