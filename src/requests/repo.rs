@@ -56,9 +56,10 @@ pub fn next_reference_number(conn: &mut AnyConnection, country: &str, year: i32)
     Err(ApiError::internal(anyhow::anyhow!("could not allocate a reference for {country}-{year}")))
 }
 
-pub fn insert_request(conn: &mut AnyConnection, row: RequestRow) -> Result<(), ApiError> {
-    prepared(diesel::insert_into(requests::table).values(row)).execute(conn)?;
-    Ok(())
+/// The insert of a new request's row, to be sent with its participants and first event
+/// (`db::together`).
+pub fn request_insert(row: RequestRow) -> crate::db::together::Part<'static> {
+    Box::new(diesel::insert_into(requests::table).values(row))
 }
 
 pub fn find(conn: &mut AnyConnection, id: Uuid) -> Result<Option<RequestRow>, ApiError> {
@@ -117,20 +118,57 @@ pub fn add_participants(
     joining: &[(Uuid, super::dto::ParticipantRole)],
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    // Placeholders numbered in order of first appearance (SQLite numbers `$N` so).
-    let values: Vec<String> = (0..joining.len()).map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i)).collect();
-    let sql =
-        format!("INSERT INTO request_participants (request_id, added_at, party_id, role) VALUES {}", values.join(", "));
-    let mut query = diesel::sql_query(sql)
-        .into_boxed::<crate::db::MultiBackend>()
-        .bind::<PUuid, _>(DbUuid(request))
-        .bind::<PTimestamptz, _>(DbTime(now));
-    for (party, role) in joining {
-        query = query.bind::<PUuid, _>(DbUuid(*party)).bind::<diesel::sql_types::Text, _>(encode_text(role));
-    }
-    // One text per number of parties joining at once: a handful (create, forward).
-    prepared(query).execute(conn)?;
+    crate::db::together::execute_together(conn, &[participants_insert(request, joining, now)])?;
     Ok(())
+}
+
+/// The insert of a request's new participants (`add_participants`), to be sent with others
+/// (`db::together`): its binds are numbered as the whole statement is written. One text per
+/// number of parties joining at once: a handful (create, forward).
+pub fn participants_insert(
+    request: Uuid,
+    joining: &[(Uuid, super::dto::ParticipantRole)],
+    now: DateTime<Utc>,
+) -> crate::db::together::Part<'static> {
+    Box::new(ParticipantsInsert {
+        request: DbUuid(request),
+        added_at: DbTime(now),
+        joining: joining.iter().map(|(party, role)| (DbUuid(*party), encode_text(role))).collect(),
+    })
+}
+
+/// `INSERT INTO request_participants … VALUES (…), (…)`: diesel's multi-row insert does not
+/// build for the two-backend connection, so it is written here.
+struct ParticipantsInsert {
+    request: DbUuid,
+    added_at: DbTime,
+    joining: Vec<(DbUuid, String)>,
+}
+
+impl diesel::query_builder::QueryFragment<crate::db::MultiBackend> for ParticipantsInsert {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, crate::db::MultiBackend>,
+    ) -> QueryResult<()> {
+        out.push_sql("INSERT INTO request_participants (request_id, added_at, party_id, role) VALUES ");
+        for (i, (party, role)) in self.joining.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<PUuid, _>(&self.request)?;
+            out.push_sql(", ");
+            out.push_bind_param::<PTimestamptz, _>(&self.added_at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<PUuid, _>(party)?;
+            out.push_sql(", ");
+            out.push_bind_param::<diesel::sql_types::Text, _>(role)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for ParticipantsInsert {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 /// One participant more (see `add_participants`).
@@ -390,21 +428,27 @@ pub fn link(mut row: EventRow, (seq, prev_hash): ChainHead) -> EventRow {
     row
 }
 
-/// Inserts a linked event with the signed checkpoint of the new head (`kid`, `jws`), in one
-/// statement on PostgreSQL (`db::together`), and updates its request's statistics summary.
-/// Every event of a request is inserted here.
-pub fn insert_event(conn: &mut AnyConnection, row: &EventRow, kid: &str, jws: &str) -> Result<(), ApiError> {
+/// Inserts a linked event with the signed checkpoint of the new head (`kid`, `jws`), after
+/// the inserts of the change it records when given (`before`: a new request's row and its
+/// participants), in one statement on PostgreSQL (`db::together`), and updates its request's
+/// statistics summary. Every event of a request is inserted here.
+pub fn insert_event(
+    conn: &mut AnyConnection,
+    before: Vec<crate::db::together::Part<'_>>,
+    row: &EventRow,
+    kid: &str,
+    jws: &str,
+) -> Result<(), ApiError> {
     use crate::db::schema::event_checkpoints;
-    use crate::db::together::{Part, execute_together};
-    let parts: [Part<'_>; 2] = [
-        Box::new(diesel::insert_into(request_events::table).values(row.clone())),
-        Box::new(diesel::insert_into(event_checkpoints::table).values((
-            event_checkpoints::request_id.eq(DbUuid(row.request_id)),
-            event_checkpoints::seq.eq(row.seq),
-            event_checkpoints::kid.eq(kid),
-            event_checkpoints::jws.eq(jws),
-        ))),
-    ];
+    use crate::db::together::execute_together;
+    let mut parts = before;
+    parts.push(Box::new(diesel::insert_into(request_events::table).values(row.clone())));
+    parts.push(Box::new(diesel::insert_into(event_checkpoints::table).values((
+        event_checkpoints::request_id.eq(DbUuid(row.request_id)),
+        event_checkpoints::seq.eq(row.seq),
+        event_checkpoints::kid.eq(kid),
+        event_checkpoints::jws.eq(jws),
+    ))));
     execute_together(conn, &parts)?;
     // What statistics keep of the trail, in the same transaction (one statement for an event
     // they read, none otherwise; issue 19).

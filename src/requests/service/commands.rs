@@ -273,17 +273,17 @@ pub fn create(
         hold_until: None,
         follow_up_confirmed_at: None,
     };
-    repo::insert_request(conn, row.clone())?;
     let mut joining = vec![(&issuer, ParticipantRole::Issuer), (&route.addressee, ParticipantRole::Addressee)];
     if let Some(enforcing) = &route.enforcing {
         joining.push((enforcing, ParticipantRole::EnforcingAuthority));
     }
     let parties: Vec<(Uuid, ParticipantRole)> = joining.iter().map(|(party, role)| (party.id, *role)).collect();
-    repo::add_participants(conn, id, &parties, now)?;
+    let inserts = vec![repo::request_insert(row.clone()), repo::participants_insert(id, &parties, now)];
     let (_, created) = first_event(
         conn,
         keys,
         row,
+        inserts,
         participants_as_read(&joining, now),
         Some(caller),
         EventType::RequestCreated,

@@ -2,6 +2,7 @@
 //! checkpoint and the request and response documents.
 
 use super::*;
+use crate::db::together::Part;
 
 /// Appends an event to the request's hash chain and signs the new head (a checkpoint over the
 /// event's hash and the request as it now stands), in the caller's transaction: call it after
@@ -17,7 +18,7 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     // The row read and locked in one statement (PostgreSQL), before the chain's head is read.
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, None)?;
+    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, None, vec![])?;
     Ok(recorded)
 }
 
@@ -34,7 +35,8 @@ pub fn event_noticed(
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, repo::chain_head, Some(notice), None)?;
+    let (recorded, _) =
+        record(conn, keys, row, None, event_type, data, now, repo::chain_head, Some(notice), None, vec![])?;
     Ok(recorded)
 }
 
@@ -66,23 +68,26 @@ pub fn event_on_with(
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
-    record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, participants)
+    record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, participants, vec![])
 }
 
-/// `event_on` for the first event of a request this transaction inserted with these
-/// participants: neither the chain's head (it has none) nor the participants are read back.
+/// `event_on` for the first event of a new request, written with the inserts of its row and
+/// its participants (`inserts`, in that order; one statement on PostgreSQL): neither the
+/// chain's head (it has none) nor the participants are read back. A new row is this
+/// transaction's alone until it commits, so no lock is needed for its chain.
 #[allow(clippy::too_many_arguments)]
 pub fn first_event(
     conn: &mut AnyConnection,
     keys: &KeyRing,
     row: RequestRow,
+    inserts: Vec<Part<'static>>,
     participants: Vec<Participant>,
     caller: Option<&Caller>,
     event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
-    record(conn, keys, row, caller, event_type, data, now, repo::new_chain_head, None, Some(participants))
+    record(conn, keys, row, caller, event_type, data, now, repo::new_chain_head, None, Some(participants), inserts)
 }
 
 /// Records an event of `row`'s request after its chain's head (read by `head`, inside the
@@ -102,6 +107,7 @@ fn record(
     head: repo::HeadRead,
     notice: Option<&Value>,
     participants: Option<Vec<Participant>>,
+    before: Vec<Part<'static>>,
 ) -> Result<(EventRow, Request), ApiError> {
     let unlinked = EventRow {
         id: Uuid::now_v7(),
@@ -122,7 +128,7 @@ fn record(
         None => view_of(conn, row)?,
     };
     let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash);
-    repo::insert_event(conn, &recorded, &keys.signing.kid, &jws)?;
+    repo::insert_event(conn, before, &recorded, &keys.signing.kid, &jws)?;
     let occurred = crate::notify::Occurrence { notice, ..occurrence(&recorded) };
     crate::notify::fan_out(conn, &notify_subject(&subject), &occurred, now)?;
     Ok((recorded, view))
