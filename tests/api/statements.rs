@@ -2,7 +2,11 @@
 //! (`Server-Timing: db;desc="N statements"`, `ROGATORY_SERVER_TIMING=1`) on both backends, held
 //! to a budget so that a regression (a re-read, a lookup per call, a ping per checkout) fails.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use actix_web::http::Method;
+use diesel::connection::InstrumentationEvent;
 use serde_json::json;
 
 use crate::support::world::*;
@@ -72,29 +76,41 @@ async fn budgets_hold(backend: TestBackend) {
 }
 crate::on_both_backends!(budgets_hold);
 
+/// A migrated connection to a database of its own, with a count of the connection's events
+/// that `counts` picks.
+fn counted_connection(
+    backend: TestBackend,
+    counts: fn(&InstrumentationEvent<'_>) -> bool,
+) -> Option<(TestDatabase, rogatory::db::AnyConnection, Arc<AtomicUsize>)> {
+    use diesel::connection::Connection;
+
+    let database = TestDatabase::create(backend)?;
+    let mut conn = database.connect();
+    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
+    let counted = Arc::new(AtomicUsize::new(0));
+    let counter = counted.clone();
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if counts(&event) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    Some((database, conn, counted))
+}
+
 /// Writes diesel would prepare again at every run (an `UPDATE`, an upsert, a `sql_query`, a
 /// PostgreSQL `INSERT` with an optional column) are prepared once per connection and kept when
 /// marked `prepared` (issue 16: PostgreSQL parsed and planned, and SQLite compiled inside its
 /// writer's lock, most of a create's and a submit's statements at every run).
 async fn writes_are_prepared_once(backend: TestBackend) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use diesel::connection::{Connection, InstrumentationEvent};
     use diesel::prelude::*;
     use rogatory::db::prepared::prepared;
     use rogatory::db::schema::reference_counters;
 
-    let Some(database) = TestDatabase::create(backend) else { return };
-    let mut conn = database.connect();
-    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
-    let kept = Arc::new(AtomicUsize::new(0));
-    let counter = kept.clone();
-    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::CacheQuery { .. } = event {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
+    let Some((_database, mut conn, kept)) =
+        counted_connection(backend, |event| matches!(event, InstrumentationEvent::CacheQuery { .. }))
+    else {
+        return;
+    };
     diesel::insert_into(reference_counters::table)
         .values((
             reference_counters::country.eq("ZZ"),
@@ -151,24 +167,16 @@ crate::on_both_backends!(writes_are_prepared_once);
 /// Inserts sent together (`db::together`): one statement on PostgreSQL, one each on SQLite,
 /// and all or nothing either way (issue 16: an event and its signed checkpoint go together).
 async fn inserts_go_together(backend: TestBackend) {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use diesel::connection::{Connection, InstrumentationEvent};
+    use diesel::connection::Connection;
     use diesel::prelude::*;
     use rogatory::db::schema::reference_counters;
     use rogatory::db::together::{Part, execute_together};
 
-    let Some(database) = TestDatabase::create(backend) else { return };
-    let mut conn = database.connect();
-    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
-    let sent = Arc::new(AtomicUsize::new(0));
-    let counter = sent.clone();
-    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
+    let Some((_database, mut conn, sent)) =
+        counted_connection(backend, |event| matches!(event, InstrumentationEvent::StartQuery { .. }))
+    else {
+        return;
+    };
     let counter_row = |country: &'static str| -> Part<'static> {
         Box::new(diesel::insert_into(reference_counters::table).values((
             reference_counters::country.eq(country),
