@@ -65,11 +65,12 @@ pub fn summary(event_type: EventType, reference: &str) -> String {
     format!("{reference}: {}", event_type.summary())
 }
 
-/// The request an event belongs to, as the fan-out needs it (`requests` reads it from its row).
-pub struct Subject<'a> {
+/// The request an event belongs to, as the fan-out needs it (`requests` takes it from its row,
+/// before the row becomes the signed view).
+pub struct Subject {
     pub id: Uuid,
-    pub reference: &'a str,
-    pub legal_basis: &'a str,
+    pub reference: String,
+    pub legal_basis: String,
     pub issuer_party: Uuid,
     pub addressee_party: Uuid,
     pub enforcing_party: Option<Uuid>,
@@ -95,7 +96,7 @@ pub struct Occurrence<'a> {
 /// Fans an event out to feed, webhooks and e-mail jobs, in the caller's transaction.
 pub fn fan_out(
     conn: &mut AnyConnection,
-    request: &Subject<'_>,
+    request: &Subject,
     event: &Occurrence<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
@@ -140,7 +141,7 @@ pub fn fan_out(
             notifications::party_id.eq(DbUuid(party)),
             notifications::request_id.eq(Some(DbUuid(request.id))),
             notifications::event_type.eq(event.event_type.as_str()),
-            notifications::summary.eq(summary(event.event_type, request.reference)),
+            notifications::summary.eq(summary(event.event_type, &request.reference)),
             notifications::data.eq(DbJson(payload.clone())),
             notifications::created_at.eq(DbTime(now)),
         )))

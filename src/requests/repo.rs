@@ -394,9 +394,6 @@ pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<bool, ApiError> {
 /// A chain's head: the last event's number and hash.
 pub type ChainHead = (i32, String);
 
-/// How an event finds the head it links after (`chain_head` or `new_chain_head`).
-pub type HeadRead = fn(&mut AnyConnection, Uuid) -> Result<ChainHead, ApiError>;
-
 /// The head of a request's hash chain: its last event's number and hash (the genesis when it
 /// has none). Read inside the request's row lock, so that concurrent appends (messages,
 /// uploads, the scanner) take their numbers one after the other and the chain stays
@@ -409,13 +406,12 @@ pub fn chain_head(conn: &mut AnyConnection, request: Uuid) -> Result<ChainHead, 
         .order(request_events::seq.desc())
         .first(conn)
         .optional()?;
-    Ok(last.unwrap_or((0, crate::audit::chain::GENESIS.to_owned())))
+    Ok(last.unwrap_or_else(genesis_head))
 }
 
-/// The head of a request this transaction inserted: its chain starts at the genesis, so
-/// there is nothing to read (issue 16: statements per action).
-pub fn new_chain_head(_conn: &mut AnyConnection, _request: Uuid) -> Result<ChainHead, ApiError> {
-    Ok((0, crate::audit::chain::GENESIS.to_owned()))
+/// The head of a chain without events: a new request's first event links after it.
+pub fn genesis_head() -> ChainHead {
+    (0, crate::audit::chain::GENESIS.to_owned())
 }
 
 /// Links `row` after the chain's head (`seq`, `prev_hash`): its number and both hashes (see

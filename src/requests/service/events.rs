@@ -18,7 +18,7 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     // The row read and locked in one statement (PostgreSQL), before the chain's head is read.
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, None, vec![])?;
+    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, None)?;
     Ok(recorded)
 }
 
@@ -35,8 +35,7 @@ pub fn event_noticed(
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) =
-        record(conn, keys, row, None, event_type, data, now, repo::chain_head, Some(notice), None, vec![])?;
+    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, Chain::Existing, Some(notice), None)?;
     Ok(recorded)
 }
 
@@ -68,7 +67,7 @@ pub fn event_on_with(
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
-    record(conn, keys, row, caller, event_type, data, now, repo::chain_head, None, participants, vec![])
+    record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, participants)
 }
 
 /// `event_on` for the first event of a new request, written with the inserts of its row and
@@ -87,14 +86,24 @@ pub fn first_event(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
-    record(conn, keys, row, caller, event_type, data, now, repo::new_chain_head, None, Some(participants), inserts)
+    record(conn, keys, row, caller, event_type, data, now, Chain::New(inserts), None, Some(participants))
 }
 
-/// Records an event of `row`'s request after its chain's head (read by `head`, inside the
-/// request's lock): the event with the signed checkpoint over its hash and the request as it
-/// now stands (with the request's participants when the caller holds them as they now stand,
-/// else read), then the outbox (notifications and deliveries, written with the change itself).
-/// Returns the event and the signed view, which is answered.
+/// Where an event's chain stands.
+enum Chain {
+    /// The request is stored: the event links after its chain's head, read inside the
+    /// request's row lock, which the caller holds (it read, inserted or saved the row in this
+    /// transaction), so concurrent appends take their numbers one after the other.
+    Existing,
+    /// A new request, whose row and participants (these inserts, in that order) go with its
+    /// first event: its chain starts at the genesis, with nothing to read.
+    New(Vec<Part<'static>>),
+}
+
+/// Records an event of `row`'s request: the event with the signed checkpoint over its hash and
+/// the request as it now stands (with the request's participants when the caller holds them as
+/// they now stand, else read), then the outbox (notifications and deliveries, written with the
+/// change itself). Returns the event and the signed view, which is answered.
 #[allow(clippy::too_many_arguments)]
 fn record(
     conn: &mut AnyConnection,
@@ -104,25 +113,31 @@ fn record(
     event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
-    head: repo::HeadRead,
+    chain: Chain,
     notice: Option<&Value>,
     participants: Option<Vec<Participant>>,
-    before: Vec<Part<'static>>,
 ) -> Result<(EventRow, Request), ApiError> {
-    let unlinked = EventRow {
-        id: Uuid::now_v7(),
-        request_id: row.id,
-        seq: 0,
-        occurred_at: now,
-        actor_client: caller.map(|c| DbUuid(c.client)),
-        actor_party: caller.map(|c| DbUuid(c.party)),
-        event_type,
-        data,
-        prev_hash: String::new(),
-        hash: String::new(),
+    let (head, before) = match chain {
+        Chain::Existing => (repo::chain_head(conn, row.id)?, vec![]),
+        Chain::New(inserts) => (repo::genesis_head(), inserts),
     };
-    let recorded = repo::link(unlinked, head(conn, row.id)?);
-    let subject = row.clone();
+    let recorded = repo::link(
+        EventRow {
+            id: Uuid::now_v7(),
+            request_id: row.id,
+            seq: 0,
+            occurred_at: now,
+            actor_client: caller.map(|c| DbUuid(c.client)),
+            actor_party: caller.map(|c| DbUuid(c.party)),
+            event_type,
+            data,
+            prev_hash: String::new(),
+            hash: String::new(),
+        },
+        head,
+    );
+    // What the outbox needs of the row, taken before the row becomes the view.
+    let subject = notify_subject(&row);
     let view = match participants {
         Some(participants) => view_with(row, participants)?,
         None => view_of(conn, row)?,
@@ -130,7 +145,7 @@ fn record(
     let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash);
     repo::insert_event(conn, before, &recorded, &keys.signing.kid, &jws)?;
     let occurred = crate::notify::Occurrence { notice, ..occurrence(&recorded) };
-    crate::notify::fan_out(conn, &notify_subject(&subject), &occurred, now)?;
+    crate::notify::fan_out(conn, &subject, &occurred, now)?;
     Ok((recorded, view))
 }
 
@@ -142,11 +157,11 @@ pub(super) fn bound(event: &EventRow) -> crate::requests::evidence::documents::B
 }
 
 /// The request as the notification fan-out sees it.
-pub(super) fn notify_subject(row: &RequestRow) -> crate::notify::Subject<'_> {
+pub(super) fn notify_subject(row: &RequestRow) -> crate::notify::Subject {
     crate::notify::Subject {
         id: row.id,
-        reference: &row.reference,
-        legal_basis: &row.legal_basis,
+        reference: row.reference.clone(),
+        legal_basis: row.legal_basis.clone(),
         issuer_party: row.issuer_party,
         addressee_party: row.addressee_party,
         enforcing_party: row.enforcing_party.as_ref().map(|p| p.0),
