@@ -4,12 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use uuid::Uuid;
 
-use super::AnyConnection;
 use super::prepared::prepared;
+use super::together::Written;
 use super::types::{DbTime, DbUuid, PTimestamptz, PUuid};
+use super::{AnyConnection, Backend};
 
 /// A job taken by a worker.
 #[derive(Debug, Clone, diesel::QueryableByName)]
@@ -87,26 +88,47 @@ pub fn insert_job(
     dedupe_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, diesel::result::Error> {
-    let (verb, conflict, json) = match conn {
-        AnyConnection::Postgresql(_) => ("INSERT", " ON CONFLICT DO NOTHING", "CAST($3 AS jsonb)"),
-        AnyConnection::Sqlite(_) => ("INSERT OR IGNORE", "", "$3"),
+    let insert = job_insert(conn.backend(), id, kind, payload, max_attempts, run_at, dedupe_key, now);
+    Ok(prepared(insert).execute(conn)? == 1)
+}
+
+/// The insert of `insert_job`, to be sent with others (`db::together`).
+#[allow(clippy::too_many_arguments)]
+pub fn job_insert(
+    backend: Backend,
+    id: Uuid,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+    dedupe_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Written {
+    let (verb, conflict, json) = match backend {
+        Backend::Postgres => ("INSERT", " ON CONFLICT DO NOTHING", ("CAST(", " AS jsonb)")),
+        Backend::Sqlite => ("INSERT OR IGNORE", "", ("", "")),
     };
-    let sql = format!(
-        "{verb} INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
-         VALUES ($1, $2, {json}, 'queued', 0, $4, $5, $6, $7, $7){conflict}"
-    );
-    let inserted = prepared(
-        diesel::sql_query(sql)
-            .bind::<PUuid, _>(DbUuid(id))
-            .bind::<Text, _>(kind)
-            .bind::<Text, _>(payload.to_string())
-            .bind::<Integer, _>(max_attempts)
-            .bind::<PTimestamptz, _>(DbTime(run_at))
-            .bind::<Nullable<Text>, _>(dedupe_key)
-            .bind::<PTimestamptz, _>(DbTime(now)),
-    )
-    .execute(conn)?;
-    Ok(inserted == 1)
+    Written::default()
+        .sql(format!(
+            "{verb} INTO jobs (id, kind, payload, state, attempts, max_attempts, run_at, dedupe_key, created_at, \
+             updated_at) VALUES ("
+        ))
+        .bind::<PUuid, _>(DbUuid(id))
+        .sql(", ")
+        .bind::<Text, _>(kind.to_owned())
+        .sql(format!(", {}", json.0))
+        .bind::<Text, _>(payload.to_string())
+        .sql(format!("{}, 'queued', 0, ", json.1))
+        .bind::<Integer, _>(max_attempts)
+        .sql(", ")
+        .bind::<PTimestamptz, _>(DbTime(run_at))
+        .sql(", ")
+        .bind::<Nullable<Text>, _>(dedupe_key.map(str::to_owned))
+        .sql(", ")
+        .bind::<PTimestamptz, _>(DbTime(now))
+        .sql(", ")
+        .bind::<PTimestamptz, _>(DbTime(now))
+        .sql(format!("){conflict}"))
 }
 
 /// Makes the caller's transaction read one snapshot (call it first in the transaction): on
@@ -160,85 +182,6 @@ pub fn beat(conn: &mut AnyConnection, instance: &str, now: DateTime<Utc>) -> Res
     .bind::<PTimestamptz, _>(DbTime(now))
     .execute(conn)?;
     Ok(())
-}
-
-/// What one event adds to a request's row of `request_statistics`: the values of
-/// `statistics::rules::Step`, in columns. (A rebuild writes whole rows, `statistics::summary`.)
-#[derive(Debug, Clone, Default)]
-pub struct StatisticsStep<'a> {
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub first_answer_at: Option<DateTime<Utc>>,
-    pub data_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub outcome: Option<&'a str>,
-    pub refusal_reason: Option<&'a str>,
-    pub sets_outcome: bool,
-    pub withdrawn: bool,
-    pub forwards: i64,
-    pub clarifications: i64,
-    /// Each reason followed by a comma.
-    pub objection_reasons: String,
-    pub no_grounds: bool,
-    pub deconfliction_hits: i64,
-}
-
-/// Adds a step to the request's row of `request_statistics` in one statement, without reading
-/// it first: a new row takes the step's values, an existing one keeps its first times, replaces
-/// its outcome when the step sets one, and adds the counts and objections (`Derived::then` in
-/// SQL). The request's legal basis, kind, priority, parties and data categories are copied as
-/// they stand (events are appended after the change they record).
-pub fn upsert_request_statistics(
-    conn: &mut AnyConnection,
-    request: Uuid,
-    s: &StatisticsStep,
-) -> Result<usize, diesel::result::Error> {
-    let categories = match conn {
-        AnyConnection::Postgresql(_) => "r.content -> 'data_categories'",
-        AnyConnection::Sqlite(_) => "json_extract(r.content, '$.data_categories')",
-    };
-    let sql = format!(
-        "INSERT INTO request_statistics (request_id, legal_basis, kind, priority, issuer_party, addressee_party, \
-         enforcing_party, data_categories, submitted_at, first_answer_at, data_at, completed_at, outcome, \
-         refusal_reason, withdrawn, forwards, clarifications, objection_reasons, no_grounds, deconfliction_hits) \
-         SELECT $1, r.legal_basis, r.kind, r.priority, r.issuer_party, r.addressee_party, r.enforcing_party, \
-         {categories}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM requests r WHERE r.id = $1 \
-         ON CONFLICT (request_id) DO UPDATE SET legal_basis = excluded.legal_basis, kind = excluded.kind, \
-         priority = excluded.priority, issuer_party = excluded.issuer_party, \
-         addressee_party = excluded.addressee_party, enforcing_party = excluded.enforcing_party, \
-         data_categories = excluded.data_categories, \
-         submitted_at = COALESCE(request_statistics.submitted_at, excluded.submitted_at), \
-         first_answer_at = COALESCE(request_statistics.first_answer_at, excluded.first_answer_at), \
-         data_at = COALESCE(request_statistics.data_at, excluded.data_at), \
-         completed_at = COALESCE(request_statistics.completed_at, excluded.completed_at), \
-         outcome = CASE WHEN $14 THEN excluded.outcome ELSE request_statistics.outcome END, \
-         refusal_reason = CASE WHEN $14 THEN excluded.refusal_reason ELSE request_statistics.refusal_reason END, \
-         withdrawn = request_statistics.withdrawn OR excluded.withdrawn, \
-         forwards = request_statistics.forwards + excluded.forwards, \
-         clarifications = request_statistics.clarifications + excluded.clarifications, \
-         objection_reasons = request_statistics.objection_reasons || excluded.objection_reasons, \
-         no_grounds = request_statistics.no_grounds OR excluded.no_grounds, \
-         deconfliction_hits = request_statistics.deconfliction_hits + excluded.deconfliction_hits"
-    );
-    // Numbered in the order they first appear: SQLite numbers `$N` parameters that way.
-    let time = |t: Option<DateTime<Utc>>| t.map(DbTime);
-    prepared(
-        diesel::sql_query(sql)
-            .bind::<PUuid, _>(DbUuid(request))
-            .bind::<Nullable<PTimestamptz>, _>(time(s.submitted_at))
-            .bind::<Nullable<PTimestamptz>, _>(time(s.first_answer_at))
-            .bind::<Nullable<PTimestamptz>, _>(time(s.data_at))
-            .bind::<Nullable<PTimestamptz>, _>(time(s.completed_at))
-            .bind::<Nullable<Text>, _>(s.outcome)
-            .bind::<Nullable<Text>, _>(s.refusal_reason)
-            .bind::<Bool, _>(s.withdrawn)
-            .bind::<BigInt, _>(s.forwards)
-            .bind::<BigInt, _>(s.clarifications)
-            .bind::<Text, _>(&s.objection_reasons)
-            .bind::<Bool, _>(s.no_grounds)
-            .bind::<BigInt, _>(s.deconfliction_hits)
-            .bind::<Bool, _>(s.sets_outcome),
-    )
-    .execute(conn)
 }
 
 /// Locks these requests' rows for the rest of the transaction (PostgreSQL; SQLite has one

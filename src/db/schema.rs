@@ -131,6 +131,8 @@ diesel::table! {
         hold_status -> Nullable<Text>,
         hold_until -> Nullable<PTimestamptz>,
         follow_up_confirmed_at -> Nullable<PTimestamptz>,
+        head_seq -> Integer,
+        head_hash -> Nullable<Text>,
     }
 }
 

@@ -32,7 +32,12 @@ pub struct ConnectionWatch {
 impl Instrumentation for ConnectionWatch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
-            InstrumentationEvent::StartQuery { .. } => ON_THREAD.with(|c| c.set(c.get() + 1)),
+            InstrumentationEvent::StartQuery { query, .. } => {
+                ON_THREAD.with(|c| c.set(c.get() + 1));
+                // `RUST_LOG=rogatory::sql=trace`: every statement with its binds, to see what an
+                // action sends (the text is built only when the level is on).
+                tracing::trace!(target: "rogatory::sql", "{query}");
+            }
             InstrumentationEvent::FinishQuery { error: None, .. } => self.last_answer = Some(std::time::Instant::now()),
             InstrumentationEvent::FinishQuery { error: Some(error), .. } => {
                 use diesel::result::{DatabaseErrorKind, Error};

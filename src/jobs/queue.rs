@@ -39,6 +39,18 @@ pub fn enqueue(
     Ok(dialect::insert_job(conn, Uuid::now_v7(), kind, &payload, MAX_ATTEMPTS, now, dedupe_key, now)?)
 }
 
+/// `enqueue` as an insert to send with others (`db::together`): the job is queued with the
+/// change that makes it, in one statement on PostgreSQL.
+pub fn enqueue_with(
+    backend: crate::db::Backend,
+    kind: &str,
+    payload: &serde_json::Value,
+    dedupe_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> crate::db::together::Part<'static> {
+    dialect::job_insert(backend, Uuid::now_v7(), kind, payload, MAX_ATTEMPTS, now, dedupe_key, now).part()
+}
+
 /// Delay before attempt `n + 1` after `n` failed attempts: 30 s, 1 min, 2 min … capped at 1 h.
 pub fn backoff(failed_attempts: i32) -> TimeDelta {
     let exponent = u32::try_from(failed_attempts.clamp(1, 12) - 1).unwrap_or(0);

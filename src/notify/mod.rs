@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::db::AnyConnection;
 use crate::db::prepared::prepared;
 use crate::db::schema::{notifications, parties, webhooks as webhooks_table};
+use crate::db::together::Part;
 use crate::db::types::{DbJson, DbTime, DbUuid};
 use crate::error::ApiError;
 use crate::vocab::{Audience, EventType};
@@ -93,13 +94,16 @@ pub struct Occurrence<'a> {
     pub notice: Option<&'a Value>,
 }
 
-/// Fans an event out to feed, webhooks and e-mail jobs, in the caller's transaction.
+/// What fanning an event out writes (its feed notifications, webhook and e-mail jobs), to be
+/// sent with the event's own inserts (`db::together`); the recipients' addresses and
+/// subscriptions are read here, in one statement.
 pub fn fan_out(
     conn: &mut AnyConnection,
     request: &Subject,
     event: &Occurrence<'_>,
+    known: Option<&[Reach]>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<Vec<Part<'static>>, ApiError> {
     let actor = event.actor_party;
     let mut targets = recipients(
         event.event_type,
@@ -131,12 +135,22 @@ pub fn fan_out(
     });
     let targets: Vec<Uuid> = targets.into_iter().filter(|p| Some(*p) != actor).collect();
     if targets.is_empty() {
-        return Ok(());
+        return Ok(vec![]);
     }
-    // Every recipient's addresses and webhook subscriptions in one statement (issue 16).
-    let reach = reach_of(conn, &targets)?;
+    let backend = conn.backend();
+    // Every recipient's addresses and webhook subscriptions as the caller read them in this
+    // transaction, else in one statement (issue 16).
+    let read;
+    let reach = match known {
+        Some(known) if targets.iter().all(|t| known.iter().any(|r| r.party == *t)) => known,
+        _ => {
+            read = reach_of(conn, &targets)?;
+            &read[..]
+        }
+    };
+    let mut writes: Vec<Part<'static>> = vec![];
     for party in targets {
-        prepared(diesel::insert_into(notifications::table).values((
+        writes.push(Box::new(diesel::insert_into(notifications::table).values((
             notifications::id.eq(DbUuid(Uuid::now_v7())),
             notifications::party_id.eq(DbUuid(party)),
             notifications::request_id.eq(Some(DbUuid(request.id))),
@@ -144,20 +158,20 @@ pub fn fan_out(
             notifications::summary.eq(summary(event.event_type, &request.reference)),
             notifications::data.eq(DbJson(payload.clone())),
             notifications::created_at.eq(DbTime(now)),
-        )))
-        .execute(conn)?;
+        ))));
         let Some(reach) = reach.iter().find(|r| r.party == party) else { continue };
-        webhooks::enqueue_to(conn, &reach.webhooks, event.event_type, event.id, &payload, now)?;
+        writes.extend(webhooks::enqueue_to(backend, &reach.webhooks, event.event_type, event.id, &payload, now));
         if event.event_type.emailed() {
             if reach.emails.is_empty() {
                 continue;
             }
             let (to, languages) = (&reach.emails, &reach.languages);
             let job = json!({"to": to, "languages": languages, "party": party, "notification": payload});
-            crate::jobs::queue::enqueue(conn, "email", job, Some(&format!("email:{}:{party}", event.id)), now)?;
+            let key = format!("email:{}:{party}", event.id);
+            writes.push(crate::jobs::queue::enqueue_with(backend, "email", &job, Some(&key), now));
         }
     }
-    Ok(())
+    Ok(writes)
 }
 
 // The recipients' subscriptions join their parties (declared here, not in `db/schema.rs`, to
@@ -166,11 +180,24 @@ diesel::allow_tables_to_appear_in_same_query!(parties, webhooks_table);
 
 /// How a party is reached: its notification addresses, languages and live webhook subscriptions
 /// (id, event types).
-struct Reach {
-    party: Uuid,
-    emails: Vec<String>,
-    languages: Vec<String>,
-    webhooks: Vec<(Uuid, Vec<String>)>,
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub party: Uuid,
+    pub emails: Vec<String>,
+    pub languages: Vec<String>,
+    pub webhooks: Vec<(Uuid, Vec<String>)>,
+}
+
+impl Reach {
+    /// A party's addresses and languages as its row stores them, before its subscriptions.
+    pub fn of(party: Uuid, emails: &Value, languages: &Value) -> Reach {
+        Reach {
+            party,
+            emails: serde_json::from_value(emails.clone()).unwrap_or_default(),
+            languages: serde_json::from_value(languages.clone()).unwrap_or_default(),
+            webhooks: vec![],
+        }
+    }
 }
 
 /// A party (id, addresses, languages) with one of its live subscriptions (id, event types).
@@ -201,12 +228,7 @@ fn reach_of(conn: &mut AnyConnection, targets: &[Uuid]) -> Result<Vec<Reach>, Ap
     let mut out: Vec<Reach> = vec![];
     for (party, emails, languages, webhook, types) in rows {
         if out.last().is_none_or(|r| r.party != party.0) {
-            out.push(Reach {
-                party: party.0,
-                emails: serde_json::from_value(emails.0).unwrap_or_default(),
-                languages: serde_json::from_value(languages.0).unwrap_or_default(),
-                webhooks: vec![],
-            });
+            out.push(Reach::of(party.0, &emails.0, &languages.0));
         }
         if let (Some(id), Some(types), Some(reach)) = (webhook, types, out.last_mut()) {
             reach.webhooks.push((id.0, serde_json::from_value(types.0).unwrap_or_default()));

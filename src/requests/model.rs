@@ -81,6 +81,26 @@ pub struct RequestRow {
     pub hold_until: Option<DbTime>,
     /// The issuer confirmed a follow-up request sent outside Rogatory (Reg. 2023/1543 Annex V).
     pub follow_up_confirmed_at: Option<DbTime>,
+    /// The head of the request's audit chain: its last event's number and hash (none before
+    /// the first event), kept by the database as events are inserted (migration 000025).
+    pub head_seq: i32,
+    pub head_hash: Option<String>,
+}
+
+impl RequestRow {
+    /// The chain's head as the row read it: the next event links after it.
+    pub fn chain_head(&self) -> super::repo::ChainHead {
+        match &self.head_hash {
+            Some(hash) => (self.head_seq, hash.clone()),
+            None => super::repo::genesis_head(),
+        }
+    }
+
+    /// The row once `event` is recorded (what the database's trigger does to the stored row).
+    pub fn followed_by(&mut self, seq: i32, hash: &str) {
+        self.head_seq = seq;
+        self.head_hash = Some(hash.to_owned());
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

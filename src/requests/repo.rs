@@ -11,6 +11,7 @@ use super::model::{
 use crate::db::AnyConnection;
 use crate::db::codec::encode_text;
 use crate::db::prepared::prepared;
+use crate::db::schema::webhooks as webhooks_table;
 use crate::db::schema::{
     clarifications, parties, party_requests, reference_counters, request_events, request_messages,
     request_participants, request_responses, requests,
@@ -214,17 +215,23 @@ pub fn participants(
     Ok(rows)
 }
 
+/// A party, its role on the request if it takes part, and one of its live webhook
+/// subscriptions (id, event types) if it has any.
+pub type PartyOnRequest = (crate::parties::model::PartyRow, Option<ParticipantRow>, Option<(DbUuid, DbJson)>);
+
 /// For an action on a request, in one statement (issue 16: statements per action): the rows of
-/// the request's issuer and addressee and of the active exchange party, and every participant of the request with
-/// its party. Each party comes once per role it holds; a party named but not taking part comes
-/// with `None`. The participants come in `participants`'s order, so the request they make
-/// reads (and is signed) the same either way.
+/// the request's issuer and addressee and of the active exchange party, and every participant
+/// of the request with its party, each with its live webhook subscriptions (what the action's
+/// notifications need to reach it). Each party comes once per role it holds and subscription
+/// it has; a party named but not taking part comes with no role. The participants come in
+/// `participants`'s order, so the request they make reads (and is signed) the same either way.
 pub fn parties_and_participants(
     conn: &mut AnyConnection,
     request: Uuid,
     (issuer, addressee): (Uuid, Uuid),
-) -> Result<Vec<(crate::parties::model::PartyRow, Option<ParticipantRow>)>, ApiError> {
+) -> Result<Vec<PartyOnRequest>, ApiError> {
     use crate::vocab::{PartyKind, PartyStatus};
+    use webhooks_table as webhooks;
     let exchange = parties::kind.eq(DbText(PartyKind::Exchange)).and(parties::status.eq(DbText(PartyStatus::Active)));
     // Two `=` rather than an `IN` list: a statement of one fixed shape, which the connection
     // prepares once (diesel does not cache an `IN` of a bound list).
@@ -233,16 +240,25 @@ pub fn parties_and_participants(
         .left_join(request_participants::table.on(
             request_participants::party_id.eq(parties::id).and(request_participants::request_id.eq(DbUuid(request))),
         ))
+        .left_join(webhooks::table.on(webhooks::party_id.eq(parties::id).and(webhooks::deleted_at.is_null())))
         .filter(named.or(exchange).or(request_participants::request_id.is_not_null()))
-        .select((crate::parties::model::PartyRow::as_select(), Option::<ParticipantRow>::as_select()))
+        .select((
+            crate::parties::model::PartyRow::as_select(),
+            Option::<ParticipantRow>::as_select(),
+            (webhooks::id, webhooks::event_types).nullable(),
+        ))
         .order((
             request_participants::added_at.asc(),
             request_participants::role.asc(),
             request_participants::party_id.asc(),
             parties::id.asc(),
+            webhooks::id.asc(),
         ))
         .load(conn)?)
 }
+
+// A request's participants join their parties' subscriptions (`parties_and_participants`).
+diesel::allow_tables_to_appear_in_same_query!(request_participants, webhooks_table);
 
 pub fn is_participant(conn: &mut AnyConnection, request: Uuid, party: Uuid) -> Result<bool, ApiError> {
     let found = request_participants::table
@@ -394,21 +410,6 @@ pub fn lock(conn: &mut AnyConnection, id: Uuid) -> Result<bool, ApiError> {
 /// A chain's head: the last event's number and hash.
 pub type ChainHead = (i32, String);
 
-/// The head of a request's hash chain: its last event's number and hash (the genesis when it
-/// has none). Read inside the request's row lock, so that concurrent appends (messages,
-/// uploads, the scanner) take their numbers one after the other and the chain stays
-/// contiguous: the caller inserted, saved or locked the row in this transaction (PostgreSQL
-/// locks a row it writes until the transaction ends).
-pub fn chain_head(conn: &mut AnyConnection, request: Uuid) -> Result<ChainHead, ApiError> {
-    let last: Option<(i32, String)> = request_events::table
-        .filter(request_events::request_id.eq(DbUuid(request)))
-        .select((request_events::seq, request_events::hash))
-        .order(request_events::seq.desc())
-        .first(conn)
-        .optional()?;
-    Ok(last.unwrap_or_else(genesis_head))
-}
-
 /// The head of a chain without events: a new request's first event links after it.
 pub fn genesis_head() -> ChainHead {
     (0, crate::audit::chain::GENESIS.to_owned())
@@ -424,32 +425,19 @@ pub fn link(mut row: EventRow, (seq, prev_hash): ChainHead) -> EventRow {
     row
 }
 
-/// Inserts a linked event with the signed checkpoint of the new head (`kid`, `jws`), after
-/// the inserts of the change it records when given (`before`: a new request's row and its
-/// participants), in one statement on PostgreSQL (`db::together`), and updates its request's
-/// statistics summary. Every event of a request is inserted here.
-pub fn insert_event(
-    conn: &mut AnyConnection,
-    before: Vec<crate::db::together::Part<'_>>,
-    row: &EventRow,
-    kid: &str,
-    jws: &str,
-) -> Result<(), ApiError> {
+/// The inserts of an event and of its signed checkpoint, to be sent with the rest of what the
+/// event writes (`db::together`: one statement on PostgreSQL).
+pub fn event_inserts(row: &EventRow, kid: &str, jws: &str) -> [crate::db::together::Part<'static>; 2] {
     use crate::db::schema::event_checkpoints;
-    use crate::db::together::execute_together;
-    let mut parts = before;
-    parts.push(Box::new(diesel::insert_into(request_events::table).values(row.clone())));
-    parts.push(Box::new(diesel::insert_into(event_checkpoints::table).values((
-        event_checkpoints::request_id.eq(DbUuid(row.request_id)),
-        event_checkpoints::seq.eq(row.seq),
-        event_checkpoints::kid.eq(kid),
-        event_checkpoints::jws.eq(jws),
-    ))));
-    execute_together(conn, &parts)?;
-    // What statistics keep of the trail, in the same transaction (one statement for an event
-    // they read, none otherwise; issue 19).
-    crate::statistics::summary::record(conn, row.request_id, row.event_type, row.occurred_at, &row.data)?;
-    Ok(())
+    [
+        Box::new(diesel::insert_into(request_events::table).values(row.clone())),
+        Box::new(diesel::insert_into(event_checkpoints::table).values((
+            event_checkpoints::request_id.eq(DbUuid(row.request_id)),
+            event_checkpoints::seq.eq(row.seq),
+            event_checkpoints::kid.eq(kid.to_owned()),
+            event_checkpoints::jws.eq(jws.to_owned()),
+        ))),
+    ]
 }
 
 /// Whether `client` recorded an event of one of these types on the request.
@@ -546,27 +534,26 @@ impl DocumentKind {
     }
 }
 
-pub fn insert_document(
-    conn: &mut AnyConnection,
+/// The insert of a signed document of the request, bound to the event at `event_seq`, to be
+/// sent with that event's (`db::together`).
+pub fn document_insert(
     request: Uuid,
     kind: DocumentKind,
     event_seq: i32,
     kid: &str,
-    jws: &str,
+    jws: String,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> crate::db::together::Part<'static> {
     use crate::db::schema::request_documents;
-    prepared(diesel::insert_into(request_documents::table).values((
+    Box::new(diesel::insert_into(request_documents::table).values((
         request_documents::id.eq(DbUuid(Uuid::now_v7())),
         request_documents::request_id.eq(DbUuid(request)),
         request_documents::kind.eq(kind.as_str()),
         request_documents::event_seq.eq(event_seq),
-        request_documents::kid.eq(kid),
+        request_documents::kid.eq(kid.to_owned()),
         request_documents::jws.eq(jws),
         request_documents::created_at.eq(DbTime(now)),
     )))
-    .execute(conn)?;
-    Ok(())
 }
 
 /// Signed documents of one kind of a request, oldest first: `(event_seq, kid, jws)`.

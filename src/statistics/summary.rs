@@ -12,10 +12,11 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::rules::{self, Derived, EventFact, Step};
+use super::rules::{self, Derived, EventFact};
 use crate::db::AnyConnection;
-use crate::db::dialect::{self, StatisticsStep};
+use crate::db::dialect;
 use crate::db::schema::{request_events, request_statistics, request_statistics_state, requests};
+use crate::db::together::Written;
 use crate::db::types::{DbJson, DbText, DbTime, DbUuid, PJsonb, PTimestamptz, PUuid};
 use crate::error::ApiError;
 use crate::vocab::EventType;
@@ -23,40 +24,113 @@ use crate::vocab::EventType;
 /// Requests per transaction of a rebuild or a check.
 const CHUNK: usize = 2000;
 
-fn columns<'a>(step: &'a Step) -> StatisticsStep<'a> {
-    let d = &step.change;
-    StatisticsStep {
-        submitted_at: d.submitted_at,
-        first_answer_at: d.first_answer_at,
-        data_at: d.data_at,
-        completed_at: d.completed_at,
-        outcome: d.outcome.as_deref(),
-        refusal_reason: d.refusal_reason.as_deref(),
-        sets_outcome: step.sets_outcome,
-        withdrawn: d.withdrawn,
-        forwards: d.forwards as i64,
-        clarifications: d.clarifications as i64,
-        objection_reasons: d.objection_reasons.iter().map(|r| format!("{r},")).collect(),
-        no_grounds: d.no_grounds,
-        deconfliction_hits: d.deconfliction_hits as i64,
-    }
+/// What the summary copies of a request as it stands (events are appended after the change
+/// they record, so the row in hand is current), stored spellings.
+pub struct Attributes {
+    pub request: Uuid,
+    pub legal_basis: String,
+    pub kind: String,
+    pub priority: String,
+    pub issuer: Uuid,
+    pub addressee: Uuid,
+    pub enforcing: Option<Uuid>,
+    /// The content's `data_categories` value as stored.
+    pub categories: Option<Value>,
 }
 
-/// Adds an event just appended to its request's summary, in the event's transaction: one
-/// statement for an event statistics read, none for any other.
+/// What an event just appended adds to its request's summary, as a statement to send with the
+/// event's own (`db::together`): one for an event statistics read, none for any other.
+///
+/// The upsert never reads the row first: a new row takes the step's values, an existing one
+/// keeps its first times, replaces its outcome when the step sets one, and adds the counts and
+/// objections (`Derived::then` in SQL). The request's attributes are bound as they stand rather
+/// than read from `requests`, so the statement can go with the one that inserts the request.
 pub fn record(
-    conn: &mut AnyConnection,
-    request: Uuid,
+    attributes: impl FnOnce() -> Attributes,
     event_type: EventType,
     occurred_at: DateTime<Utc>,
     data: &Value,
-) -> Result<(), ApiError> {
+) -> Option<Written> {
     if !rules::reads(event_type) {
-        return Ok(());
+        return None;
     }
+    let attributes = &attributes();
     let step = rules::step(&EventFact { event_type, occurred_at, data: data.clone() });
-    dialect::upsert_request_statistics(conn, request, &columns(&step))?;
-    Ok(())
+    let d = step.change;
+    let a = attributes;
+    let time = |t: Option<DateTime<Utc>>| t.map(DbTime);
+    let objection_reasons: String = d.objection_reasons.iter().map(|r| format!("{r},")).collect();
+    Some(
+        Written::default()
+            .sql(
+                "INSERT INTO request_statistics (request_id, legal_basis, kind, priority, issuer_party, \
+                 addressee_party, enforcing_party, data_categories, submitted_at, first_answer_at, data_at, \
+                 completed_at, outcome, refusal_reason, withdrawn, forwards, clarifications, objection_reasons, \
+                 no_grounds, deconfliction_hits) VALUES (",
+            )
+            .bind::<PUuid, _>(DbUuid(a.request))
+            .sql(", ")
+            .bind::<Text, _>(a.legal_basis.clone())
+            .sql(", ")
+            .bind::<Text, _>(a.kind.clone())
+            .sql(", ")
+            .bind::<Text, _>(a.priority.clone())
+            .sql(", ")
+            .bind::<PUuid, _>(DbUuid(a.issuer))
+            .sql(", ")
+            .bind::<PUuid, _>(DbUuid(a.addressee))
+            .sql(", ")
+            .bind::<Nullable<PUuid>, _>(a.enforcing.map(DbUuid))
+            .sql(", ")
+            .bind::<Nullable<PJsonb>, _>(a.categories.clone().map(DbJson))
+            .sql(", ")
+            .bind::<Nullable<PTimestamptz>, _>(time(d.submitted_at))
+            .sql(", ")
+            .bind::<Nullable<PTimestamptz>, _>(time(d.first_answer_at))
+            .sql(", ")
+            .bind::<Nullable<PTimestamptz>, _>(time(d.data_at))
+            .sql(", ")
+            .bind::<Nullable<PTimestamptz>, _>(time(d.completed_at))
+            .sql(", ")
+            .bind::<Nullable<Text>, _>(d.outcome.clone())
+            .sql(", ")
+            .bind::<Nullable<Text>, _>(d.refusal_reason.clone())
+            .sql(", ")
+            .bind::<Bool, _>(d.withdrawn)
+            .sql(", ")
+            .bind::<BigInt, _>(d.forwards as i64)
+            .sql(", ")
+            .bind::<BigInt, _>(d.clarifications as i64)
+            .sql(", ")
+            .bind::<Text, _>(objection_reasons)
+            .sql(", ")
+            .bind::<Bool, _>(d.no_grounds)
+            .sql(", ")
+            .bind::<BigInt, _>(d.deconfliction_hits as i64)
+            .sql(
+                ") ON CONFLICT (request_id) DO UPDATE SET legal_basis = excluded.legal_basis, kind = excluded.kind, \
+                 priority = excluded.priority, issuer_party = excluded.issuer_party, \
+                 addressee_party = excluded.addressee_party, enforcing_party = excluded.enforcing_party, \
+                 data_categories = excluded.data_categories, \
+                 submitted_at = COALESCE(request_statistics.submitted_at, excluded.submitted_at), \
+                 first_answer_at = COALESCE(request_statistics.first_answer_at, excluded.first_answer_at), \
+                 data_at = COALESCE(request_statistics.data_at, excluded.data_at), \
+                 completed_at = COALESCE(request_statistics.completed_at, excluded.completed_at), \
+                 outcome = CASE WHEN ",
+            )
+            .bind::<Bool, _>(step.sets_outcome)
+            .sql(" THEN excluded.outcome ELSE request_statistics.outcome END, refusal_reason = CASE WHEN ")
+            .bind::<Bool, _>(step.sets_outcome)
+            .sql(
+                " THEN excluded.refusal_reason ELSE request_statistics.refusal_reason END, \
+                 withdrawn = request_statistics.withdrawn OR excluded.withdrawn, \
+                 forwards = request_statistics.forwards + excluded.forwards, \
+                 clarifications = request_statistics.clarifications + excluded.clarifications, \
+                 objection_reasons = request_statistics.objection_reasons || excluded.objection_reasons, \
+                 no_grounds = request_statistics.no_grounds OR excluded.no_grounds, \
+                 deconfliction_hits = request_statistics.deconfliction_hits + excluded.deconfliction_hits",
+            ),
+    )
 }
 
 /// A summary row as stored (or as recomputed), for comparison.
@@ -177,7 +251,7 @@ const INSERT_ROWS: usize = 1000;
 
 /// Writes recomputed summaries of requests that have no row (a rebuild deletes them first, in
 /// the same transaction), `INSERT_ROWS` to a statement. A row holds what an event's upsert
-/// (`dialect::upsert_request_statistics`) leaves in an empty row given the whole trail as one
+/// (`record`) leaves in an empty row given the whole trail as one
 /// step: the request's attributes as they stand, the trail's times, outcome and counts.
 fn insert_rows(conn: &mut AnyConnection, fresh: &[Fresh]) -> Result<(), ApiError> {
     const COLUMNS: usize = 20;

@@ -31,25 +31,26 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
     Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }
 
-/// Queues one delivery of an event to each of a party's live subscriptions (id, event types)
-/// that wants its type.
+/// The jobs that deliver an event to each of a party's live subscriptions (id, event types)
+/// that wants its type, to be inserted with the event (`db::together`).
 pub fn enqueue_to(
-    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
     subscriptions: &[(Uuid, Vec<String>)],
     event_type: crate::vocab::EventType,
     message: Uuid,
     data: &Value,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    for (id, wanted) in subscriptions {
-        let event_type = event_type.as_str();
-        if wanted.iter().any(|t| t == event_type) {
+) -> Vec<crate::db::together::Part<'static>> {
+    let event_type = event_type.as_str();
+    subscriptions
+        .iter()
+        .filter(|(_, wanted)| wanted.iter().any(|t| t == event_type))
+        .map(|(id, _)| {
             let body = json!({"type": event_type, "timestamp": crate::audit::chain::time_text(now), "data": data});
             let job = json!({"webhook": id, "message_id": format!("msg_{message}"), "event_type": event_type, "body": body.to_string()});
-            crate::jobs::queue::enqueue(conn, "webhook", job, Some(&format!("webhook:{id}:{message}")), now)?;
-        }
-    }
-    Ok(())
+            crate::jobs::queue::enqueue_with(backend, "webhook", &job, Some(&format!("webhook:{id}:{message}")), now)
+        })
+        .collect()
 }
 
 /// Queues a `ping` to one subscription; returns its message id.

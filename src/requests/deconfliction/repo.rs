@@ -24,17 +24,29 @@ pub struct Match {
 /// The targets of other parties' open requests with one of these hashes: one query on the
 /// hash index (`IN`), joined to the requests for their status.
 pub fn matches(conn: &mut AnyConnection, hashes: &[String], party: Uuid) -> Result<Vec<Match>, ApiError> {
+    matches_after(conn, vec![], hashes, party)
+}
+
+/// `matches`, after `writes` (`db::together::execute_then_load`: one statement with them on
+/// PostgreSQL, where the lookup does not see what they insert).
+pub fn matches_after(
+    conn: &mut AnyConnection,
+    writes: Vec<crate::db::together::Part<'static>>,
+    hashes: &[String],
+    party: Uuid,
+) -> Result<Vec<Match>, ApiError> {
     if hashes.is_empty() {
+        crate::db::together::execute_together(conn, &writes)?;
         return Ok(vec![]);
     }
-    let rows: Vec<(String, DbUuid, DbUuid)> = deconfliction_targets::table
+    let query = deconfliction_targets::table
         .inner_join(requests::table.on(requests::id.eq(deconfliction_targets::request_id)))
-        .filter(deconfliction_targets::hash.eq_any(hashes))
+        .filter(deconfliction_targets::hash.eq_any(hashes.to_vec()))
         .filter(deconfliction_targets::party_id.ne(DbUuid(party)))
         .filter(requests::status.eq_any(OPEN.map(DbText)))
         .select((deconfliction_targets::hash, deconfliction_targets::request_id, deconfliction_targets::party_id))
-        .order((deconfliction_targets::request_id, deconfliction_targets::hash))
-        .load(conn)?;
+        .order((deconfliction_targets::request_id, deconfliction_targets::hash));
+    let rows: Vec<(String, DbUuid, DbUuid)> = crate::db::together::execute_then_load(conn, writes, query)?;
     Ok(rows.into_iter().map(|(hash, request, party)| Match { hash, request: request.0, party: party.0 }).collect())
 }
 
@@ -47,30 +59,40 @@ pub fn insert_targets(
     hashes: &[(String, String)],
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    if hashes.is_empty() {
-        return Ok(());
+    if let Some(insert) = targets_insert(request, party, hashes, now) {
+        crate::db::together::execute_together(conn, &[insert])?;
     }
-    let values: Vec<String> = (0..hashes.len())
-        .map(|i| {
-            let k = i * 2;
-            format!("($1, $2, $3, ${}, ${})", k + 4, k + 5)
-        })
-        .collect();
-    let sql = format!(
-        // Placeholders numbered in order of first appearance (SQLite numbers `$N` so).
-        "INSERT INTO deconfliction_targets (request_id, party_id, created_at, hash, target_type) VALUES {}",
-        values.join(", ")
-    );
-    let mut query = diesel::sql_query(sql)
-        .into_boxed::<crate::db::MultiBackend>()
-        .bind::<PUuid, _>(DbUuid(request))
-        .bind::<PUuid, _>(DbUuid(party))
-        .bind::<PTimestamptz, _>(DbTime(now));
-    for (hash, target_type) in hashes {
-        query = query.bind::<Text, _>(hash.clone()).bind::<Text, _>(target_type.clone());
-    }
-    query.execute(conn)?;
     Ok(())
+}
+
+/// The multi-row insert of `insert_targets` (none for no hashes), to be sent with the
+/// submission's event (`db::together`).
+pub fn targets_insert(
+    request: Uuid,
+    party: Uuid,
+    hashes: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Option<crate::db::together::Part<'static>> {
+    if hashes.is_empty() {
+        return None;
+    }
+    let mut insert = crate::db::together::Written::default()
+        .sql("INSERT INTO deconfliction_targets (request_id, party_id, created_at, hash, target_type) VALUES ");
+    for (i, (hash, target_type)) in hashes.iter().enumerate() {
+        insert = insert
+            .sql(if i == 0 { "(" } else { ", (" })
+            .bind::<PUuid, _>(DbUuid(request))
+            .sql(", ")
+            .bind::<PUuid, _>(DbUuid(party))
+            .sql(", ")
+            .bind::<PTimestamptz, _>(DbTime(now))
+            .sql(", ")
+            .bind::<Text, _>(hash.clone())
+            .sql(", ")
+            .bind::<Text, _>(target_type.clone())
+            .sql(")");
+    }
+    Some(insert.part())
 }
 
 /// A hit as stored.

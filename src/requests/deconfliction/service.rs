@@ -21,27 +21,66 @@ use crate::requests::dto::{RequestContent, TargetType};
 use crate::requests::model::RequestRow;
 use crate::vocab::EventType;
 
-/// Matches a request that has just left its issuer and stores its hashes, unless it or its
-/// party opted out (then nothing is stored: its targets are not matchable either). Answers the
-/// number of hits. `issuer_takes_part`: the issuing party's setting, when the caller read it
-/// already (otherwise it is read here).
-pub fn on_submission(
+/// What a submission's targets met, looked up before its event is recorded: the other
+/// parties' matches, and the insert of its own hashes, which goes with the event
+/// (`db::together`).
+pub struct Lookup {
+    hashed: Vec<(String, TargetType)>,
+    party: Uuid,
+    /// The hashes to look up, until they are (`sent_with`, else `record_hits`).
+    pending: Option<Vec<String>>,
+    found: Vec<repo::Match>,
+    insert: Option<crate::db::together::Part<'static>>,
+}
+
+impl Lookup {
+    /// The insert of the request's own hashes, to send with the submission's event.
+    pub fn take_insert(&mut self) -> Option<crate::db::together::Part<'static>> {
+        self.insert.take()
+    }
+
+    /// Whether the lookup is still to run.
+    pub fn pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Runs `writes` (the submission event's) and the lookup after them: one statement on
+    /// PostgreSQL (issue 16), whose lookup reads the database as it was after the lock, so it
+    /// sees every hash committed before, and none of this request's (its own party's, which
+    /// never match anyway).
+    pub fn sent_with(
+        &mut self,
+        conn: &mut AnyConnection,
+        writes: Vec<crate::db::together::Part<'static>>,
+    ) -> Result<(), ApiError> {
+        let hashes = self.pending.take().unwrap_or_default();
+        self.found = repo::matches_after(conn, writes, &hashes, self.party)?;
+        Ok(())
+    }
+}
+
+/// Matches a request that is leaving its issuer, in the submission's transaction, unless it or
+/// its party opted out (`None`: nothing is stored, so its targets are not matchable either).
+/// `issuer_takes_part`: the issuing party's setting, when the caller read it already (otherwise
+/// it is read here). Its hashes are stored by `Lookup::take_insert`, once (a request leaves its
+/// issuer once), and the hits by `record_hits`.
+pub fn look_up(
     conn: &mut AnyConnection,
     keys: &KeyRing,
     row: &RequestRow,
     issuer_takes_part: Option<bool>,
     now: DateTime<Utc>,
-) -> Result<usize, ApiError> {
+) -> Result<Option<Lookup>, ApiError> {
     let content: RequestContent = decode("requests.content", row.content.clone())?;
     if content.targets.is_empty() {
-        return Ok(0);
+        return Ok(None);
     }
     let party_takes_part = match issuer_takes_part {
         Some(setting) => setting,
         None => repo::party_takes_part(conn, row.issuer_party)?,
     };
     if !rules::takes_part(&content, party_takes_part) {
-        return Ok(0);
+        return Ok(None);
     }
     let hashed = rules::hashes(&keys.deconfliction, &content.targets);
     let mut hashes: Vec<String> = hashed.iter().map(|(h, _)| h.clone()).collect();
@@ -49,7 +88,8 @@ pub fn on_submission(
     // Two submissions of the same target at once would not see each other's uncommitted rows
     // on PostgreSQL: the second waits for the first here, then sees its rows. (SQLite has one
     // writer at a time.) In key order, so two submissions never wait on each other; one
-    // statement for all (the keys are numbers computed here, not input).
+    // statement for all (the keys are numbers computed here, not input). The lock is held to
+    // the end of the transaction, so past the insert of this request's hashes.
     if conn.backend() == Backend::Postgres {
         let mut keys: Vec<i64> = hashes.iter().map(|h| i64::from_str_radix(&h[..15], 16).unwrap_or_default()).collect();
         keys.sort_unstable();
@@ -61,9 +101,26 @@ pub fn on_submission(
         ))
         .execute(conn)?;
     }
-    let found = repo::matches(conn, &hashes, row.issuer_party)?;
     let typed: Vec<(String, String)> = hashed.iter().map(|(h, t)| (h.clone(), rules::type_name(*t))).collect();
-    repo::insert_targets(conn, row.id, row.issuer_party, &typed, now)?;
+    let insert = repo::targets_insert(row.id, row.issuer_party, &typed, now);
+    Ok(Some(Lookup { hashed, party: row.issuer_party, pending: Some(hashes), found: vec![], insert }))
+}
+
+/// Records the hits a submission's lookup found, after the submission's event: each a row and
+/// an event on both requests. Answers the number of hits.
+pub fn record_hits(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: &RequestRow,
+    mut lookup: Lookup,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    // Looked up and stored here unless the submission's event took them with it.
+    if lookup.pending() || lookup.insert.is_some() {
+        let writes = lookup.take_insert().into_iter().collect();
+        lookup.sent_with(conn, writes)?;
+    }
+    let Lookup { hashed, found, .. } = lookup;
     for m in &found {
         let target_type = hashed.iter().find(|(h, _)| *h == m.hash).map(|(_, t)| *t).unwrap_or(TargetType::Email);
         let hit = HitRow {

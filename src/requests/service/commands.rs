@@ -272,6 +272,8 @@ pub fn create(
         hold_status: None,
         hold_until: None,
         follow_up_confirmed_at: None,
+        head_seq: 0,
+        head_hash: None,
     };
     let mut joining = vec![(&issuer, ParticipantRole::Issuer), (&route.addressee, ParticipantRole::Addressee)];
     if let Some(enforcing) = &route.enforcing {
@@ -452,7 +454,7 @@ pub fn act(
     let (mut row, side) = load_for_update(conn, caller, id)?;
     let basis = basis_for(conn, &row)?;
     // The issuer, the addressee and the exchange's name, read once for the whole action.
-    let ActionParties { issuer, addressee, exchange_name, participants } = action_parties(conn, &row)?;
+    let ActionParties { issuer, addressee, exchange_name, participants, reach } = action_parties(conn, &row)?;
     // The participants as read, while the action leaves them as they are (a new route or a
     // forward changes them: they are read again for the signed request).
     let mut participants = Some(participants);
@@ -875,22 +877,42 @@ pub fn act(
     };
     let saved = save(conn, row, status, now)?;
     update_clocks(conn, &saved, &basis, &act_scope, action, now)?;
-    // The request as the last event signed it is the answer: no re-read.
-    let (recorded, mut request) =
-        event_on_with(conn, keys, saved.clone(), participants.clone(), Some(caller), event_type, data, now)?;
-    for (extra_type, extra_data) in extra_events {
-        request = event_on_with(conn, keys, saved.clone(), participants.clone(), None, extra_type, extra_data, now)?.1;
-    }
+    // Deconfliction when the request leaves its issuer (issue 18): looked up before the event,
+    // the request's own hashes stored with it, the hits recorded after it (events of their own,
+    // on this request and on the other party's).
+    let mut deconfliction = if leaves && matches!(action, Action::Submit | Action::Approve) {
+        crate::requests::deconfliction::service::look_up(conn, keys, &saved, issuer_deconfliction, now)?
+    } else {
+        None
+    };
+    // A request that leaves is signed by the exchange, and so is an answer: with the event.
+    let mut documents = vec![];
     if leaves {
-        sign_document(conn, keys, &request, &recorded, &exchange_name, now)?;
-    }
-    // Deconfliction when the request leaves its issuer (issue 18): hits are events of their own,
-    // after the submission's, on this request and on the other party's.
-    if leaves && matches!(action, Action::Submit | Action::Approve) {
-        crate::requests::deconfliction::service::on_submission(conn, keys, &saved, issuer_deconfliction, now)?;
+        documents.push(DocumentKind::Request);
     }
     if crate::requests::evidence::documents::RESPONSE_EVENTS.contains(&event_type) {
-        sign_response(conn, keys, &request, &recorded, &exchange_name, now)?;
+        documents.push(DocumentKind::Response);
+    }
+    let along = Along {
+        documents,
+        exchange: &exchange_name,
+        inserts: deconfliction.as_mut().and_then(|d| d.take_insert()).into_iter().collect(),
+        reach: Some(&reach),
+        lookup: deconfliction.as_mut(),
+    };
+    // The request as the last event signed it is the answer: no re-read.
+    let (recorded, mut request) =
+        event_along(conn, keys, saved.clone(), participants.clone(), Some(caller), event_type, data, now, along)?;
+    let mut current = saved.clone();
+    current.followed_by(recorded.seq, &recorded.hash);
+    for (extra_type, extra_data) in extra_events {
+        let (extra, view) =
+            event_on_with(conn, keys, current.clone(), participants.clone(), None, extra_type, extra_data, now)?;
+        current.followed_by(extra.seq, &extra.hash);
+        request = view;
+    }
+    if let Some(lookup) = deconfliction {
+        crate::requests::deconfliction::service::record_hits(conn, keys, &saved, lookup, now)?;
     }
     Ok(request)
 }

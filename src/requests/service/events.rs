@@ -2,7 +2,7 @@
 //! checkpoint and the request and response documents.
 
 use super::*;
-use crate::db::together::Part;
+use crate::db::together::{Part, Written};
 
 /// Appends an event to the request's hash chain and signs the new head (a checkpoint over the
 /// event's hash and the request as it now stands), in the caller's transaction: call it after
@@ -18,7 +18,8 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     // The row read and locked in one statement (PostgreSQL), before the chain's head is read.
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, None)?;
+    let (recorded, _) =
+        record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, None, Along::default())?;
     Ok(recorded)
 }
 
@@ -35,7 +36,8 @@ pub fn event_noticed(
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, Chain::Existing, Some(notice), None)?;
+    let (recorded, _) =
+        record(conn, keys, row, None, event_type, data, now, Chain::Existing, Some(notice), None, Along::default())?;
     Ok(recorded)
 }
 
@@ -66,8 +68,24 @@ pub fn event_on_with(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
+    event_along(conn, keys, row, participants, caller, event_type, data, now, Along::default())
+}
+
+/// `event_on_with`, with what goes along with the event in its statement (`Along`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn event_along(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    participants: Option<Vec<Participant>>,
+    caller: Option<&Caller>,
+    event_type: EventType,
+    data: Value,
+    now: DateTime<Utc>,
+    along: Along<'_>,
+) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
-    record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, participants)
+    record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, participants, along)
 }
 
 /// `event_on` for the first event of a new request, written with the inserts of its row and
@@ -86,24 +104,55 @@ pub fn first_event(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
-    record(conn, keys, row, caller, event_type, data, now, Chain::New(inserts), None, Some(participants))
+    record(
+        conn,
+        keys,
+        row,
+        caller,
+        event_type,
+        data,
+        now,
+        Chain::New(inserts),
+        None,
+        Some(participants),
+        Along::default(),
+    )
 }
 
 /// Where an event's chain stands.
 enum Chain {
-    /// The request is stored: the event links after its chain's head, read inside the
-    /// request's row lock, which the caller holds (it read, inserted or saved the row in this
-    /// transaction), so concurrent appends take their numbers one after the other.
+    /// The request is stored: the event links after the chain's head as the caller's row holds
+    /// it (`requests.head_seq`, `head_hash`). The caller read that row inside its lock, or
+    /// inserted or saved it in this transaction after reading it so, and has recorded no event
+    /// since (or followed it, `RequestRow::followed_by`), so concurrent appends take their
+    /// numbers one after the other. A stale head is refused by the unique (request_id, seq).
     Existing,
     /// A new request, whose row and participants (these inserts, in that order) go with its
     /// first event: its chain starts at the genesis, with nothing to read.
     New(Vec<Part<'static>>),
 }
 
+/// What an action writes with its event, in the event's statement (`db::together`): the
+/// documents the exchange signs over the event and the request as it now stands (a request
+/// that leaves, an answer), and inserts of its own (a submission's deconfliction hashes).
+#[derive(Default)]
+pub(super) struct Along<'a> {
+    /// The documents to sign, with the name they are signed in.
+    pub documents: Vec<DocumentKind>,
+    pub exchange: &'a str,
+    pub inserts: Vec<Part<'static>>,
+    /// How the request's parties are reached, as the action read them (else read here).
+    pub reach: Option<&'a [crate::notify::Reach]>,
+    /// A submission's deconfliction lookup, run after the event's writes, in their statement.
+    pub lookup: Option<&'a mut crate::requests::deconfliction::service::Lookup>,
+}
+
 /// Records an event of `row`'s request: the event with the signed checkpoint over its hash and
 /// the request as it now stands (with the request's participants when the caller holds them as
-/// they now stand, else read), then the outbox (notifications and deliveries, written with the
-/// change itself). Returns the event and the signed view, which is answered.
+/// they now stand, else read), the statistics summary's step, the outbox (notifications and
+/// deliveries) and what goes `along`, all in one statement on PostgreSQL (`db::together`, issue
+/// 16), written with the change itself. Returns the event and the signed view, which is
+/// answered.
 #[allow(clippy::too_many_arguments)]
 fn record(
     conn: &mut AnyConnection,
@@ -116,9 +165,10 @@ fn record(
     chain: Chain,
     notice: Option<&Value>,
     participants: Option<Vec<Participant>>,
+    along: Along<'_>,
 ) -> Result<(EventRow, Request), ApiError> {
-    let (head, before) = match chain {
-        Chain::Existing => (repo::chain_head(conn, row.id)?, vec![]),
+    let (head, mut writes) = match chain {
+        Chain::Existing => (row.chain_head(), vec![]),
         Chain::New(inserts) => (repo::genesis_head(), inserts),
     };
     let recorded = repo::link(
@@ -136,16 +186,31 @@ fn record(
         },
         head,
     );
-    // What the outbox needs of the row, taken before the row becomes the view.
+    // What the outbox and the statistics need of the row, taken before it becomes the view.
     let subject = notify_subject(&row);
+    let statistics = crate::statistics::summary::record(
+        || statistics_attributes(&row),
+        recorded.event_type,
+        recorded.occurred_at,
+        &recorded.data,
+    );
     let view = match participants {
         Some(participants) => view_with(row, participants)?,
         None => view_of(conn, row)?,
     };
     let jws = crate::requests::evidence::checkpoints::sign(keys, &view, recorded.seq, &recorded.hash);
-    repo::insert_event(conn, before, &recorded, &keys.signing.kid, &jws)?;
+    writes.extend(repo::event_inserts(&recorded, &keys.signing.kid, &jws));
+    writes.extend(statistics.map(Written::part));
     let occurred = crate::notify::Occurrence { notice, ..occurrence(&recorded) };
-    crate::notify::fan_out(conn, &subject, &occurred, now)?;
+    writes.extend(crate::notify::fan_out(conn, &subject, &occurred, along.reach, now)?);
+    for kind in along.documents {
+        writes.push(signed_document(keys, kind, &view, &recorded, along.exchange, now));
+    }
+    writes.extend(along.inserts);
+    match along.lookup {
+        Some(lookup) if lookup.pending() => lookup.sent_with(conn, writes)?,
+        _ => crate::db::together::execute_together(conn, &writes)?,
+    }
     Ok((recorded, view))
 }
 
@@ -170,6 +235,20 @@ pub(super) fn notify_subject(row: &RequestRow) -> crate::notify::Subject {
     }
 }
 
+/// The request as its statistics summary copies it.
+fn statistics_attributes(row: &RequestRow) -> crate::statistics::summary::Attributes {
+    crate::statistics::summary::Attributes {
+        request: row.id,
+        legal_basis: row.legal_basis.clone(),
+        kind: crate::db::codec::encode_text(&row.kind),
+        priority: crate::db::codec::encode_text(&row.priority),
+        issuer: row.issuer_party,
+        addressee: row.addressee_party,
+        enforcing: row.enforcing_party.as_ref().map(|p| p.0),
+        categories: row.content.get("data_categories").cloned(),
+    }
+}
+
 /// A recorded event as the notification fan-out sees it.
 pub(super) fn occurrence(event: &EventRow) -> crate::notify::Occurrence<'_> {
     crate::notify::Occurrence {
@@ -189,31 +268,29 @@ pub fn document(request: &Request, exchange: &str, event: &EventRow) -> Value {
     crate::requests::evidence::documents::request_document(request, exchange, &bound(event))
 }
 
-pub(super) fn sign_document(
-    conn: &mut AnyConnection,
+/// The insert of a document the exchange signs over `event` and the request as it stands:
+/// the request's legal content as it leaves, or an answer (a response, or an enforcing
+/// authority's objection) as its event records it: the text, the outcome and the digests of
+/// the attachments it cites.
+fn signed_document(
     keys: &KeyRing,
+    kind: DocumentKind,
     request: &Request,
     event: &EventRow,
     exchange: &str,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let jws = crate::requests::evidence::documents::sign(keys, &document(request, exchange, event));
-    repo::insert_document(conn, request.id, DocumentKind::Request, event.seq, &keys.signing.kid, &jws, now)
-}
-
-/// Signs an answer (a response or an objection) as its event records it: the text, the
-/// outcome and the digests of the attachments it cites.
-pub(super) fn sign_response(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    request: &Request,
-    event: &EventRow,
-    exchange: &str,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign_as};
-    let party = event.actor_party.as_ref().map(|p| p.0);
-    let document = response_document(request, exchange, party, &event.data, &bound(event));
-    let jws = sign_as(keys, RESPONSE_CONTENT_TYPE, &document);
-    repo::insert_document(conn, request.id, DocumentKind::Response, event.seq, &keys.signing.kid, &jws, now)
+) -> Part<'static> {
+    use crate::requests::evidence::documents::{RESPONSE_CONTENT_TYPE, response_document, sign, sign_as};
+    let jws = match kind {
+        DocumentKind::Request => sign(keys, &document(request, exchange, event)),
+        DocumentKind::Response => {
+            let party = event.actor_party.as_ref().map(|p| p.0);
+            sign_as(
+                keys,
+                RESPONSE_CONTENT_TYPE,
+                &response_document(request, exchange, party, &event.data, &bound(event)),
+            )
+        }
+    };
+    repo::document_insert(request.id, kind, event.seq, &keys.signing.kid, jws, now)
 }

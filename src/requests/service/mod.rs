@@ -74,23 +74,25 @@ fn party(conn: &mut AnyConnection, id: Uuid) -> Result<Party, ApiError> {
 }
 
 /// The parties an action on a request names: its issuer, its addressee, and the exchange,
-/// whose name signs the documents; and the request's participants as they stood before the
-/// action (the request it signs, unless the action changes them).
+/// whose name signs the documents; the request's participants as they stood before the action
+/// (the request it signs, unless the action changes them); and how each of these parties is
+/// reached (the action's notifications go to its participants).
 struct ActionParties {
     issuer: Party,
     addressee: Party,
     exchange_name: String,
     participants: Vec<Participant>,
+    reach: Vec<crate::notify::Reach>,
 }
 
-/// A request's issuer and addressee, the exchange's name and the request's participants, read
-/// in one statement (issue 16: statements per action).
+/// A request's issuer and addressee, the exchange's name, the request's participants and how
+/// each is reached, read in one statement (issue 16: statements per action).
 fn action_parties(conn: &mut AnyConnection, row: &RequestRow) -> Result<ActionParties, ApiError> {
     let found = repo::parties_and_participants(conn, row.id, (row.issuer_party, row.addressee_party))?;
     let take = |id: Uuid| -> Result<Party, ApiError> {
-        let (party, _) = found
+        let (party, _, _) = found
             .iter()
-            .find(|(p, _)| p.id == id)
+            .find(|(p, _, _)| p.id == id)
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("party {id} vanished")))?;
         party.clone().into_party()
     };
@@ -99,22 +101,38 @@ fn action_parties(conn: &mut AnyConnection, row: &RequestRow) -> Result<ActionPa
     // The first active exchange party by id, as `exchange_name` reads it.
     let exchange_name = found
         .iter()
-        .map(|(p, _)| p)
+        .map(|(p, _, _)| p)
         .filter(|p| p.kind == PartyKind::Exchange && p.status == PartyStatus::Active)
         .min_by_key(|p| p.id)
         .map(|p| p.name.clone())
         .unwrap_or_else(|| EXCHANGE_FALLBACK_NAME.into());
-    let participants = found
-        .iter()
-        .filter_map(|(party, taking_part)| {
-            taking_part.as_ref().map(|t| Participant {
+    // A party's role comes once per subscription of the party: each (party, role) once.
+    let mut participants: Vec<Participant> = vec![];
+    let mut reach: Vec<crate::notify::Reach> = vec![];
+    for (party, taking_part, webhook) in &found {
+        if let Some(t) = taking_part
+            && !participants.iter().any(|p| p.party.id == t.party_id && p.role == t.role)
+        {
+            participants.push(Participant {
                 party: PartyRef { id: t.party_id, name: party.name.clone(), country: party.country.clone() },
                 role: t.role,
                 since: t.added_at,
-            })
-        })
-        .collect();
-    Ok(ActionParties { issuer, addressee, exchange_name, participants })
+            });
+        }
+        let at = match reach.iter().position(|r| r.party == party.id) {
+            Some(at) => at,
+            None => {
+                reach.push(crate::notify::Reach::of(party.id, &party.notification_emails, &party.languages));
+                reach.len() - 1
+            }
+        };
+        if let Some((id, types)) = webhook
+            && !reach[at].webhooks.iter().any(|(known, _)| *known == id.0)
+        {
+            reach[at].webhooks.push((id.0, serde_json::from_value(types.0.clone()).unwrap_or_default()));
+        }
+    }
+    Ok(ActionParties { issuer, addressee, exchange_name, participants, reach })
 }
 
 /// Where the request's data stand with the enforcing authority (Reg. 2023/1543 Art 8(4)).

@@ -1,0 +1,3 @@
+DROP TRIGGER requests_chain_head;
+ALTER TABLE requests DROP COLUMN head_hash;
+ALTER TABLE requests DROP COLUMN head_seq;
