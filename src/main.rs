@@ -165,6 +165,8 @@ enum KeysCommand {
     /// compromised key; the key that signs now cannot be retired (rotate first).
     Retire {
         /// The key's kid (`rogatory keys list`).
+        // A kid is base64url, so it may begin with `-`: a value, not an option.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
     /// List the keys: kid, times, and state (signing, pending, verifying, retired).

@@ -119,6 +119,21 @@ async fn instances_starting_at_once_make_one_key() {
     drop(siblings);
 }
 
+/// A kid is a JWK thumbprint in base64url (RFC 7638), so one in 64 starts with `-`: the
+/// command line takes it as the kid, not as an option (`keys_rotate_reaches_every_instance`
+/// failed so on a rotation whose new kid began `-J`).
+#[actix_web::test]
+async fn a_kid_that_starts_with_a_hyphen_is_a_kid() {
+    let Some(database) = TestDatabase::create(TestBackend::Postgres) else { return };
+    let _app = TestApp::on(database.sibling(), &[]).await;
+    let (ok, _, stderr) = keys_command(&database, TEST_KEK, &["retire", "-JxZa9kq3cTn0iNhoWQd7WbGO5sBqX-4V2j1mYRuE8"]);
+    assert!(!ok, "no such key");
+    assert!(
+        stderr.contains("no signing key -JxZa9kq3cTn0iNhoWQd7WbGO5sBqX-4V2j1mYRuE8 in the database"),
+        "the kid reached the key store: {stderr}"
+    );
+}
+
 /// The race behind a start that failed with "no active signing key" (four instances at once,
 /// the machine loaded): an instance reads its clock, waits for the keys' lock while another
 /// instance, whose clock reading came later, creates the key; the first then finds the key
