@@ -76,23 +76,8 @@ pub fn insert_sent_reminder(
     Ok(inserted == 1)
 }
 
-/// Enqueues a job unless one with the same dedupe key exists; `false` when it did.
-#[allow(clippy::too_many_arguments)]
-pub fn insert_job(
-    conn: &mut AnyConnection,
-    id: Uuid,
-    kind: &str,
-    payload: &serde_json::Value,
-    max_attempts: i32,
-    run_at: DateTime<Utc>,
-    dedupe_key: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<bool, diesel::result::Error> {
-    let insert = job_insert(conn.backend(), id, kind, payload, max_attempts, run_at, dedupe_key, now);
-    Ok(prepared(insert).execute(conn)? == 1)
-}
-
-/// The insert of `insert_job`, to be sent with others (`db::together`).
+/// Enqueues a job unless one with the same dedupe key exists (`ON CONFLICT DO NOTHING` /
+/// `INSERT OR IGNORE`), as an insert to run or to send with others (`db::together`).
 #[allow(clippy::too_many_arguments)]
 pub fn job_insert(
     backend: Backend,

@@ -36,7 +36,9 @@ pub fn enqueue(
     dedupe_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    Ok(dialect::insert_job(conn, Uuid::now_v7(), kind, &payload, MAX_ATTEMPTS, now, dedupe_key, now)?)
+    let insert =
+        dialect::job_insert(conn.backend(), Uuid::now_v7(), kind, &payload, MAX_ATTEMPTS, now, dedupe_key, now);
+    Ok(prepared(insert).execute(conn)? == 1)
 }
 
 /// `enqueue` as an insert to send with others (`db::together`): the job is queued with the

@@ -104,12 +104,17 @@ impl DirStore {
     }
 
     pub(super) async fn open(&self, sha256: &str) -> Result<super::BodyStream, ApiError> {
+        /// A download reads the file this much at a time (two such chunks in memory per
+        /// download: the one held back by the digest check, and the one being read).
+        const READ_BYTES: usize = 512 * 1024;
         let file = tokio::fs::File::open(self.path_of(sha256)).await.map_err(|e| {
             if e.kind() == ErrorKind::NotFound { super::missing(sha256, "dir") } else { ApiError::internal(e) }
         })?;
         Ok(futures_util::stream::unfold(Some(file), |file| async move {
             let mut file = file?;
-            let mut buffer = vec![0u8; 64 * 1024];
+            // Large reads: each is a trip to the blocking pool (tokio's file I/O), and a download
+            // checks every byte on the way out, so the fewer hops the closer it runs to the hash.
+            let mut buffer = vec![0u8; READ_BYTES];
             match file.read(&mut buffer).await {
                 Ok(0) => None,
                 Ok(n) => {

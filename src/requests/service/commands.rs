@@ -906,8 +906,17 @@ pub fn act(
     let mut current = saved.clone();
     current.followed_by(recorded.seq, &recorded.hash);
     for (extra_type, extra_data) in extra_events {
-        let (extra, view) =
-            event_on_with(conn, keys, current.clone(), participants.clone(), None, extra_type, extra_data, now)?;
+        let (extra, view) = event_along(
+            conn,
+            keys,
+            current.clone(),
+            participants.clone(),
+            None,
+            extra_type,
+            extra_data,
+            now,
+            Along::default(),
+        )?;
         current.followed_by(extra.seq, &extra.hash);
         request = view;
     }

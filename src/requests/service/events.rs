@@ -52,26 +52,11 @@ pub fn event_on(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
-    event_on_with(conn, keys, row, None, caller, event_type, data, now)
+    event_along(conn, keys, row, None, caller, event_type, data, now, Along::default())
 }
 
-/// `event_on` with the request's participants when the caller holds them as they now stand
-/// (else read).
-#[allow(clippy::too_many_arguments)]
-pub fn event_on_with(
-    conn: &mut AnyConnection,
-    keys: &KeyRing,
-    row: RequestRow,
-    participants: Option<Vec<Participant>>,
-    caller: Option<&Caller>,
-    event_type: EventType,
-    data: Value,
-    now: DateTime<Utc>,
-) -> Result<(EventRow, Request), ApiError> {
-    event_along(conn, keys, row, participants, caller, event_type, data, now, Along::default())
-}
-
-/// `event_on_with`, with what goes along with the event in its statement (`Along`).
+/// `event_on`, with the request's participants when the caller holds them as they now stand
+/// (else read), and what goes along with the event in its statement (`Along`).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn event_along(
     conn: &mut AnyConnection,
