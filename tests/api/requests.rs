@@ -170,6 +170,32 @@ backend_test! {
         post(&app, &w.de_central, &format!("/v1/requests/{id}/acknowledge"), json!({})).await.assert_problem(403, "forbidden");
         let history = events(&ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{id}/events")).await, 200));
         assert!(history.contains(&"request.forwarded".to_owned()));
+        // The new addressee hears of it, though the action read only the request's parties as
+        // they were (their addresses and subscriptions; a new one is read as it joins).
+        let feed = ok(&get(&app, &w.de_24_7, "/v1/notifications").await, 200);
+        let heard: Vec<(&str, &str)> = feed["items"].as_array().unwrap().iter()
+            .map(|n| (n["event_type"].as_str().unwrap(), n["request_id"].as_str().unwrap_or_default())).collect();
+        assert!(heard.contains(&("request.forwarded", id.as_str())), "{heard:?}");
+        let addresses = ok(&get(&app, &w.de_24_7, &format!("/v1/parties/{}", w.de_24_7.id)).await, 200)["notification_emails"].clone();
+        assert!(!addresses.as_array().unwrap().is_empty(), "the new addressee has addresses");
+        {
+            use diesel::prelude::*;
+            use rogatory::db::schema::jobs;
+            let mailed: Vec<serde_json::Value> = jobs::table
+                .filter(jobs::kind.eq("email"))
+                .select(jobs::payload)
+                .load::<rogatory::db::types::DbJson>(&mut app.database.connect())
+                .unwrap()
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+            assert!(
+                mailed.iter().any(|m| m["party"] == w.de_24_7.id.as_str()
+                    && m["notification"]["event_type"] == "request.forwarded"
+                    && m["to"] == addresses),
+                "the new addressee is mailed at its address: {mailed:?}"
+            );
+        }
 
         // The issuer withdraws, with a reason.
         post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/withdraw"), json!({"reason": ""})).await.assert_problem(422, "validation_failed");
