@@ -26,14 +26,20 @@ struct Together<'q, 'a>(&'q [Part<'a>]);
 impl QueryFragment<MultiBackend> for Together<'_, '_> {
     fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
         let Some((last, first)) = self.0.split_last() else { return Ok(()) };
-        for (i, part) in first.iter().enumerate() {
-            pass.push_sql(if i == 0 { "WITH " } else { ", " });
-            pass.push_sql(&format!("w{i} AS ("));
-            part.walk_ast(pass.reborrow())?;
-            pass.push_sql(") ");
-        }
+        walk_ahead(first, &mut pass)?;
         last.walk_ast(pass)
     }
+}
+
+/// `WITH w0 AS (…), w1 AS (…) `: the parts that run ahead of a statement's last one.
+fn walk_ahead<'b>(parts: &'b [Part<'_>], pass: &mut AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+    for (i, part) in parts.iter().enumerate() {
+        pass.push_sql(if i == 0 { "WITH " } else { ", " });
+        pass.push_sql(&format!("w{i} AS ("));
+        part.walk_ast(pass.reborrow())?;
+        pass.push_sql(") ");
+    }
+    Ok(())
 }
 
 impl QueryId for Together<'_, '_> {
@@ -135,12 +141,7 @@ pub struct ThenQuery<Q> {
 
 impl<Q: QueryFragment<MultiBackend>> QueryFragment<MultiBackend> for ThenQuery<Q> {
     fn walk_ast<'b>(&'b self, mut pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        for (i, part) in self.parts.iter().enumerate() {
-            pass.push_sql(if i == 0 { "WITH " } else { ", " });
-            pass.push_sql(&format!("w{i} AS ("));
-            part.walk_ast(pass.reborrow())?;
-            pass.push_sql(") ");
-        }
+        walk_ahead(&self.parts, &mut pass)?;
         self.query.walk_ast(pass)
     }
 }

@@ -131,45 +131,22 @@ pub fn participants_insert(
     joining: &[(Uuid, super::dto::ParticipantRole)],
     now: DateTime<Utc>,
 ) -> crate::db::together::Part<'static> {
-    Box::new(ParticipantsInsert {
-        request: DbUuid(request),
-        added_at: DbTime(now),
-        joining: joining.iter().map(|(party, role)| (DbUuid(*party), encode_text(role))).collect(),
-    })
-}
-
-/// `INSERT INTO request_participants … VALUES (…), (…)`: diesel's multi-row insert does not
-/// build for the two-backend connection, so it is written here.
-struct ParticipantsInsert {
-    request: DbUuid,
-    added_at: DbTime,
-    joining: Vec<(DbUuid, String)>,
-}
-
-impl diesel::query_builder::QueryFragment<crate::db::MultiBackend> for ParticipantsInsert {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, crate::db::MultiBackend>,
-    ) -> QueryResult<()> {
-        out.push_sql("INSERT INTO request_participants (request_id, added_at, party_id, role) VALUES ");
-        for (i, (party, role)) in self.joining.iter().enumerate() {
-            out.push_sql(if i == 0 { "(" } else { ", (" });
-            out.push_bind_param::<PUuid, _>(&self.request)?;
-            out.push_sql(", ");
-            out.push_bind_param::<PTimestamptz, _>(&self.added_at)?;
-            out.push_sql(", ");
-            out.push_bind_param::<PUuid, _>(party)?;
-            out.push_sql(", ");
-            out.push_bind_param::<diesel::sql_types::Text, _>(role)?;
-            out.push_sql(")");
-        }
-        Ok(())
+    // diesel's multi-row insert does not build for the two-backend connection: written here.
+    let mut insert = crate::db::together::Written::default()
+        .sql("INSERT INTO request_participants (request_id, added_at, party_id, role) VALUES ");
+    for (i, (party, role)) in joining.iter().enumerate() {
+        insert = insert
+            .sql(if i == 0 { "(" } else { ", (" })
+            .bind::<PUuid, _>(DbUuid(request))
+            .sql(", ")
+            .bind::<PTimestamptz, _>(DbTime(now))
+            .sql(", ")
+            .bind::<PUuid, _>(DbUuid(*party))
+            .sql(", ")
+            .bind::<diesel::sql_types::Text, _>(encode_text(role))
+            .sql(")");
     }
-}
-
-impl diesel::query_builder::QueryId for ParticipantsInsert {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
+    insert.part()
 }
 
 /// One participant more (see `add_participants`).

@@ -34,25 +34,17 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    /// The insert of the request's own hashes, to send with the submission's event.
-    pub fn take_insert(&mut self) -> Option<crate::db::together::Part<'static>> {
-        self.insert.take()
-    }
-
-    /// Whether the lookup is still to run.
-    pub fn pending(&self) -> bool {
-        self.pending.is_some()
-    }
-
-    /// Runs `writes` (the submission event's) and the lookup after them: one statement on
-    /// PostgreSQL (issue 16), whose lookup reads the database as it was after the lock, so it
-    /// sees every hash committed before, and none of this request's (its own party's, which
-    /// never match anyway).
+    /// Runs `writes` (the submission event's) with the insert of the request's own hashes, and
+    /// the lookup after them: one statement on PostgreSQL (issue 16), whose lookup reads the
+    /// database as it was after the lock, so it sees every hash committed before, and none of
+    /// this request's (its own party's, which never match anyway). Once: a request leaves its
+    /// issuer once.
     pub fn sent_with(
         &mut self,
         conn: &mut AnyConnection,
-        writes: Vec<crate::db::together::Part<'static>>,
+        mut writes: Vec<crate::db::together::Part<'static>>,
     ) -> Result<(), ApiError> {
+        writes.extend(self.insert.take());
         let hashes = self.pending.take().unwrap_or_default();
         self.found = repo::matches_after(conn, writes, &hashes, self.party)?;
         Ok(())
@@ -62,8 +54,8 @@ impl Lookup {
 /// Matches a request that is leaving its issuer, in the submission's transaction, unless it or
 /// its party opted out (`None`: nothing is stored, so its targets are not matchable either).
 /// `issuer_takes_part`: the issuing party's setting, when the caller read it already (otherwise
-/// it is read here). Its hashes are stored by `Lookup::take_insert`, once (a request leaves its
-/// issuer once), and the hits by `record_hits`.
+/// it is read here). Its hashes are stored and looked up by `Lookup::sent_with`, with the
+/// submission's event, and the hits recorded by `record_hits`.
 pub fn look_up(
     conn: &mut AnyConnection,
     keys: &KeyRing,
@@ -116,9 +108,8 @@ pub fn record_hits(
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
     // Looked up and stored here unless the submission's event took them with it.
-    if lookup.pending() || lookup.insert.is_some() {
-        let writes = lookup.take_insert().into_iter().collect();
-        lookup.sent_with(conn, writes)?;
+    if lookup.pending.is_some() {
+        lookup.sent_with(conn, vec![])?;
     }
     let Lookup { hashed, found, .. } = lookup;
     for m in &found {

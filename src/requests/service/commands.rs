@@ -896,14 +896,14 @@ pub fn act(
     let along = Along {
         documents,
         exchange: &exchange_name,
-        inserts: deconfliction.as_mut().and_then(|d| d.take_insert()).into_iter().collect(),
         reach: Some(&reach),
         lookup: deconfliction.as_mut(),
+        ..Along::default()
     };
     // The request as the last event signed it is the answer: no re-read.
     let (recorded, mut request) =
         event_along(conn, keys, saved.clone(), participants.clone(), Some(caller), event_type, data, now, along)?;
-    let mut current = saved.clone();
+    let mut current = saved;
     current.followed_by(recorded.seq, &recorded.hash);
     for (extra_type, extra_data) in extra_events {
         let (extra, view) = event_along(
@@ -921,7 +921,7 @@ pub fn act(
         request = view;
     }
     if let Some(lookup) = deconfliction {
-        crate::requests::deconfliction::service::record_hits(conn, keys, &saved, lookup, now)?;
+        crate::requests::deconfliction::service::record_hits(conn, keys, &current, lookup, now)?;
     }
     Ok(request)
 }

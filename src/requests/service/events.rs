@@ -18,8 +18,7 @@ pub fn event(
 ) -> Result<EventRow, ApiError> {
     // The row read and locked in one statement (PostgreSQL), before the chain's head is read.
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) =
-        record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, None, Along::default())?;
+    let (recorded, _) = record(conn, keys, row, caller, event_type, data, now, None, None, Along::default())?;
     Ok(recorded)
 }
 
@@ -36,8 +35,7 @@ pub fn event_noticed(
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
     let row = repo::find_for_update(conn, request)?.ok_or_else(|| not_found(request))?;
-    let (recorded, _) =
-        record(conn, keys, row, None, event_type, data, now, Chain::Existing, Some(notice), None, Along::default())?;
+    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, Some(notice), None, Along::default())?;
     Ok(recorded)
 }
 
@@ -70,7 +68,7 @@ pub(super) fn event_along(
     along: Along<'_>,
 ) -> Result<(EventRow, Request), ApiError> {
     // The row was just inserted or saved in this transaction: its lock is held already.
-    record(conn, keys, row, caller, event_type, data, now, Chain::Existing, None, participants, along)
+    record(conn, keys, row, caller, event_type, data, now, None, participants, along)
 }
 
 /// `event_on` for the first event of a new request, written with the inserts of its row and
@@ -89,46 +87,26 @@ pub fn first_event(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<(EventRow, Request), ApiError> {
-    record(
-        conn,
-        keys,
-        row,
-        caller,
-        event_type,
-        data,
-        now,
-        Chain::New(inserts),
-        None,
-        Some(participants),
-        Along::default(),
-    )
+    let along = Along { before: inserts, ..Along::default() };
+    record(conn, keys, row, caller, event_type, data, now, None, Some(participants), along)
 }
 
-/// Where an event's chain stands.
-enum Chain {
-    /// The request is stored: the event links after the chain's head as the caller's row holds
-    /// it (`requests.head_seq`, `head_hash`). The caller read that row inside its lock, or
-    /// inserted or saved it in this transaction after reading it so, and has recorded no event
-    /// since (or followed it, `RequestRow::followed_by`), so concurrent appends take their
-    /// numbers one after the other. A stale head is refused by the unique (request_id, seq).
-    Existing,
-    /// A new request, whose row and participants (these inserts, in that order) go with its
-    /// first event: its chain starts at the genesis, with nothing to read.
-    New(Vec<Part<'static>>),
-}
-
-/// What an action writes with its event, in the event's statement (`db::together`): the
-/// documents the exchange signs over the event and the request as it now stands (a request
-/// that leaves, an answer), and inserts of its own (a submission's deconfliction hashes).
+/// What an action writes with its event, in the event's statement (`db::together`): a new
+/// request's row and participants, the documents the exchange signs over the event and the
+/// request as it now stands (a request that leaves, an answer), and a submission's
+/// deconfliction hashes and lookup.
 #[derive(Default)]
 pub(super) struct Along<'a> {
+    /// Inserts of the change the event records, before it: a new request's row and its
+    /// participants, in that order.
+    pub before: Vec<Part<'static>>,
     /// The documents to sign, with the name they are signed in.
     pub documents: Vec<DocumentKind>,
     pub exchange: &'a str,
-    pub inserts: Vec<Part<'static>>,
     /// How the request's parties are reached, as the action read them (else read here).
     pub reach: Option<&'a [crate::notify::Reach]>,
-    /// A submission's deconfliction lookup, run after the event's writes, in their statement.
+    /// A submission's deconfliction: its hashes inserted with the event, its lookup run after
+    /// the event's writes, in their statement.
     pub lookup: Option<&'a mut crate::requests::deconfliction::service::Lookup>,
 }
 
@@ -147,15 +125,17 @@ fn record(
     event_type: EventType,
     data: Value,
     now: DateTime<Utc>,
-    chain: Chain,
     notice: Option<&Value>,
     participants: Option<Vec<Participant>>,
     along: Along<'_>,
 ) -> Result<(EventRow, Request), ApiError> {
-    let (head, mut writes) = match chain {
-        Chain::Existing => (row.chain_head(), vec![]),
-        Chain::New(inserts) => (repo::genesis_head(), inserts),
-    };
+    // The event links after the chain's head as the row holds it (`requests.head_seq`,
+    // `head_hash`; the genesis for a new request). The caller read that row inside its lock,
+    // or inserted or saved it in this transaction after reading it so, and has recorded no
+    // event since (or followed it, `RequestRow::followed_by`), so concurrent appends take their
+    // numbers one after the other. A stale head is refused by the unique (request_id, seq).
+    let head = row.chain_head();
+    let mut writes = along.before;
     let recorded = repo::link(
         EventRow {
             id: Uuid::now_v7(),
@@ -191,10 +171,9 @@ fn record(
     for kind in along.documents {
         writes.push(signed_document(keys, kind, &view, &recorded, along.exchange, now));
     }
-    writes.extend(along.inserts);
     match along.lookup {
-        Some(lookup) if lookup.pending() => lookup.sent_with(conn, writes)?,
-        _ => crate::db::together::execute_together(conn, &writes)?,
+        Some(lookup) => lookup.sent_with(conn, writes)?,
+        None => crate::db::together::execute_together(conn, &writes)?,
     }
     Ok((recorded, view))
 }
