@@ -47,11 +47,20 @@ impl QueryId for Together<'_, '_> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
+/// Parts per PostgreSQL statement at most. An event's writes are a handful, but one part is
+/// written per webhook subscription of its recipients, which a party may have many of: past this
+/// the group goes as several statements (in order, in the same transaction), so that no
+/// statement nears PostgreSQL's 65,535 bind parameters (a part has at most 25) and the texts a
+/// connection keeps prepared stay few.
+pub const MAX_PARTS: usize = 48;
+
 /// Runs `parts` (inserts, in an order their foreign keys accept) in the caller's transaction:
-/// one statement on PostgreSQL, one each on SQLite.
+/// one statement on PostgreSQL (one per `MAX_PARTS`), one each on SQLite.
 pub fn execute_together(conn: &mut AnyConnection, parts: &[Part<'_>]) -> QueryResult<()> {
     if conn.backend() == Backend::Postgres {
-        prepared(Together(parts)).execute(conn)?;
+        for group in parts.chunks(MAX_PARTS) {
+            prepared(Together(group)).execute(conn)?;
+        }
     } else {
         for part in parts {
             prepared(&**part).execute(conn)?;
@@ -168,7 +177,11 @@ where
     super::prepared::Prepared<Q>: diesel::query_dsl::LoadQuery<'static, AnyConnection, U>,
 {
     if conn.backend() == Backend::Postgres {
-        prepared(ThenQuery { parts, query }).load(conn)
+        let mut parts = parts;
+        // The query goes with the last group of at most `MAX_PARTS`; the others before it.
+        let last = parts.split_off(parts.len().saturating_sub(MAX_PARTS));
+        execute_together(conn, &parts)?;
+        prepared(ThenQuery { parts: last, query }).load(conn)
     } else {
         execute_together(conn, &parts)?;
         prepared(query).load(conn)

@@ -204,6 +204,26 @@ async fn inserts_go_together(backend: TestBackend) {
         .load(&mut conn)
         .unwrap();
     assert_eq!(stored, vec![("ZY".to_owned(), 7), ("ZZ".to_owned(), 7)], "both of the first group, none of the second");
+    // A long group (a recipient with many webhook subscriptions writes a job for each) goes as
+    // several statements on PostgreSQL, `MAX_PARTS` at most to one, so that none nears the
+    // 65,535 bind parameters a statement may carry.
+    let many: Vec<Part<'static>> = (0..(2 * rogatory::db::together::MAX_PARTS + 1))
+        .map(|i| -> Part<'static> {
+            Box::new(diesel::insert_into(reference_counters::table).values((
+                reference_counters::country.eq(format!("M{i}")),
+                reference_counters::year.eq(2026),
+                reference_counters::last.eq(0_i64),
+            )))
+        })
+        .collect();
+    let before = sent.load(Ordering::SeqCst);
+    execute_together(&mut conn, &many).expect("every row of a long group");
+    let statements = sent.load(Ordering::SeqCst) - before;
+    let expected = if backend == TestBackend::Postgres { 3 } else { many.len() };
+    assert_eq!(statements, expected, "{backend:?}: statements sent for {} inserts", many.len());
+    let stored: i64 =
+        reference_counters::table.filter(reference_counters::country.like("M%")).count().get_result(&mut conn).unwrap();
+    assert_eq!(stored, many.len() as i64, "every row stored");
 }
 crate::on_both_backends!(inserts_go_together);
 
