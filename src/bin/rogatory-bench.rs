@@ -970,7 +970,6 @@ struct HashLine {
 fn deconfliction(
     conn: &mut rogatory::db::AnyConnection,
     backend: &str,
-    url: &str,
     w: &World,
     requests: i64,
     n: i64,
@@ -991,8 +990,7 @@ fn deconfliction(
             "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {n})
              INSERT INTO deconfliction_targets (hash, request_id, party_id, target_type, created_at)
              SELECT lower(hex(randomblob(32))), printf('%08x-0000-7000-8000-%012x', 1, 1 + n % {requests}), '{issuer}', 'phone',
-               '2026-11-30 00:00:00.000000+00:00' FROM s;
-             ANALYZE;"
+               '2026-11-30 00:00:00.000000+00:00' FROM s;"
         )
     };
     conn.batch_execute(&sql).expect("seed target hashes");
@@ -1035,16 +1033,10 @@ fn deconfliction(
         times.push(t.elapsed());
     }
     times.sort();
-    let plan = plan(
-        conn,
-        backend,
-        url,
-        &format!(
-            "SELECT t.hash, t.request_id, t.party_id FROM deconfliction_targets t JOIN requests r ON r.id = t.request_id \
-             WHERE t.hash IN ('{}', '{}') AND t.party_id <> '{party}' AND r.status IN ('submitted', 'acknowledged', 'awaiting_clarification', 'preserved')",
-            known[0].hash, "00"
-        ),
-    );
+    // The plan of the lookup the exchange runs, as it builds it (binds included).
+    let plan = rogatory::requests::deconfliction::repo::lookup_plan(conn, &[known[0].hash.clone(), "00".into()], party)
+        .map(|lines| lines.join(" / "))
+        .unwrap_or_else(|e| format!("no plan: {e}"));
     vec![Row(
         backend.to_owned(),
         format!("deconfliction: a 20-target submission against {n} stored hashes"),
@@ -1393,7 +1385,7 @@ fn main() {
         }
         if args.deconfliction_targets > 0 && stored > 0 {
             eprintln!("   deconfliction: 20 targets against {} stored hashes", args.deconfliction_targets);
-            rows.extend(deconfliction(&mut conn, backend, &url, &w, stored, args.deconfliction_targets, &state));
+            rows.extend(deconfliction(&mut conn, backend, &w, stored, args.deconfliction_targets, &state));
         }
         drop(conn);
         drop(state);

@@ -4,12 +4,14 @@
 
 pub mod codec;
 pub mod dialect;
+pub mod explain;
 pub mod migrations;
 pub mod prepared;
 pub mod schema;
 pub mod statements;
 pub mod together;
 pub mod types;
+pub mod union;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -197,3 +197,66 @@ async fn simultaneous_submissions_of_one_target_still_meet(backend: crate::suppo
     }
 }
 crate::on_both_backends!(simultaneous_submissions_of_one_target_still_meet);
+
+/// A party that sends many requests about one target (an account, a phone) stores that hash
+/// many times, and a busy exchange holds many open requests. A submission's lookup must walk
+/// neither: it starts at the hashes of other parties (a range on each side of the submitter's
+/// party in `deconfliction_targets_hash_party`), then reads each match's request by key.
+/// Found by the bench (issue 16): on SQLite, which keeps no statistics, the lookup walked every
+/// open request by status and probed its hashes, 15 % of the server's CPU under create+submit.
+/// PostgreSQL plans by its statistics: held after `ANALYZE` over a party's thousand requests on
+/// one target.
+async fn the_lookup_walks_only_other_parties_hashes(backend: crate::support::TestBackend) {
+    use diesel::connection::SimpleConnection;
+    use rogatory::requests::deconfliction::repo::lookup_plan;
+
+    let Some(database) = crate::support::TestDatabase::create(backend) else { return };
+    let mut conn = database.connect();
+    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
+    let party = uuid::Uuid::now_v7();
+    let hashes = vec!["ab".repeat(32), "cd".repeat(32)];
+    if matches!(backend, crate::support::TestBackend::Postgres) {
+        // A thousand open requests of one party on one target, and one of another party's,
+        // written around the foreign keys (this test is about plans, not about rows).
+        conn.batch_execute(&format!(
+            "SET session_replication_role = replica;
+             INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party,
+                 content, drafted_by, extensions_used, version, created_at, updated_at)
+             SELECT gen_random_uuid(), 'R-' || i, 'x', 'x', 'normal', 'submitted', '{party}', '{party}', '{{}}',
+                 '{party}', 0, 1, now(), now()
+             FROM generate_series(1, 1000) i;
+             INSERT INTO deconfliction_targets (hash, request_id, party_id, target_type, created_at)
+             SELECT '{hot}', id, issuer_party, 'phone', now() FROM requests;
+             INSERT INTO deconfliction_targets (hash, request_id, party_id, target_type, created_at)
+             SELECT md5(r.reference || i), r.id, r.issuer_party, 'phone', now()
+             FROM requests r, generate_series(1, 20) i;
+             SET session_replication_role = DEFAULT;
+             ANALYZE;",
+            hot = hashes[0]
+        ))
+        .expect("seed");
+    }
+    let plan = lookup_plan(&mut conn, &hashes, party).expect("plan");
+    let text = plan.join(" / ");
+    eprintln!("{backend:?} lookup plan: {text}");
+    let index = "deconfliction_targets_hash_party";
+    match backend {
+        crate::support::TestBackend::Sqlite => {
+            let first = plan.iter().find(|l| l.starts_with("SEARCH") || l.starts_with("SCAN")).unwrap();
+            assert!(
+                first.starts_with(&format!(
+                    "SEARCH deconfliction_targets USING COVERING INDEX {index} (hash=? AND party_id<?)"
+                )),
+                "the lookup starts at the other parties' hashes: {text}"
+            );
+            assert!(text.contains(&format!("{index} (hash=? AND party_id>?)")), "on both sides of the party: {text}");
+            assert!(!text.contains("SCAN"), "no table walked: {text}");
+            assert!(text.contains("SEARCH requests USING"), "each match's request read by key: {text}");
+        }
+        crate::support::TestBackend::Postgres => {
+            assert!(text.contains(index), "the lookup uses the hash and party index: {text}");
+            assert!(!text.contains("Seq Scan") && !text.contains("requests_status_idx"), "{text}");
+        }
+    }
+}
+crate::on_both_backends!(the_lookup_walks_only_other_parties_hashes);

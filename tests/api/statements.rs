@@ -286,10 +286,14 @@ async fn each_request_carries_its_chain_head(backend: TestBackend) {
         })
         .collect();
     assert_eq!(chains, vec![1, 2, 3], "created; submitted; submitted and a message");
-    // Undone (the columns and the trigger dropped), then applied again: filled from the events.
-    let source = rogatory::db::migrations::source_for(conn.backend());
-    let undone = conn.revert_last_migration(source).unwrap();
-    assert_eq!(undone.to_string(), "20261221000025", "the last migration is the chain's head");
+    // Undone (the columns and the trigger dropped, with the migrations after it), then applied
+    // again: filled from the events.
+    let mut undone = vec![];
+    while undone.last().map(String::as_str) != Some("20261221000025") {
+        assert!(undone.len() < 10, "the chain head's migration not found: {undone:?}");
+        let source = rogatory::db::migrations::source_for(conn.backend());
+        undone.push(conn.revert_last_migration(source).unwrap().to_string());
+    }
     rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
     heads_match_chains(&mut conn);
 }

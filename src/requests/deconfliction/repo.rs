@@ -21,6 +21,33 @@ pub struct Match {
     pub party: Uuid,
 }
 
+/// One side of the lookup of `matches`: the targets with one of these hashes whose party is on
+/// one side of the submitter's, joined to their requests for the status.
+macro_rules! lookup_side {
+    ($hashes:expr, $other_party:expr) => {
+        deconfliction_targets::table
+            .inner_join(requests::table.on(requests::id.eq(deconfliction_targets::request_id)))
+            .filter(deconfliction_targets::hash.eq_any($hashes))
+            .filter($other_party)
+            .filter(requests::status.eq_any(OPEN.map(DbText)))
+            .select((deconfliction_targets::hash, deconfliction_targets::request_id, deconfliction_targets::party_id))
+    };
+}
+
+/// The lookup of `matches`, written once for the lookup and for its plan (`lookup_plan`). Its
+/// plan must start at the hashes, on SQLite too, which keeps no statistics: each side is a
+/// range of `deconfliction_targets_hash_party` per hash, whatever the submitter itself stored
+/// under it, then each match's request by key. As one `party_id <> ?`, or as `party_id < ? OR
+/// party_id > ?`, SQLite walked every open request by status and probed its hashes.
+macro_rules! lookup {
+    ($hashes:expr, $party:expr) => {
+        crate::db::union::union_all(
+            lookup_side!($hashes.clone(), deconfliction_targets::party_id.lt(DbUuid($party))),
+            lookup_side!($hashes, deconfliction_targets::party_id.gt(DbUuid($party))),
+        )
+    };
+}
+
 /// The targets of other parties' open requests with one of these hashes: one query on the
 /// hash index (`IN`), joined to the requests for their status.
 pub fn matches(conn: &mut AnyConnection, hashes: &[String], party: Uuid) -> Result<Vec<Match>, ApiError> {
@@ -39,15 +66,20 @@ pub fn matches_after(
         crate::db::together::execute_together(conn, &writes)?;
         return Ok(vec![]);
     }
-    let query = deconfliction_targets::table
-        .inner_join(requests::table.on(requests::id.eq(deconfliction_targets::request_id)))
-        .filter(deconfliction_targets::hash.eq_any(hashes.to_vec()))
-        .filter(deconfliction_targets::party_id.ne(DbUuid(party)))
-        .filter(requests::status.eq_any(OPEN.map(DbText)))
-        .select((deconfliction_targets::hash, deconfliction_targets::request_id, deconfliction_targets::party_id))
-        .order((deconfliction_targets::request_id, deconfliction_targets::hash));
-    let rows: Vec<(String, DbUuid, DbUuid)> = crate::db::together::execute_then_load(conn, writes, query)?;
-    Ok(rows.into_iter().map(|(hash, request, party)| Match { hash, request: request.0, party: party.0 }).collect())
+    let hashes = hashes.to_vec();
+    let rows: Vec<(String, DbUuid, DbUuid)> =
+        crate::db::together::execute_then_load(conn, writes, lookup!(hashes, party))?;
+    let mut found: Vec<Match> =
+        rows.into_iter().map(|(hash, request, party)| Match { hash, request: request.0, party: party.0 }).collect();
+    // In one order whatever the plan: hits are recorded as they are found.
+    found.sort_by(|a, b| (a.request, &a.hash).cmp(&(b.request, &b.hash)));
+    Ok(found)
+}
+
+/// The plan this backend picks for the lookup of `matches` (`db::explain`).
+pub fn lookup_plan(conn: &mut AnyConnection, hashes: &[String], party: Uuid) -> Result<Vec<String>, ApiError> {
+    let hashes = hashes.to_vec();
+    Ok(crate::db::explain::plan(conn, lookup!(hashes, party))?)
 }
 
 /// Stores a submitted request's target hashes (distinct), in one statement. A request leaves

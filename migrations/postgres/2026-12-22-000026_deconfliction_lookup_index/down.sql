@@ -1,0 +1,1 @@
+DROP INDEX deconfliction_targets_hash_party;
