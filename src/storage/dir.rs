@@ -12,6 +12,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::{Intake, STALE_TEMP_AGE, Stored, chunk};
 use crate::error::{ApiError, ProblemType};
 
+/// An upload is written to its file this much at a time (see `put`).
+const WRITE_BYTES: usize = 512 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct DirStore {
     root: PathBuf,
@@ -78,12 +81,21 @@ impl DirStore {
         let result = async {
             let mut file = tokio::fs::File::create(tmp.path()).await.map_err(io_error)?;
             let mut intake = Intake::new(limit);
+            // The body arrives in pieces of a few KiB; each write is a trip to the blocking pool
+            // (tokio's file I/O), so they go out gathered. One write runs while the next
+            // pieces are received and hashed.
+            let mut gathered: Vec<u8> = Vec::with_capacity(WRITE_BYTES);
             while let Some(item) = body.next().await {
                 let bytes = chunk(item)?;
                 intake.take(&bytes)?;
-                file.write_all(&bytes).await.map_err(io_error)?;
+                gathered.extend_from_slice(&bytes);
+                if gathered.len() >= WRITE_BYTES {
+                    file.write_all(&gathered).await.map_err(io_error)?;
+                    gathered.clear();
+                }
             }
             let (sha256, size) = intake.finish()?;
+            file.write_all(&gathered).await.map_err(io_error)?;
             file.flush().await.map_err(io_error)?;
             file.sync_all().await.map_err(io_error)?;
             Ok::<_, ApiError>(Stored { sha256, size, created: false })
