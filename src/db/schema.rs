@@ -444,7 +444,7 @@ diesel::table! {
     use crate::db::types::{PTimestamptz, PUuid};
 
     /// The keyed hash of one target of a submitted request that takes part in deconfliction.
-    deconfliction_targets (hash, request_id) {
+    deconfliction_targets (hash, party_id, request_id) {
         hash -> Text,
         request_id -> PUuid,
         party_id -> PUuid,

@@ -201,7 +201,7 @@ crate::on_both_backends!(simultaneous_submissions_of_one_target_still_meet);
 /// A party that sends many requests about one target (an account, a phone) stores that hash
 /// many times, and a busy exchange holds many open requests. A submission's lookup must walk
 /// neither: it starts at the hashes of other parties (a range on each side of the submitter's
-/// party in `deconfliction_targets_hash_party`), then reads each match's request by key.
+/// party in the table's key, `(hash, party_id, request_id)`), then reads each match's request by key.
 /// Found by the bench (issue 16): on SQLite, which keeps no statistics, the lookup walked every
 /// open request by status and probed its hashes, 15 % of the server's CPU under create+submit.
 /// PostgreSQL plans by its statistics: held after `ANALYZE` over a party's thousand requests on
@@ -239,24 +239,65 @@ async fn the_lookup_walks_only_other_parties_hashes(backend: crate::support::Tes
     let plan = lookup_plan(&mut conn, &hashes, party).expect("plan");
     let text = plan.join(" / ");
     eprintln!("{backend:?} lookup plan: {text}");
-    let index = "deconfliction_targets_hash_party";
     match backend {
         crate::support::TestBackend::Sqlite => {
             let first = plan.iter().find(|l| l.starts_with("SEARCH") || l.starts_with("SCAN")).unwrap();
-            assert!(
-                first.starts_with(&format!(
-                    "SEARCH deconfliction_targets USING COVERING INDEX {index} (hash=? AND party_id<?)"
-                )),
+            assert_eq!(
+                first, "SEARCH deconfliction_targets USING PRIMARY KEY (hash=? AND party_id<?)",
                 "the lookup starts at the other parties' hashes: {text}"
             );
-            assert!(text.contains(&format!("{index} (hash=? AND party_id>?)")), "on both sides of the party: {text}");
+            assert!(
+                text.contains("SEARCH deconfliction_targets USING PRIMARY KEY (hash=? AND party_id>?)"),
+                "on both sides of the party: {text}"
+            );
             assert!(!text.contains("SCAN"), "no table walked: {text}");
             assert!(text.contains("SEARCH requests USING"), "each match's request read by key: {text}");
         }
         crate::support::TestBackend::Postgres => {
-            assert!(text.contains(index), "the lookup uses the hash and party index: {text}");
+            assert!(
+                text.contains("Index Only Scan using deconfliction_targets_pkey"),
+                "the lookup reads the key: {text}"
+            );
+            assert!(
+                text.contains("AND (party_id < ") && text.contains("AND (party_id > "),
+                "a range each side: {text}"
+            );
             assert!(!text.contains("Seq Scan") && !text.contains("requests_status_idx"), "{text}");
         }
     }
 }
 crate::on_both_backends!(the_lookup_walks_only_other_parties_hashes);
+
+/// Migration 000026 rebuilds `deconfliction_targets` under its new key (a new table on SQLite):
+/// every stored hash survives it, undone and applied again, and still matches.
+async fn stored_hashes_survive_the_new_key(backend: crate::support::TestBackend) {
+    use diesel::prelude::*;
+    use diesel_migrations::MigrationHarness;
+    use rogatory::db::schema::deconfliction_targets;
+
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = world(&app).await;
+    let nl = dutch(&app).await;
+    submit_for_phone(&app, &w.fr_24_7, "+33 6 12 34 56 78", None).await;
+    submit_for_phone(&app, &w.fr_24_7, "+33 6 12 34 56 79", None).await;
+    let mut conn = app.database.connect();
+    let stored = |conn: &mut rogatory::db::AnyConnection| -> Vec<(String, String)> {
+        deconfliction_targets::table
+            .select((deconfliction_targets::hash, deconfliction_targets::target_type))
+            .order(deconfliction_targets::hash)
+            .load(conn)
+            .unwrap()
+    };
+    let before = stored(&mut conn);
+    assert_eq!(before.len(), 2, "{before:?}");
+    let source = rogatory::db::migrations::source_for(conn.backend());
+    let undone = conn.revert_last_migration(source).unwrap().to_string();
+    assert_eq!(undone, "20261222000026", "the last migration is the new key");
+    assert_eq!(stored(&mut conn), before, "kept under the old key");
+    rogatory::db::migrations::run_pending(&mut conn).expect("migrations");
+    assert_eq!(stored(&mut conn), before, "kept under the new key");
+    // And still found: a Dutch request for the first number meets the French one.
+    submit_for_phone(&app, &nl, "0033612345678", None).await;
+    assert_eq!(hits(&app, &nl).await.len(), 1);
+}
+crate::on_both_backends!(stored_hashes_survive_the_new_key);

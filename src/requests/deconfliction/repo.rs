@@ -36,7 +36,7 @@ macro_rules! lookup_side {
 
 /// The lookup of `matches`, written once for the lookup and for its plan (`lookup_plan`). Its
 /// plan must start at the hashes, on SQLite too, which keeps no statistics: each side is a
-/// range of `deconfliction_targets_hash_party` per hash, whatever the submitter itself stored
+/// range of the table's key `(hash, party_id, request_id)` per hash, whatever the submitter itself stored
 /// under it, then each match's request by key. As one `party_id <> ?`, or as `party_id < ? OR
 /// party_id > ?`, SQLite walked every open request by status and probed its hashes.
 macro_rules! lookup {

@@ -1,1 +1,0 @@
-DROP INDEX deconfliction_targets_hash_party;
