@@ -22,14 +22,18 @@ pub struct Match {
 }
 
 /// One side of the lookup of `matches`: the targets with one of these hashes whose party is on
-/// one side of the submitter's, joined to their requests for the status.
+/// one side of the submitter's, whose request is open. The status is checked by a correlated
+/// `EXISTS` rather than a join, so that no planner can start from the open requests.
 macro_rules! lookup_side {
     ($hashes:expr, $other_party:expr) => {
         deconfliction_targets::table
-            .inner_join(requests::table.on(requests::id.eq(deconfliction_targets::request_id)))
             .filter(deconfliction_targets::hash.eq_any($hashes))
             .filter($other_party)
-            .filter(requests::status.eq_any(OPEN.map(DbText)))
+            .filter(diesel::dsl::exists(
+                requests::table
+                    .filter(requests::id.eq(deconfliction_targets::request_id))
+                    .filter(requests::status.eq_any(OPEN.map(DbText))),
+            ))
             .select((deconfliction_targets::hash, deconfliction_targets::request_id, deconfliction_targets::party_id))
     };
 }
