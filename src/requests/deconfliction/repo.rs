@@ -40,9 +40,10 @@ macro_rules! lookup_side {
 
 /// The lookup of `matches`, written once for the lookup and for its plan (`lookup_plan`). Its
 /// plan must start at the hashes, on SQLite too, which keeps no statistics: each side is a
-/// range of the table's key `(hash, party_id, request_id)` per hash, whatever the submitter itself stored
-/// under it, then each match's request by key. As one `party_id <> ?`, or as `party_id < ? OR
-/// party_id > ?`, SQLite walked every open request by status and probed its hashes.
+/// range of the table's key `(hash, party_id, request_id)` per hash, whatever the submitter
+/// itself stored under it, then each match's request by key. As one `party_id <> ?`, or as
+/// `party_id < ? OR party_id > ?`, or with the requests joined and 20 hashes bound, SQLite
+/// walked every open request by status and probed its hashes.
 macro_rules! lookup {
     ($hashes:expr, $party:expr) => {
         crate::db::union::union_all(
@@ -52,8 +53,8 @@ macro_rules! lookup {
     };
 }
 
-/// The targets of other parties' open requests with one of these hashes: one query on the
-/// hash index (`IN`), joined to the requests for their status.
+/// The targets of other parties' open requests with one of these hashes (`lookup!`), in the
+/// order of their requests, then hashes.
 pub fn matches(conn: &mut AnyConnection, hashes: &[String], party: Uuid) -> Result<Vec<Match>, ApiError> {
     matches_after(conn, vec![], hashes, party)
 }
