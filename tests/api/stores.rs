@@ -93,6 +93,42 @@ store_test! {
     }
 }
 
+store_test! {
+    /// Issue 16: the `dir` store receives on one thread and hashes and writes on another, in
+    /// batches of pieces. A body in pieces of one byte (more pieces than one write takes), a
+    /// body that breaks off, and an upload abandoned mid-stream (its client gone: the future
+    /// dropped) each end as they must, and leave nothing behind.
+    async fn bodies_in_tiny_pieces_broken_off_or_abandoned(app) {
+        let store = &app.state.attachments;
+        let content: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let stored = store.put(pieces(&content, 1), None, 1 << 20).await.unwrap();
+        assert_eq!((stored.sha256.as_str(), stored.size), (hex(&content).as_str(), 5000));
+        assert_eq!(read_back(&app, &stored.sha256).await, content);
+        store.delete(&stored.sha256).await.unwrap();
+
+        // 2 MiB arrive, then the connection fails: 422 `invalid_body`, nothing stored.
+        let big: Vec<u8> = (0..(4u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let broken = pieces(&big[..2 << 20], 64 * 1024)
+            .chain(stream::iter([Err(std::io::Error::other("connection reset by peer"))]));
+        let refused = store.put(broken, None, 100 << 20).await.unwrap_err();
+        assert_eq!(refused.kind(), rogatory::error::ProblemType::InvalidBody);
+
+        // 2 MiB arrive, then nothing more until the client's request is dropped.
+        let stalled = pieces(&big[..2 << 20], 64 * 1024).chain(stream::pending());
+        let abandoned = tokio::time::timeout(std::time::Duration::from_millis(300), store.put(stalled, None, 100 << 20));
+        assert!(abandoned.await.is_err(), "the upload waits for the rest of its body");
+        if matches!(store, rogatory::storage::AttachmentStore::Dir(_)) {
+            // The writer thread sees the upload stop and ends; the temporary file is gone at once.
+            assert_eq!(stores::contents(&app).await, Vec::<String>::new());
+        }
+
+        // The store still takes a whole body after all that.
+        let stored = store.put(pieces(&big, 64 * 1024), None, 100 << 20).await.unwrap();
+        assert_eq!(stored.sha256, hex(&big));
+        assert_eq!(read_back(&app, &stored.sha256).await, big);
+    }
+}
+
 /// `rogatory attachments …` against this app's database, with these settings.
 fn rogatory(app: &TestApp, args: &[&str], env: &[(String, String)]) -> (bool, Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_rogatory"))
