@@ -536,10 +536,10 @@ async fn evidence_throughput(
     let (_, created) = api.call("POST", "/v1/requests", Some(token), Some(preservation())).await;
     let id = created["id"].as_str().unwrap_or_default().to_owned();
     api.call("POST", &format!("/v1/requests/{id}/submit"), Some(token), Some(json!({}))).await;
+    // One of the 16 concurrent uploads: what went wrong, if it was not stored.
     let upload = |body: actix_web::web::Bytes| {
         let (api, token, id) = (api.clone(), token.to_owned(), id.clone());
         async move {
-            let t = Instant::now();
             let res = api
                 .client
                 .post(format!("{}/v1/requests/{id}/attachments?file_name=capture.bin", api.base))
@@ -548,13 +548,14 @@ async fn evidence_throughput(
                 .timeout(Duration::from_secs(600))
                 .send_body(body)
                 .await;
-            let attachment = match res {
-                Ok(mut r) if r.status().as_u16() == 201 => {
-                    r.json::<Value>().await.ok().and_then(|v| v["id"].as_str().map(str::to_owned))
+            match res {
+                Ok(r) if r.status().as_u16() == 201 => Ok(()),
+                Ok(mut r) => {
+                    let problem = r.json::<Value>().await.ok().and_then(|v| v["type"].as_str().map(str::to_owned));
+                    Err(format!("{} {}", r.status().as_u16(), problem.unwrap_or_default()))
                 }
-                _ => None,
-            };
-            (attachment, t.elapsed())
+                Err(e) => Err(e.to_string()),
+            }
         }
     };
     // The single upload by a plain socket, as `curl --data-binary` sends it: the bench's own
@@ -600,9 +601,12 @@ async fn evidence_throughput(
     let t = Instant::now();
     let uploads: Vec<_> = (0..16).map(|_| actix_web::rt::spawn(upload(body.clone()))).collect();
     let mut stored = 0;
+    let mut failures: Vec<String> = vec![];
     for u in uploads {
-        if let Ok((Some(_), _)) = u.await {
-            stored += 1;
+        match u.await {
+            Ok(Ok(())) => stored += 1,
+            Ok(Err(failure)) => failures.push(failure),
+            Err(e) => failures.push(e.to_string()),
         }
     }
     let concurrent_rate = 16.0 * mb / t.elapsed().as_secs_f64();
@@ -638,7 +642,8 @@ async fn evidence_throughput(
         (
             "16 concurrent 100 MiB uploads".into(),
             format!(
-                "{stored}/16 stored, {concurrent_rate:.0} MB/s together; server memory grew {growth_mb:.1} MB (target < 64 MB)"
+                "{stored}/16 stored{}, {concurrent_rate:.0} MB/s together; server memory grew {growth_mb:.1} MB (target < 64 MB)",
+                if failures.is_empty() { String::new() } else { format!(" (failed: {})", failures.join("; ")) }
             ),
         ),
     ]
