@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt};
-use tokio::io::AsyncReadExt;
 
 use super::{Intake, STALE_TEMP_AGE, Stored, chunk};
 use crate::error::{ApiError, ProblemType};
@@ -231,27 +230,50 @@ impl DirStore {
         Ok(stored)
     }
 
-    pub(super) async fn open(&self, sha256: &str) -> Result<super::BodyStream, ApiError> {
-        /// A download reads the file this much at a time (two such chunks in memory per
-        /// download: the one held back by the digest check, and the one being read).
+    /// The content with this digest, read and checked against it (`DigestCheck`) on a blocking
+    /// thread while the request's task sends what was read before (issue 16: on one thread,
+    /// reading, hashing and sending took turns, and a download ran at 43-47 % of SHA-256's own
+    /// rate). At most `CHUNKS_AHEAD` chunks of `READ_BYTES` wait to be sent, so a download
+    /// holds about 1.5 MiB whatever the file's size; when the client goes away the reader
+    /// stops at its next chunk.
+    pub(super) async fn open_verified(&self, sha256: &str, store: String) -> Result<super::BodyStream, ApiError> {
         const READ_BYTES: usize = 512 * 1024;
+        const CHUNKS_AHEAD: usize = 2;
         let file = tokio::fs::File::open(self.path_of(sha256)).await.map_err(|e| {
             if e.kind() == ErrorKind::NotFound { super::missing(sha256, "dir") } else { ApiError::internal(e) }
         })?;
-        Ok(futures_util::stream::unfold(Some(file), |file| async move {
-            let mut file = file?;
-            // Large reads: each is a trip to the blocking pool (tokio's file I/O), and a download
-            // checks every byte on the way out, so the fewer hops the closer it runs to the hash.
-            let mut buffer = vec![0u8; READ_BYTES];
-            match file.read(&mut buffer).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Some((Ok(Bytes::from(buffer)), Some(file)))
+        let mut file = file.into_std().await;
+        let mut check = super::DigestCheck::new(sha256, store);
+        let (to_client, chunks) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_AHEAD);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            loop {
+                let mut buffer = vec![0u8; READ_BYTES];
+                let item = match file.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        match check.push(Bytes::from(buffer)) {
+                            Some(previous) => Ok(previous),
+                            None => continue,
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => Err(check.failed(e)),
+                };
+                let failed = item.is_err();
+                if to_client.blocking_send(item).is_err() || failed {
+                    return;
                 }
-                Err(e) => Some((Err(e), None)),
             }
-        })
+            if let Some(last) = check.finish() {
+                let _ = to_client.blocking_send(last);
+            }
+        });
+        Ok(futures_util::stream::unfold(
+            chunks,
+            |mut chunks| async move { chunks.recv().await.map(|item| (item, chunks)) },
+        )
         .boxed())
     }
 

@@ -109,7 +109,8 @@ impl AttachmentStore {
     /// The content with this digest, checked against it as it streams out (see `Verified`).
     pub async fn open_verified(&self, sha256: &str) -> Result<BodyStream, ApiError> {
         let raw = match self {
-            AttachmentStore::Dir(store) => store.open(sha256).await?,
+            // Checked on the thread that reads it (see `DirStore::open_verified`).
+            AttachmentStore::Dir(store) => return store.open_verified(sha256, self.name()).await,
             AttachmentStore::Postgres(store) => store.open(sha256).await?,
             AttachmentStore::S3(store) => store.open(sha256).await?,
         };
@@ -252,22 +253,63 @@ pub(crate) fn missing(sha256: &str, store: &str) -> ApiError {
     ApiError::internal(anyhow::anyhow!("attachment body {sha256} is missing from the {store} store"))
 }
 
-/// A body stream whose SHA-256 is checked as it ends. It holds back the latest chunk until the
-/// next one arrives, so the last chunk is handed on only after the whole body hashed to the
-/// expected digest; otherwise the stream ends with an error in its place (logged), and a
-/// response streamed from it is cut short of its `Content-Length`.
-pub struct Verified {
-    inner: BodyStream,
-    hasher: Option<Sha256>,
+/// The check every download makes, wherever it runs: each chunk is hashed and held back until
+/// the next one comes, so the last chunk is handed on only after the whole body hashed to the
+/// expected digest; otherwise an error comes in its place (logged), and a response streamed
+/// from it is cut short of its `Content-Length`.
+pub(crate) struct DigestCheck {
+    hasher: Sha256,
     expected: String,
     store: String,
     held: Option<Bytes>,
-    done: bool,
+}
+
+impl DigestCheck {
+    pub(crate) fn new(expected: &str, store: String) -> Self {
+        DigestCheck { hasher: Sha256::new(), expected: expected.to_owned(), store, held: None }
+    }
+
+    /// Takes the next chunk; the one before it, now safe to hand on.
+    pub(crate) fn push(&mut self, chunk: Bytes) -> Option<Bytes> {
+        if chunk.is_empty() {
+            return None;
+        }
+        self.hasher.update(&chunk);
+        self.held.replace(chunk)
+    }
+
+    /// The body ended: its last chunk if the digest matches, else the error that takes its place.
+    pub(crate) fn finish(self) -> Option<Result<Bytes, std::io::Error>> {
+        let actual = crate::audit::chain::hex(&self.hasher.finalize());
+        if actual == self.expected {
+            return self.held.map(Ok);
+        }
+        tracing::error!(sha256 = %self.expected, actual = %actual, store = %self.store,
+            "attachment body does not match its digest; the download is cut short before its end");
+        Some(Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("attachment body {} does not match its digest (store {})", self.expected, self.store),
+        )))
+    }
+
+    /// Reading the body failed: the error to end the stream with (logged).
+    pub(crate) fn failed(&self, error: std::io::Error) -> std::io::Error {
+        tracing::error!(sha256 = %self.expected, store = %self.store, error = %error,
+            "reading an attachment body failed; the download is cut short");
+        error
+    }
+}
+
+/// A body stream whose SHA-256 is checked as it ends (see `DigestCheck`), on the thread that
+/// polls it.
+pub struct Verified {
+    inner: BodyStream,
+    check: Option<DigestCheck>,
 }
 
 impl Verified {
     pub fn new(inner: BodyStream, expected: &str, store: String) -> Self {
-        Verified { inner, hasher: Some(Sha256::new()), expected: expected.to_owned(), store, held: None, done: false }
+        Verified { inner, check: Some(DigestCheck::new(expected, store)) }
     }
 }
 
@@ -276,44 +318,21 @@ impl Stream for Verified {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.done {
-            return Poll::Ready(None);
-        }
         loop {
+            let Some(check) = this.check.as_mut() else { return Poll::Ready(None) };
             match this.inner.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Ok(chunk))) => {
-                    if chunk.is_empty() {
-                        continue;
-                    }
-                    if let Some(hasher) = this.hasher.as_mut() {
-                        hasher.update(&chunk);
-                    }
-                    if let Some(previous) = this.held.replace(chunk) {
+                    if let Some(previous) = check.push(chunk) {
                         return Poll::Ready(Some(Ok(previous)));
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    this.done = true;
-                    tracing::error!(sha256 = %this.expected, store = %this.store, error = %e,
-                        "reading an attachment body failed; the download is cut short");
-                    return Poll::Ready(Some(Err(e)));
+                    let error = check.failed(e);
+                    this.check = None;
+                    return Poll::Ready(Some(Err(error)));
                 }
-                Poll::Ready(None) => {
-                    this.done = true;
-                    let actual =
-                        this.hasher.take().map(|h| crate::audit::chain::hex(&h.finalize())).unwrap_or_default();
-                    if actual == this.expected {
-                        return Poll::Ready(this.held.take().map(Ok));
-                    }
-                    this.held = None;
-                    tracing::error!(sha256 = %this.expected, actual = %actual, store = %this.store,
-                        "attachment body does not match its digest; the download is cut short before its end");
-                    return Poll::Ready(Some(Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!("attachment body {} does not match its digest (store {})", this.expected, this.store),
-                    ))));
-                }
+                Poll::Ready(None) => return Poll::Ready(this.check.take().and_then(DigestCheck::finish)),
             }
         }
     }
