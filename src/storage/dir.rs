@@ -14,9 +14,6 @@ use crate::error::{ApiError, ProblemType};
 /// An upload is written to its file this much at a time (see `put`).
 const WRITE_BYTES: usize = 512 * 1024;
 
-/// Batches received but not yet written, per upload (see `put`).
-const BATCHES_AHEAD: usize = 2;
-
 /// The pieces of one write. The body arrives in pieces of a few KiB; each is kept as it came
 /// (no copy) and a batch goes to the file as one vectored write, so the writer makes one
 /// system call per `WRITE_BYTES`, not one per piece.
@@ -65,48 +62,95 @@ fn start_writeback(file: &std::fs::File, offset: u64, length: u64) {
     let _ = (file, offset, length);
 }
 
-type Batches = tokio::sync::mpsc::Receiver<Vec<Bytes>>;
-
-/// The next batch the writer receives; `None` at the empty batch that ends the body. A channel
-/// closed before it means the upload stopped (failed, or its client went away): the writer
-/// stops there and finishes nothing (no digest, no `fsync`).
-fn next_batch(arriving: &mut Batches) -> Result<Option<Vec<Bytes>>, ApiError> {
-    match arriving.blocking_recv() {
-        Some(batch) if batch.is_empty() => Ok(None),
-        Some(batch) => Ok(Some(batch)),
-        None => Err(ApiError::internal(anyhow::anyhow!("the upload stopped before its end"))),
-    }
+/// The writing side of `put`: the temporary file and what was written to it. Each batch is
+/// hashed and written by a blocking job of its own (`write`), which hands this back; between
+/// batches no thread is held, however slowly the client sends.
+struct Writing {
+    file: std::fs::File,
+    intake: Intake,
+    handed_to_disk: u64,
 }
 
-/// The writing stage of `put`, on a blocking thread: hashes each batch and writes it, handing
-/// it to the disk as it goes, then syncs the file; the digest and size of what it wrote.
-fn write_batches(mut file: std::fs::File, mut arriving: Batches, limit: u64) -> Result<(String, u64), ApiError> {
-    use std::io::{IoSlice, Write};
+impl Writing {
+    /// Hashes a batch and writes it with one vectored write, handing what was written to the
+    /// disk every `WRITEBACK_BYTES`.
+    fn write(mut self, batch: Vec<Bytes>) -> Result<Writing, ApiError> {
+        use std::io::{IoSlice, Write};
 
-    let mut intake = Intake::new(limit);
-    let mut handed_to_disk = 0u64;
-    while let Some(batch) = next_batch(&mut arriving)? {
         for piece in &batch {
-            intake.take(piece)?;
+            self.intake.take(piece)?;
         }
         let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|piece| IoSlice::new(piece)).collect();
         let mut unwritten = &mut slices[..];
         while !unwritten.is_empty() {
-            match file.write_vectored(unwritten) {
+            match self.file.write_vectored(unwritten) {
                 Ok(0) => return Err(io_error(ErrorKind::WriteZero.into())),
                 Ok(n) => IoSlice::advance_slices(&mut unwritten, n),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => return Err(io_error(e)),
             }
         }
-        let written = intake.size();
-        if written - handed_to_disk >= WRITEBACK_BYTES {
-            start_writeback(&file, handed_to_disk, written - handed_to_disk);
-            handed_to_disk = written;
+        let written = self.intake.size();
+        if written - self.handed_to_disk >= WRITEBACK_BYTES {
+            start_writeback(&self.file, self.handed_to_disk, written - self.handed_to_disk);
+            self.handed_to_disk = written;
+        }
+        Ok(self)
+    }
+
+    /// The body ended: syncs the file; the digest and size of what was written.
+    fn finish(self) -> Result<(String, u64), ApiError> {
+        self.file.sync_all().map_err(io_error)?;
+        self.intake.finish()
+    }
+}
+
+/// `put`'s writing side: waiting for the next batch, or writing one on a blocking thread.
+enum Writer {
+    Idle(Writing),
+    Busy(tokio::task::JoinHandle<Result<Writing, ApiError>>),
+}
+
+impl Writer {
+    /// The writing side once the batch in flight (if any) is written.
+    async fn idle(self) -> Result<Writing, ApiError> {
+        match self {
+            Writer::Idle(writing) => Ok(writing),
+            Writer::Busy(job) => job.await.map_err(ApiError::internal)?,
         }
     }
-    file.sync_all().map_err(io_error)?;
-    intake.finish()
+}
+
+/// `open_verified`'s reading side: the file and the digest check of what was read. Each chunk
+/// is read and checked by a blocking job of its own (`next`), which hands this back.
+struct Reading {
+    file: std::fs::File,
+    check: super::DigestCheck,
+}
+
+impl Reading {
+    const READ_BYTES: usize = 512 * 1024;
+
+    /// Reads until a chunk may be handed on (the one before the latest, see `DigestCheck`):
+    /// that chunk and the reading side to go on with; at the end of the file the last chunk
+    /// (or the error in its place), and nothing to go on with.
+    fn next(mut self) -> (Option<Reading>, Option<Result<Bytes, std::io::Error>>) {
+        use std::io::Read;
+        loop {
+            let mut buffer = vec![0u8; Self::READ_BYTES];
+            match self.file.read(&mut buffer) {
+                Ok(0) => return (None, self.check.finish()),
+                Ok(n) => {
+                    buffer.truncate(n);
+                    if let Some(previous) = self.check.push(Bytes::from(buffer)) {
+                        return (Some(self), Some(Ok(previous)));
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return (None, Some(Err(self.check.failed(e)))),
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -178,41 +222,34 @@ impl DirStore {
             let file = tokio::fs::File::create(tmp.path()).await.map_err(io_error)?.into_std().await;
             // Two stages (issue 16: on one thread, receiving, hashing and writing took turns,
             // and an upload ran at a third of `dd`): this task receives the body and holds it to
-            // the size limit; a blocking thread hashes each batch and writes it while the next
-            // is received. (Hashing here instead, or on a third thread, measured slower on two
-            // cores.) At most `BATCHES_AHEAD` batches wait for the writer, so an upload holds a
-            // few MiB whatever its size (the stream stays a stream).
-            let (to_writer, for_writer) = tokio::sync::mpsc::channel(BATCHES_AHEAD);
-            let writer = tokio::task::spawn_blocking(move || write_batches(file, for_writer, limit));
+            // the size limit; each full batch is hashed and written by a blocking job while the
+            // next is received. (Hashing here instead, or on a third thread, measured slower on
+            // two cores.) One batch in flight and one filling: an upload holds about 1 MiB
+            // whatever its size, and a client that sends slowly holds no thread while it does.
+            let mut writer = Writer::Idle(Writing { file, intake: Intake::new(limit), handed_to_disk: 0 });
             let mut size = 0u64;
             let mut batch = Batch::default();
-            let received = async {
-                while let Some(item) = body.next().await {
-                    let bytes = chunk(item)?;
-                    size += bytes.len() as u64;
-                    if size > limit {
-                        return Err(super::too_large(limit));
-                    }
-                    if let Some(full) = batch.add(bytes)
-                        && to_writer.send(full).await.is_err()
-                    {
-                        // The writer stopped on an error: it is reported below.
-                        return Ok(());
-                    }
+            while let Some(item) = body.next().await {
+                let bytes = chunk(item)?;
+                size += bytes.len() as u64;
+                if size > limit {
+                    return Err(super::too_large(limit));
                 }
-                let last = std::mem::take(&mut batch.pieces);
-                if last.is_empty() || to_writer.send(last).await.is_ok() {
-                    // The end of the body: only now does the writer finish and sync.
-                    let _ = to_writer.send(Vec::new()).await;
+                if let Some(full) = batch.add(bytes) {
+                    let writing = writer.idle().await?;
+                    writer = Writer::Busy(tokio::task::spawn_blocking(move || writing.write(full)));
                 }
-                Ok(())
             }
-            .await;
-            // Without the end of the body (a failure here, or the client gone and this future
-            // dropped) the writer stops at the batches it holds; `tmp` removes what it wrote.
-            drop(to_writer);
-            received?;
-            let (sha256, size) = writer.await.map_err(ApiError::internal)??;
+            // The end of the body: the last batch, then the sync. Stopped before it (a failure
+            // here, or the client gone and this future dropped), the batch in flight is written
+            // and nothing is synced; `tmp` removes the file.
+            let writing = writer.idle().await?;
+            let last = std::mem::take(&mut batch.pieces);
+            let (sha256, size) = tokio::task::spawn_blocking(move || {
+                if last.is_empty() { writing.finish() } else { writing.write(last)?.finish() }
+            })
+            .await
+            .map_err(ApiError::internal)??;
             Ok::<_, ApiError>(Stored { sha256, size, created: false })
         }
         .await;
@@ -230,50 +267,23 @@ impl DirStore {
         Ok(stored)
     }
 
-    /// The content with this digest, read and checked against it (`DigestCheck`) on a blocking
-    /// thread while the request's task sends what was read before (issue 16: on one thread,
+    /// The content with this digest, read and checked against it (`DigestCheck`) by blocking
+    /// jobs, one chunk ahead of what the request's task sends (issue 16: on one thread,
     /// reading, hashing and sending took turns, and a download ran at 43-47 % of SHA-256's own
-    /// rate). At most `CHUNKS_AHEAD` chunks of `READ_BYTES` wait to be sent, so a download
-    /// holds about 1.5 MiB whatever the file's size; when the client goes away the reader
-    /// stops at its next chunk.
+    /// rate). A download holds two chunks of `Reading::READ_BYTES` at most, and a client that
+    /// reads slowly holds no thread while it does.
     pub(super) async fn open_verified(&self, sha256: &str, store: String) -> Result<super::BodyStream, ApiError> {
-        const READ_BYTES: usize = 512 * 1024;
-        const CHUNKS_AHEAD: usize = 2;
         let file = tokio::fs::File::open(self.path_of(sha256)).await.map_err(|e| {
             if e.kind() == ErrorKind::NotFound { super::missing(sha256, "dir") } else { ApiError::internal(e) }
         })?;
-        let mut file = file.into_std().await;
-        let mut check = super::DigestCheck::new(sha256, store);
-        let (to_client, chunks) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_AHEAD);
-        tokio::task::spawn_blocking(move || {
-            use std::io::Read;
-            loop {
-                let mut buffer = vec![0u8; READ_BYTES];
-                let item = match file.read(&mut buffer) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        buffer.truncate(n);
-                        match check.push(Bytes::from(buffer)) {
-                            Some(previous) => Ok(previous),
-                            None => continue,
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) => Err(check.failed(e)),
-                };
-                let failed = item.is_err();
-                if to_client.blocking_send(item).is_err() || failed {
-                    return;
-                }
-            }
-            if let Some(last) = check.finish() {
-                let _ = to_client.blocking_send(last);
-            }
-        });
-        Ok(futures_util::stream::unfold(
-            chunks,
-            |mut chunks| async move { chunks.recv().await.map(|item| (item, chunks)) },
-        )
+        let reading = Reading { file: file.into_std().await, check: super::DigestCheck::new(sha256, store) };
+        let first = tokio::task::spawn_blocking(move || reading.next());
+        Ok(futures_util::stream::unfold(Some(first), |job| async move {
+            let (reading, item) = job?.await.unwrap_or_else(|e| (None, Some(Err(std::io::Error::other(e)))));
+            // The next chunk is read and checked while this one is sent.
+            let next = reading.map(|reading| tokio::task::spawn_blocking(move || reading.next()));
+            item.map(|item| (item, next))
+        })
         .boxed())
     }
 
