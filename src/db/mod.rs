@@ -111,10 +111,14 @@ impl DbUrl {
                     .map_err(|e| DbError::Connect { target: self.redacted(), cause: e.to_string() })?;
                 diesel::Connection::set_instrumentation(&mut conn, statements::ConnectionWatch::default());
                 // busy_timeout first: the pool opens connections in parallel and WAL needs a
-                // lock to switch modes (research/stack.md P5).
+                // lock to switch modes (research/stack.md P5). `temp_store = MEMORY` keeps each
+                // statement's journal in memory (issue 16): a statement inside a transaction
+                // that fires triggers or checks foreign keys, as most writes here do, journals
+                // the pages it changes so that it can be undone alone, and past 64 KiB SQLite
+                // spilled that journal to a temporary file, written inside the write lock.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(|e| DbError::Connect {
                     target: self.redacted(),
@@ -477,6 +481,32 @@ mod tests {
             assert!(started.elapsed() < Duration::from_secs(10), "no checkpoint: the file holds {} bytes", size());
             std::thread::sleep(Duration::from_millis(50));
         }
+        drop(db);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Every connection of the pool keeps statement journals in memory (`temp_store = 2`,
+    /// MEMORY): a write's statement journal never spills to a temporary file inside the write
+    /// lock (issue 16).
+    #[actix_web::test]
+    async fn sqlite_statement_journals_stay_in_memory() {
+        let dir = std::env::temp_dir().join(format!("rogatory-temp-store-{}", uuid::Uuid::new_v4()));
+        let db = Db::open(
+            DbUrl::Sqlite(dir.join("r.db")),
+            &PoolSettings { max_size: 2, connect_timeout: Duration::from_secs(5) },
+        )
+        .unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct TempStore {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            temp_store: i32,
+        }
+        let read = |conn: &mut AnyConnection| -> Result<i32, DbError> {
+            let row: TempStore = diesel::RunQueryDsl::get_result(diesel::sql_query("PRAGMA temp_store"), conn)?;
+            Ok(row.temp_store)
+        };
+        assert_eq!(db.run(read).await.unwrap(), 2, "a read connection");
+        assert_eq!(db.write(read).await.unwrap(), 2, "the connection of a write");
         drop(db);
         let _ = std::fs::remove_dir_all(dir);
     }
