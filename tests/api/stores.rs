@@ -94,8 +94,8 @@ store_test! {
 }
 
 store_test! {
-    /// Issue 16: the `dir` store receives on one thread and hashes and writes on another, in
-    /// batches of pieces. A body in pieces of one byte (more pieces than one write takes), a
+    /// Issue 16: the `dir` store receives on the request's task and hashes and writes each
+    /// batch of pieces in a blocking job. A body in pieces of one byte (more pieces than one write takes), a
     /// body that breaks off, and an upload abandoned mid-stream (its client gone: the future
     /// dropped) each end as they must, and leave nothing behind.
     async fn bodies_in_tiny_pieces_broken_off_or_abandoned(app) {
@@ -118,7 +118,8 @@ store_test! {
         let abandoned = tokio::time::timeout(std::time::Duration::from_millis(300), store.put(stalled, None, 100 << 20));
         assert!(abandoned.await.is_err(), "the upload waits for the rest of its body");
         if matches!(store, rogatory::storage::AttachmentStore::Dir(_)) {
-            // The writer thread sees the upload stop and ends; the temporary file is gone at once.
+            // No thread waits for the rest: a batch in flight finishes on its blocking job, and
+            // the temporary file is gone at once.
             assert_eq!(stores::contents(&app).await, Vec::<String>::new());
         }
 
