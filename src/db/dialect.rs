@@ -149,9 +149,24 @@ pub fn lock_request(conn: &mut AnyConnection, id: Uuid) -> Result<bool, diesel::
 /// advisory lock keyed on the digest; SQLite's write transactions are serialised already (see
 /// `lock_request`).
 pub fn lock_content(conn: &mut AnyConnection, sha256: &str) -> Result<(), diesel::result::Error> {
+    advisory_xact_lock(conn, "rogatory.attachment-content:", sha256)
+}
+
+/// Serialises, until the end of the caller's transaction, the subscriptions of one party
+/// being counted and added, so that two concurrent subscriptions cannot both pass the cap
+/// (`notify::webhooks::service::MAX_PER_PARTY`). An advisory lock, not a row lock on the
+/// party: `FOR UPDATE` on it would also hold up every insert that refers to the party (its
+/// foreign keys take `FOR KEY SHARE`). SQLite: serialised already (see `lock_request`).
+pub fn lock_webhooks_of(conn: &mut AnyConnection, party: Uuid) -> Result<(), diesel::result::Error> {
+    advisory_xact_lock(conn, "rogatory.webhooks-of:", &party.to_string())
+}
+
+/// A PostgreSQL transaction-level advisory lock on `scope` + `key` (nothing on SQLite).
+fn advisory_xact_lock(conn: &mut AnyConnection, scope: &'static str, key: &str) -> Result<(), diesel::result::Error> {
     if let AnyConnection::Postgresql(_) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('rogatory.attachment-content:' || $1, 0))")
-            .bind::<Text, _>(sha256)
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1 || $2, 0))")
+            .bind::<Text, _>(scope)
+            .bind::<Text, _>(key)
             .execute(conn)?;
     }
     Ok(())

@@ -6,6 +6,9 @@ use serde_json::{Value, json};
 
 use crate::backend_test;
 use crate::on_both_backends;
+use futures_util::future::join_all;
+
+use crate::support::process::{Http, free_port, spawn};
 use crate::support::receiver::Receiver;
 use crate::support::world::*;
 use crate::support::{TestApp, TestBackend, TestDatabase};
@@ -72,6 +75,63 @@ async fn webhooks_never_reach_inside(backend: TestBackend) {
 }
 
 on_both_backends!(webhooks_never_reach_inside);
+
+async fn live_webhooks(app: &TestApp, who: &Actor) -> usize {
+    ok(&get(app, who, "/v1/webhooks").await, 200)["items"].as_array().unwrap().len()
+}
+
+/// A party holds at most 25 live subscriptions (`MAX_PER_PARTY`): each one is a job written
+/// with every event the party hears of. Ten subscriptions sent at once to the built binary
+/// when five places are left: five stored, five refused, none past the cap and no 500; a
+/// deleted subscription frees its place; another party keeps its own 25.
+async fn webhook_subscriptions_are_capped_per_party(backend: TestBackend) {
+    let Some(database) = TestDatabase::create(backend) else { return };
+    let app = TestApp::on(database, &[("ROGATORY_WEBHOOK_ALLOW_PRIVATE", "1")]).await;
+    let w = world(&app).await;
+    let hook = |i: usize| json!({"url": format!("http://127.0.0.1:9/hook/{i}"), "event_types": ["request.submitted"]});
+    let mut first = None;
+    for i in 0..20 {
+        let made = ok(&post(&app, &w.platform, "/v1/webhooks", hook(i)).await, 201);
+        first.get_or_insert(made["id"].as_str().unwrap().to_owned());
+    }
+    let port = free_port();
+    let _server =
+        spawn(&app, "serve", Some(port), &[("ROGATORY_BACKGROUND", "off"), ("ROGATORY_WEBHOOK_ALLOW_PRIVATE", "1")]);
+    let http = Http::new(port);
+    let answers = join_all((20..30).map(|i| {
+        let (http, token, body) = (http.clone(), w.platform.token.clone(), hook(i));
+        async move { http.call("POST", "/v1/webhooks", &token, Some(&body), &[]).await }
+    }))
+    .await;
+    let stored = answers.iter().filter(|a| a.status == 201).count();
+    let refused: Vec<_> = answers.iter().filter(|a| a.status == 422).collect();
+    assert_eq!((stored, refused.len()), (5, 5), "{answers:?}");
+    for answer in refused {
+        assert_eq!(answer.body["code"], "validation_failed", "{answer:?}");
+        assert_eq!(answer.body["errors"][0]["code"], "too_many_webhooks", "{answer:?}");
+        assert_eq!(answer.body["errors"][0]["pointer"], "", "{answer:?}");
+    }
+    assert_eq!(live_webhooks(&app, &w.platform).await, 25);
+    let body = post(&app, &w.platform, "/v1/webhooks", hook(30)).await.assert_problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["code"], "too_many_webhooks", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("25"), "{body}");
+
+    // Another party is not held by this one's subscriptions.
+    ok(&post(&app, &w.de_24_7, "/v1/webhooks", hook(31)).await, 201);
+    assert_eq!(live_webhooks(&app, &w.de_24_7).await, 1);
+
+    // A deleted subscription frees its place, once.
+    let first = first.unwrap();
+    let deleted = app
+        .call(actix_web::http::Method::DELETE, &format!("/v1/webhooks/{first}"), Some(&w.platform.token), None)
+        .await;
+    assert_eq!(deleted.status.as_u16(), 204, "{}", deleted.text());
+    ok(&post(&app, &w.platform, "/v1/webhooks", hook(32)).await, 201);
+    post(&app, &w.platform, "/v1/webhooks", hook(33)).await.assert_problem(422, "validation_failed");
+    assert_eq!(live_webhooks(&app, &w.platform).await, 25);
+}
+
+on_both_backends!(webhook_subscriptions_are_capped_per_party);
 
 backend_test! {
     async fn deliveries_never_follow_redirects(app) {

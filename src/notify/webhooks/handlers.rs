@@ -28,7 +28,7 @@ use crate::state::AppState;
         (status = 201, description = "The subscription and its secret", body = WebhookWithSecret),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         NotPartyAdmin,
-        (status = 422, description = "Invalid URL or event type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid URL or event type, or the party already holds the most subscriptions allowed (25, `too_many_webhooks`)", body = Problem, content_type = "application/problem+json"),
         DatabaseUnavailable,
     ),
     security(("bearer" = [])),

@@ -60,6 +60,15 @@ pub fn list(conn: &mut AnyConnection, party: Uuid) -> Result<Vec<Webhook>, ApiEr
     Ok(rows.into_iter().map(to_webhook).collect())
 }
 
+/// How many live subscriptions `party` holds.
+pub fn live_count(conn: &mut AnyConnection, party: Uuid) -> Result<i64, ApiError> {
+    Ok(webhooks::table
+        .filter(webhooks::party_id.eq(DbUuid(party)))
+        .filter(webhooks::deleted_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
 /// Stores a new subscription of `party`.
 pub fn insert(
     conn: &mut AnyConnection,

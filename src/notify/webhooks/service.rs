@@ -44,6 +44,13 @@ async fn validate(input: &NewWebhook, allow_private: bool) -> Result<(), ApiErro
     if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors)) }
 }
 
+/// The most live subscriptions one party may hold. Every event a party hears of is queued once
+/// per matching subscription, inside the event's own transaction: without a cap, one party
+/// administrator (or a leaked token) could make every action on its requests write thousands
+/// of jobs and send thousands of POSTs. A compliance team needs a few endpoints (per system,
+/// per desk); a party past this many is refused (422 `too_many_webhooks`) until it deletes one.
+pub const MAX_PER_PARTY: i64 = 25;
+
 /// Subscribes the caller's party; the secret is answered this once.
 pub async fn create(
     db: &Db,
@@ -58,6 +65,17 @@ pub async fn create(
     let stored = secret.clone();
     let webhook = db
         .write(move |conn| -> Result<Webhook, ApiError> {
+            crate::db::dialect::lock_webhooks_of(conn, caller.party)?;
+            let live = repo::live_count(conn, caller.party)?;
+            if live >= MAX_PER_PARTY {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    "",
+                    "too_many_webhooks",
+                    format!(
+                        "your party has {live} subscriptions, the most allowed ({MAX_PER_PARTY}); delete one first"
+                    ),
+                )]));
+            }
             let id = repo::insert(conn, caller.party, &input, stored, now)?;
             Ok(Webhook {
                 id,
