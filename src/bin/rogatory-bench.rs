@@ -764,8 +764,8 @@ COMMIT;
 }
 
 /// Seeds `n` stored requests from the French to the German party (which thus holds them all, as a
-/// large platform would), each with its participants and list rows and a running clock due in a
-/// year (`mark_due` makes some due now).
+/// large platform would), each with its participants and list rows, a running clock due in a
+/// year (`mark_due` makes some due now) and the German party's notification of it, read.
 fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start: i64, n: i64) {
     let (issuer, addressee) = (&w.fr_party, &w.de_party);
     let sql = if backend == "postgres" {
@@ -786,12 +786,15 @@ fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start:
              RESET session_replication_role;
              INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
              SELECT md5('c' || g)::uuid, md5('r' || g)::uuid, '{addressee}', 'respond', 'addressee', 'running', now(), now() + interval '365 days', 31536000, false, false, false, 'bench', now() + interval '180 days', now(), now()
+             FROM generate_series({start}, {end}) g;
+             INSERT INTO notifications (id, party_id, request_id, event_type, summary, data, created_at, read_at)
+             SELECT md5('n' || g)::uuid, '{addressee}', md5('r' || g)::uuid, 'request.submitted', 'A request was submitted to you', '{{}}'::jsonb, now(), now()
              FROM generate_series({start}, {end}) g;",
             end = start + n - 1
         )
     } else {
         let fmt = "printf('%08x-0000-7000-8000-%012x', {p}, n)";
-        let (rid, cid) = (fmt.replace("{p}", "1"), fmt.replace("{p}", "2"));
+        let (rid, cid, nid) = (fmt.replace("{p}", "1"), fmt.replace("{p}", "2"), fmt.replace("{p}", "3"));
         format!(
             "WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
              INSERT INTO requests (id, reference, legal_basis, kind, priority, status, issuer_party, addressee_party, content, drafted_by, extensions_used, version, created_at, updated_at)
@@ -803,7 +806,11 @@ fn seed(conn: &mut rogatory::db::AnyConnection, backend: &str, w: &World, start:
              WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
              INSERT INTO clocks (id, request_id, party_id, kind, obligation_of, state, started_at, due_at, span_secs, binding, emergency, pauses_on_clarification, citation, next_reminder_at, created_at, updated_at)
              SELECT {cid}, {rid}, '{addressee}', 'respond', 'addressee', 'running', '2026-11-30 00:00:00.000000+00:00', '2027-11-30 00:00:00.000000+00:00',
-               31536000, 0, 0, 0, 'bench', '2027-06-01 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00' FROM s;",
+               31536000, 0, 0, 0, 'bench', '2027-06-01 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00' FROM s;
+             WITH RECURSIVE s(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM s WHERE n < {end})
+             INSERT INTO notifications (id, party_id, request_id, event_type, summary, data, created_at, read_at)
+             SELECT {nid}, '{addressee}', {rid}, 'request.submitted', 'A request was submitted to you', '{{}}',
+               '2026-11-30 00:00:00.000000+00:00', '2026-11-30 00:00:00.000000+00:00' FROM s;",
             end = start + n - 1
         )
     };
@@ -1159,6 +1166,44 @@ fn scan_plan(conn: &mut rogatory::db::AnyConnection, backend: &str, url: &str) -
     )
 }
 
+/// The plans of the feed's page for a party, all and unread only: the very query the feed runs
+/// (`notify::repo::feed_query`), binds included.
+fn feed_plan(conn: &mut rogatory::db::AnyConnection, party: &str) -> String {
+    let party = party.parse().unwrap();
+    let page = rogatory::page::Page { limit: 50, after: None };
+    let mut out = vec![];
+    for (label, unread_only) in [("all", false), ("unread", true)] {
+        let query = rogatory::notify::repo::feed_query(party, unread_only, &page);
+        let lines = rogatory::db::explain::plan(conn, query).unwrap_or_default();
+        out.push(format!("{label}: {}", first_line(lines.join(" / "))));
+    }
+    out.join(" | ")
+}
+
+/// The first two lines of a plan (` / ` between lines): where the walk starts.
+fn first_line(plan: String) -> String {
+    plan.split(" / ").take(2).collect::<Vec<_>>().join(" / ").chars().take(130).collect()
+}
+
+/// A request of the French party to the German one whose trail holds `events` events:
+/// created, submitted, acknowledged, then messages of the German party. Answers its id.
+async fn request_with_events(api: &Api, w: &World, events: usize) -> String {
+    let (_, created) = api.call("POST", "/v1/requests", Some(&w.fr), Some(preservation())).await;
+    let id = created["id"].as_str().expect("request created").to_owned();
+    let (s, _) = api.call("POST", &format!("/v1/requests/{id}/submit"), Some(&w.fr), Some(json!({}))).await;
+    assert_eq!(s, 200, "submitted");
+    let (s, _) = api.call("POST", &format!("/v1/requests/{id}/acknowledge"), Some(&w.de), Some(json!({}))).await;
+    assert_eq!(s, 200, "acknowledged");
+    for i in 3..events {
+        let body = json!({"body": format!("Note {i} on the preserved accounts.")});
+        let (s, answer) = api.call("POST", &format!("/v1/requests/{id}/messages"), Some(&w.de), Some(body)).await;
+        assert_eq!(s, 201, "message {i}: {answer}");
+    }
+    let (_, trail) = api.call("GET", &format!("/v1/requests/{id}/events"), Some(&w.de), None).await;
+    assert_eq!(trail["items"].as_array().map_or(0, Vec::len), events, "the trail");
+    id
+}
+
 /// The plans of the list's page for a party's incoming requests, without and with a status (the
 /// shape `requests::repo::list` builds: the page cut on the party's rows alone, its requests
 /// then read by primary key).
@@ -1389,7 +1434,7 @@ fn main() {
             seed(&mut conn, backend, &w, stored + 1, size - stored);
             let seeding = t.elapsed();
             stored = *size;
-            let plan = scan_plan(&mut conn, backend, &url);
+            let scan_plan = scan_plan(&mut conn, backend, &url);
             // Several scans, each of `--due-clocks` clocks made due just before it: one scan's
             // time swings with what the database is doing beside it (a checkpoint after the
             // bulk load, pages not yet cached), so the row gives the median and every time.
@@ -1403,8 +1448,17 @@ fn main() {
                     })
                 })
                 .collect();
+            // The German party has read its whole feed (a team that keeps up): its poll for
+            // what is new walks nothing but the unread, however long its history.
+            conn.batch_execute(&format!(
+                "UPDATE notifications SET read_at = created_at WHERE party_id = '{}' AND read_at IS NULL",
+                w.de_party
+            ))
+            .expect("feed read");
+            fresh_statistics(&mut conn, backend);
+            let first_size = stored == args.scan_sizes[0];
             // The lists at this size, through a fresh server (the German party holds them all).
-            let lists = {
+            let (lists, events) = {
                 let server = start_server(&url, &data);
                 std::thread::sleep(Duration::from_millis(300));
                 let port = server.port;
@@ -1415,9 +1469,23 @@ fn main() {
                         .finish();
                     let api = Rc::new(Api { client, base: format!("http://127.0.0.1:{port}") });
                     let mut out = vec![];
-                    for path in
-                        ["/v1/requests?direction=incoming", "/v1/requests?direction=incoming&status=acknowledged"]
-                    {
+                    // A request's trail of 1,000 events (created, submitted, acknowledged, then
+                    // messages), read whole: measured once, at the first size.
+                    let events = if first_size {
+                        let id = request_with_events(&api, &w, 1000).await;
+                        Some(id)
+                    } else {
+                        None
+                    };
+                    let mut paths = vec![
+                        "/v1/requests?direction=incoming".to_owned(),
+                        "/v1/requests?direction=incoming&status=acknowledged".to_owned(),
+                        "/v1/notifications".to_owned(),
+                        "/v1/notifications?unread=true".to_owned(),
+                    ];
+                    paths.extend(events.iter().map(|id| format!("/v1/requests/{id}/events")));
+                    for path in &paths {
+                        let path = path.as_str();
                         // One second unmeasured first: the server just started, and its pool
                         // opens its database connections as the load asks for them (on
                         // PostgreSQL a new backend process each). The phase measures a running
@@ -1438,18 +1506,25 @@ fn main() {
                         let (achieved, l, e) =
                             fixed_rate(api.clone(), Rc::new(w.de.clone()), path.to_owned(), args.read_rate, duration)
                                 .await;
+                        let path = match &events {
+                            Some(id) if path.ends_with("/events") => {
+                                path.replace(id.as_str(), "{id}") + " (1,000 events)"
+                            }
+                            _ => path.to_owned(),
+                        };
                         out.push((path, achieved, percentile(&l, 0.5), percentile(&l, 0.99), e));
                     }
-                    out
+                    (out, events)
                 });
                 drop(server);
                 out
             };
             let list_plan = list_plan(&mut conn, backend, &url, &w.de_party);
             for (path, achieved, p50, p99, e) in lists {
+                let size = if path.ends_with("(1,000 events)") { String::new() } else { format!(", {size} stored") };
                 rows.push(Row(
                     backend.clone(),
-                    format!("GET {path} @ {}/s, {size} stored", args.read_rate),
+                    format!("GET {path} @ {}/s{size}", args.read_rate),
                     format!("{achieved:.0}/s done, p50 {p50:.2} ms, p99 {p99:.2} ms, {e} errors (target p99 < 25 ms)"),
                 ));
             }
@@ -1458,6 +1533,19 @@ fn main() {
                 format!("list plan, {size} stored"),
                 list_plan.chars().take(260).collect::<String>(),
             ));
+            rows.push(Row(backend.clone(), format!("feed plan, {size} stored"), feed_plan(&mut conn, &w.de_party)));
+            if let Some(id) = events {
+                rows.push(Row(
+                    backend.clone(),
+                    "events plan (1,000 events)".into(),
+                    first_line(plan(
+                        &mut conn,
+                        backend,
+                        &url,
+                        &format!("SELECT * FROM request_events WHERE request_id = '{id}' ORDER BY seq"),
+                    )),
+                ));
+            }
             let mut times: Vec<f64> = scans.iter().map(|(t, _)| t.as_secs_f64() * 1000.0).collect();
             let in_order = times.iter().map(|t| format!("{t:.1}")).collect::<Vec<_>>().join(", ");
             times.sort_by(f64::total_cmp);
@@ -1472,7 +1560,7 @@ fn main() {
                     args.due_clocks,
                     scans.len(),
                     seeding.as_secs_f64(),
-                    plan.chars().take(90).collect::<String>()
+                    scan_plan.chars().take(90).collect::<String>()
                 ),
             ));
         }

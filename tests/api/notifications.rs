@@ -343,3 +343,65 @@ async fn two_instances_on_one_postgres_send_each_reminder_once() {
     let mails = std::fs::read_dir(app.database.data_dir().join("mail")).unwrap().count();
     assert_eq!(mails as i64, total.n, "one .eml file per job");
 }
+
+/// Issue 16: a poll for what is new (`?unread=true`) costs the same whatever the party has read
+/// before. 5,000 read notifications of the German party, then three requests submitted to it:
+/// the unread page holds exactly those three, newest first, and is read from
+/// `notifications_unread_idx`, which holds only the unread ones (the plan of the very query
+/// the feed runs, on both backends; PostgreSQL analysed, as autovacuum does after a load).
+async fn unread_feed_walks_only_the_unread(backend: TestBackend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let w = world(&app).await;
+    let party = w.de_24_7.id.clone();
+    let mut conn = app.database.connect();
+    let seed = match backend {
+        TestBackend::Sqlite => format!(
+            "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 5000)
+             INSERT INTO notifications (id, party_id, request_id, event_type, summary, data, created_at, read_at)
+             SELECT printf('00000000-0000-7000-8000-%012x', n), '{party}', NULL, 'request.submitted', 'old', '{{}}',
+                 '2026-01-01 00:00:00.000000+00:00', '2026-01-02 00:00:00.000000+00:00' FROM s"
+        ),
+        TestBackend::Postgres => format!(
+            "INSERT INTO notifications (id, party_id, request_id, event_type, summary, data, created_at, read_at)
+             SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, '{party}', NULL,
+                 'request.submitted', 'old', '{{}}'::jsonb, now(), now() FROM generate_series(1, 5000) n;
+             ANALYZE notifications;"
+        ),
+    };
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, &seed).expect("seed");
+    let mut submitted = vec![];
+    for _ in 0..3 {
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        submitted.push(id);
+    }
+    let unread = ok(&get(&app, &w.de_24_7, "/v1/notifications?unread=true").await, 200);
+    let about: Vec<&str> =
+        unread["items"].as_array().unwrap().iter().map(|n| n["request_id"].as_str().unwrap()).collect();
+    submitted.reverse();
+    assert_eq!(about, submitted, "the unread ones, newest first: {unread}");
+    let all = ok(&get(&app, &w.de_24_7, "/v1/notifications?limit=200").await, 200);
+    assert_eq!(all["items"].as_array().unwrap().len(), 200, "the read ones are still listed");
+
+    let party_id: uuid::Uuid = party.parse().unwrap();
+    let page = rogatory::page::Page { limit: 50, after: None };
+    for unread_only in [true, false] {
+        let query = rogatory::notify::repo::feed_query(party_id, unread_only, &page);
+        let plan = rogatory::db::explain::plan(&mut conn, query).expect("plan").join(" / ");
+        eprintln!("{backend:?} feed plan (unread only: {unread_only}): {plan}");
+        if unread_only {
+            assert!(plan.contains("notifications_unread_idx"), "the unread ones' own index: {plan}");
+        } else if backend == TestBackend::Sqlite {
+            assert!(plan.contains("notifications_party_idx"), "{plan}");
+        } else {
+            // Here every notification is the party's: PostgreSQL may as well walk the key.
+            assert!(plan.contains("Index Scan"), "{plan}");
+        }
+        assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "no sort, an index walk: {plan}");
+        assert!(!plan.contains("Seq Scan") && !plan.contains("SCAN notifications"), "no table walked: {plan}");
+    }
+}
+on_both_backends!(unread_feed_walks_only_the_unread);
