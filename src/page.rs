@@ -19,7 +19,12 @@ pub struct Page {
 
 impl Page {
     pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Page, ApiError> {
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        Page::parse_or(limit, cursor, DEFAULT_LIMIT)
+    }
+
+    /// `parse` for a list whose page, when no `limit` is asked, holds `default` rows.
+    pub fn parse_or(limit: Option<u32>, cursor: Option<&str>, default: u32) -> Result<Page, ApiError> {
+        let limit = limit.unwrap_or(default);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::new(ProblemType::InvalidQuery, format!("limit must be between 1 and {MAX_LIMIT}")));
         }

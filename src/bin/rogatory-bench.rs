@@ -1186,8 +1186,9 @@ fn first_line(plan: String) -> String {
 }
 
 /// A request of the French party to the German one whose trail holds `events` events:
-/// created, submitted, acknowledged, then messages of the German party. Answers its id.
-async fn request_with_events(api: &Api, w: &World, events: usize) -> String {
+/// created, submitted, acknowledged, then messages of the German party. Answers its id and the
+/// cursor of the trail's last page.
+async fn request_with_events(api: &Api, w: &World, events: usize) -> (String, String) {
     let (_, created) = api.call("POST", "/v1/requests", Some(&w.fr), Some(preservation())).await;
     let id = created["id"].as_str().expect("request created").to_owned();
     let (s, _) = api.call("POST", &format!("/v1/requests/{id}/submit"), Some(&w.fr), Some(json!({}))).await;
@@ -1199,9 +1200,26 @@ async fn request_with_events(api: &Api, w: &World, events: usize) -> String {
         let (s, answer) = api.call("POST", &format!("/v1/requests/{id}/messages"), Some(&w.de), Some(body)).await;
         assert_eq!(s, 201, "message {i}: {answer}");
     }
-    let (_, trail) = api.call("GET", &format!("/v1/requests/{id}/events"), Some(&w.de), None).await;
-    assert_eq!(trail["items"].as_array().map_or(0, Vec::len), events, "the trail");
-    id
+    // Walked a page at a time: the whole trail, and the cursor of its last page.
+    let (mut seen, mut last_cursor, mut next) = (0, String::new(), None::<String>);
+    loop {
+        let path = match &next {
+            Some(cursor) => format!("/v1/requests/{id}/events?cursor={cursor}"),
+            None => format!("/v1/requests/{id}/events"),
+        };
+        let (s, page) = api.call("GET", &path, Some(&w.de), None).await;
+        assert_eq!(s, 200, "{path}: {page}");
+        seen += page["items"].as_array().map_or(0, Vec::len);
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                last_cursor = cursor.to_owned();
+                next = Some(last_cursor.clone());
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, events, "the trail");
+    (id, last_cursor)
 }
 
 /// The plans of the list's page for a party's incoming requests, without and with a status (the
@@ -1471,19 +1489,18 @@ fn main() {
                     let mut out = vec![];
                     // A request's trail of 1,000 events (created, submitted, acknowledged, then
                     // messages), read whole: measured once, at the first size.
-                    let events = if first_size {
-                        let id = request_with_events(&api, &w, 1000).await;
-                        Some(id)
-                    } else {
-                        None
-                    };
+                    let events = if first_size { Some(request_with_events(&api, &w, 1000).await) } else { None };
                     let mut paths = vec![
                         "/v1/requests?direction=incoming".to_owned(),
                         "/v1/requests?direction=incoming&status=acknowledged".to_owned(),
                         "/v1/notifications".to_owned(),
                         "/v1/notifications?unread=true".to_owned(),
                     ];
-                    paths.extend(events.iter().map(|id| format!("/v1/requests/{id}/events")));
+                    // Its first page and its last: a page costs the same however deep.
+                    if let Some((id, last)) = &events {
+                        paths.push(format!("/v1/requests/{id}/events"));
+                        paths.push(format!("/v1/requests/{id}/events?cursor={last}"));
+                    }
                     for path in &paths {
                         let path = path.as_str();
                         // One second unmeasured first: the server just started, and its pool
@@ -1507,8 +1524,10 @@ fn main() {
                             fixed_rate(api.clone(), Rc::new(w.de.clone()), path.to_owned(), args.read_rate, duration)
                                 .await;
                         let path = match &events {
-                            Some(id) if path.ends_with("/events") => {
-                                path.replace(id.as_str(), "{id}") + " (1,000 events)"
+                            Some((id, last)) if path.contains("/events") => {
+                                let page = if path.contains("cursor=") { "last page" } else { "first page" };
+                                path.replace(id.as_str(), "{id}").replace(last.as_str(), "…")
+                                    + &format!(" (1,000 events, {page})")
                             }
                             _ => path.to_owned(),
                         };
@@ -1521,7 +1540,7 @@ fn main() {
             };
             let list_plan = list_plan(&mut conn, backend, &url, &w.de_party);
             for (path, achieved, p50, p99, e) in lists {
-                let size = if path.ends_with("(1,000 events)") { String::new() } else { format!(", {size} stored") };
+                let size = if path.contains("(1,000 events") { String::new() } else { format!(", {size} stored") };
                 rows.push(Row(
                     backend.clone(),
                     format!("GET {path} @ {}/s{size}", args.read_rate),
@@ -1534,16 +1553,14 @@ fn main() {
                 list_plan.chars().take(260).collect::<String>(),
             ));
             rows.push(Row(backend.clone(), format!("feed plan, {size} stored"), feed_plan(&mut conn, &w.de_party)));
-            if let Some(id) = events {
+            if let Some((id, _)) = events {
+                let q = format!(
+                    "SELECT * FROM request_events WHERE request_id = '{id}' AND seq > 950 ORDER BY seq LIMIT 51"
+                );
                 rows.push(Row(
                     backend.clone(),
-                    "events plan (1,000 events)".into(),
-                    first_line(plan(
-                        &mut conn,
-                        backend,
-                        &url,
-                        &format!("SELECT * FROM request_events WHERE request_id = '{id}' ORDER BY seq"),
-                    )),
+                    "events plan (1,000 events, a page)".into(),
+                    first_line(plan(&mut conn, backend, &url, &q)),
                 ));
             }
             let mut times: Vec<f64> = scans.iter().map(|(t, _)| t.as_secs_f64() * 1000.0).collect();

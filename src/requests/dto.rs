@@ -529,7 +529,21 @@ pub struct Event {
     pub hash: String,
 }
 
+/// A page of a request's events, in the chain's order.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EventList {
     pub items: Vec<Event>,
+    /// The cursor of the next page (`cursor=`), absent on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// Paging of `GET /v1/requests/{id}/events`: from the first event on.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// Events per page, 1 to 200 (default 200).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the page before: the page starts after that page's last event.
+    pub cursor: Option<String>,
 }

@@ -6,9 +6,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::dto::{
-    Clarification, ClarificationAnswer, ClarificationList, Derogation, EventList, Extension, FollowUpConfirmation,
-    Forward, Message, MessageList, NewClarification, NewMessage, NewRequest, NewResponse, Objection, Recognition,
-    Request, RequestList, RequestPatch, RequestQuery, Withdrawal,
+    Clarification, ClarificationAnswer, ClarificationList, Derogation, EventList, EventQuery, Extension,
+    FollowUpConfirmation, Forward, Message, MessageList, NewClarification, NewMessage, NewRequest, NewResponse,
+    Objection, Recognition, Request, RequestList, RequestPatch, RequestQuery, Withdrawal,
 };
 use super::service::{self, Act};
 use crate::auth::Caller;
@@ -807,14 +807,16 @@ pub async fn list_messages(
 
 /// List a request's events
 ///
-/// The request's history, one event per change (who, what, when), in order. The request's
-/// parties only.
+/// The request's history, one event per change (who, what, when), in the chain's order from
+/// the first event, cursor-paginated (`limit` up to 200, which is also the default; follow
+/// `next_cursor` or `Link` to the last page). The request's parties only.
 #[utoipa::path(
     operation_id = "list_request_events",
     tag = "requests",
-    params(("id" = Uuid, Path, description = "Request id")),
+    params(("id" = Uuid, Path, description = "Request id"), EventQuery),
     responses(
-        (status = 200, description = "The events", body = EventList),
+        (status = 200, description = "A page of the events", body = EventList,
+            headers(("Link" = String, description = "`<…>; rel=\"next\"` when there is a next page"))),
         MalformedJsonIdOrHeader,
         RequestNotFound,
         DatabaseUnavailable,
@@ -826,8 +828,16 @@ pub async fn list_request_events(
     caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-) -> Result<web::Json<EventList>, ApiError> {
+    query: web::Query<EventQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let items = state.db.run(move |conn| service::events(conn, &caller, id)).await?;
-    Ok(web::Json(EventList { items }))
+    let query = query.into_inner();
+    // A page of the most events a page may hold unless fewer are asked: the trail of nearly
+    // every request in one call, as this list answered before it was paged (issue 16), while
+    // a page's cost stays bounded however long the trail.
+    let page = Page::parse_or(query.limit, query.cursor.as_deref(), crate::page::MAX_LIMIT)?;
+    let (items, next_cursor) = state.db.run(move |conn| service::events_page(conn, &caller, id, page)).await?;
+    let body = EventList { items, next_cursor };
+    Ok(list_response(&req, body.next_cursor.as_deref(), &body))
 }

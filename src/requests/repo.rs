@@ -434,6 +434,30 @@ pub fn client_did(
     Ok(found.is_some())
 }
 
+/// A page of the request's events in the chain's order (`limit + 1` rows, for `Page::finish`),
+/// after the cursor's event: by the key `(request_id, seq)`, so a page costs the same however
+/// long the trail (issue 16). The cursor's event is found in the same statement; a cursor that
+/// names no event of this request gives an empty page.
+pub fn events_page(conn: &mut AnyConnection, request: Uuid, page: &Page) -> Result<Vec<EventRow>, ApiError> {
+    let mut q = request_events::table
+        .filter(request_events::request_id.eq(DbUuid(request)))
+        .select(EventRow::as_select())
+        .order(request_events::seq.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        let cursor = diesel::alias!(request_events as cursor_event);
+        let after_seq = cursor
+            .filter(cursor.field(request_events::id).eq(DbUuid(after)))
+            .filter(cursor.field(request_events::request_id).eq(DbUuid(request)))
+            .select(cursor.field(request_events::seq))
+            .single_value();
+        q = q.filter(request_events::seq.nullable().gt(after_seq));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Every event of the request, in the chain's order (the audit and the export verify it whole).
 pub fn events(conn: &mut AnyConnection, request: Uuid) -> Result<Vec<EventRow>, ApiError> {
     Ok(request_events::table
         .filter(request_events::request_id.eq(DbUuid(request)))

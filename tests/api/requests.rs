@@ -473,3 +473,69 @@ backend_test! {
         get(&app, &w.stranger, &format!("/v1/requests/{id}/messages")).await.assert_problem(404, "not_found");
     }
 }
+
+backend_test! {
+    /// Issue 16: a request's trail is a list like the others, a page at a time from the first
+    /// event (`limit` 1 to 200, by default 200, `next_cursor` and `Link`), so a page costs the
+    /// same however long the trail. The pages together are the whole chain, in order, and it
+    /// links.
+    async fn events_come_a_page_at_a_time_from_the_first(app) {
+        let w = world(&app).await;
+        let id = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_24_7, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        ok(&post(&app, &w.de_24_7, &format!("/v1/requests/{id}/acknowledge"), json!({})).await, 200);
+        for i in 0..210 {
+            ok(&post(&app, &w.de_24_7, &format!("/v1/requests/{id}/messages"), json!({"body": format!("Note {i}.")})).await, 201);
+        }
+        let path = format!("/v1/requests/{id}/events");
+        let mut trail: Vec<Value> = vec![];
+        let mut pages = vec![];
+        let mut next = format!("{path}?limit=50");
+        loop {
+            let page = get(&app, &w.fr_24_7, &next).await;
+            let body = ok(&page, 200);
+            let items = body["items"].as_array().unwrap();
+            pages.push(items.len());
+            trail.extend(items.iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(cursor) => {
+                    let link = page.header("link").unwrap_or_else(|| panic!("a Link beside next_cursor: {body}"));
+                    assert!(link.contains(cursor) && link.contains("rel=\"next\""), "{link}");
+                    next = format!("{path}?limit=50&cursor={cursor}");
+                }
+                None => {
+                    assert!(page.header("link").is_none(), "no Link on the last page");
+                    break;
+                }
+            }
+        }
+        assert_eq!(pages, vec![50, 50, 50, 50, 13], "pages of 50");
+        let seqs: Vec<i64> = trail.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=213).collect::<Vec<_>>(), "every event once, in order");
+        assert_eq!(trail[0]["prev_hash"], "0".repeat(64));
+        for pair in trail.windows(2) {
+            assert_eq!(pair[1]["prev_hash"], pair[0]["hash"], "the pages are one chain");
+        }
+        // Unasked, a page holds 200: the same events.
+        let first = ok(&get(&app, &w.de_24_7, &path).await, 200);
+        assert_eq!(first["items"].as_array().unwrap()[..], trail[..200]);
+        let cursor = first["next_cursor"].as_str().expect("a second page");
+        let rest = ok(&get(&app, &w.de_24_7, &format!("{path}?cursor={cursor}")).await, 200);
+        assert_eq!(rest["items"].as_array().unwrap()[..], trail[200..]);
+        assert!(rest["next_cursor"].is_null(), "{}", rest["next_cursor"]);
+        let small = ok(&get(&app, &w.de_24_7, &format!("{path}?limit=1")).await, 200);
+        assert_eq!(small["items"][0]["seq"], 1);
+        // Bad paging is the caller's mistake; another request's cursor starts nowhere here.
+        for bad in ["limit=0", "limit=201", "cursor=!!", "page=2"] {
+            get(&app, &w.fr_24_7, &format!("{path}?{bad}")).await.assert_problem(400, "invalid_query_parameter");
+        }
+        let other = ok(&post(&app, &w.fr_24_7, "/v1/requests", preservation_request()).await, 201)["id"].as_str().unwrap().to_owned();
+        let foreign = ok(&get(&app, &w.fr_24_7, &format!("/v1/requests/{other}/events")).await, 200);
+        let foreign_event = foreign["items"][0]["id"].as_str().unwrap();
+        let cursor = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, uuid::Uuid::parse_str(foreign_event).unwrap().as_bytes());
+        let nothing = ok(&get(&app, &w.fr_24_7, &format!("{path}?cursor={cursor}")).await, 200);
+        assert!(nothing["items"].as_array().unwrap().is_empty(), "{nothing}");
+        // Still only the request's parties.
+        get(&app, &w.stranger, &path).await.assert_problem(404, "not_found");
+    }
+}

@@ -29,25 +29,39 @@ pub fn messages(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<V
     Ok(repo::messages(conn, id)?.into_iter().map(Message::from).collect())
 }
 
+/// Every event of the request, in order (the audit and the export verify the chain whole).
 pub fn events(conn: &mut AnyConnection, caller: &Caller, id: Uuid) -> Result<Vec<Event>, ApiError> {
     // Every event, also while data are held (Reg. 2023/1543 Art 8(4)): the chain must verify
     // for every party. Held data never are in an event (`response.held` carries none); an
     // `attachment.added` event names a file the issuer cannot read until the release.
     load(conn, caller, id)?;
-    Ok(repo::events(conn, id)?
-        .into_iter()
-        .map(|e| Event {
-            id: e.id,
-            seq: e.seq,
-            occurred_at: e.occurred_at,
-            actor_client: e.actor_client.map(|c| c.0),
-            actor_party: e.actor_party.map(|p| p.0),
-            event_type: e.event_type.as_str().to_owned(),
-            data: e.data,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        })
-        .collect())
+    Ok(repo::events(conn, id)?.into_iter().map(event_of).collect())
+}
+
+/// A page of the request's events, in order, and the cursor of the next page (as `events`).
+pub fn events_page(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    id: Uuid,
+    page: Page,
+) -> Result<(Vec<Event>, Option<String>), ApiError> {
+    load(conn, caller, id)?;
+    let rows = repo::events_page(conn, id, &page)?;
+    Ok(page.finish(rows.into_iter().map(event_of).collect(), |e| e.id))
+}
+
+fn event_of(e: EventRow) -> Event {
+    Event {
+        id: e.id,
+        seq: e.seq,
+        occurred_at: e.occurred_at,
+        actor_client: e.actor_client.map(|c| c.0),
+        actor_party: e.actor_party.map(|p| p.0),
+        event_type: e.event_type.as_str().to_owned(),
+        data: e.data,
+        prev_hash: e.prev_hash,
+        hash: e.hash,
+    }
 }
 
 pub fn list(
