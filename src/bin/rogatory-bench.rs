@@ -1488,7 +1488,7 @@ fn main() {
                     let api = Rc::new(Api { client, base: format!("http://127.0.0.1:{port}") });
                     let mut out = vec![];
                     // A request's trail of 1,000 events (created, submitted, acknowledged, then
-                    // messages), read whole: measured once, at the first size.
+                    // messages), a page of it at a time: measured once, at the first size.
                     let events = if first_size { Some(request_with_events(&api, &w, 1000).await) } else { None };
                     let mut paths = vec![
                         "/v1/requests?direction=incoming".to_owned(),
