@@ -1,6 +1,7 @@
 //! The deadline scanner: reads only the clocks whose next reminder is due (an index on
 //! `next_reminder_at`), so its cost follows the number of due clocks, not of stored requests.
-//! Each clock is handled in its own transaction; reminders carry a dedupe key
+//! Each clock is handled in its own savepoint, its request locked first (as every action on
+//! the request locks it before its clocks); reminders carry a dedupe key
 //! (`clock id:offset`) and state changes are conditional updates, so any number of rescans
 //! and of instances send each reminder once.
 
@@ -140,6 +141,9 @@ fn process(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(bool, bool, bool), ApiError> {
+    // The request first, then its clock, as every action on the request takes them; the clock
+    // is then read as it stands under that lock.
+    dialect::lock_request_of_clock(conn, id)?;
     let Some(clock): Option<ClockRow> =
         clocks::table.filter(clocks::id.eq(DbUuid(id))).select(ClockRow::as_select()).first(conn).optional()?
     else {

@@ -465,3 +465,45 @@ fn set_read_only(conn: &mut rogatory::db::AnyConnection, database: &str, on: boo
     .execute(conn)
     .unwrap();
 }
+
+/// The deadline scanner takes a request's lock before it touches the request's clocks, in the
+/// order every action takes them. Here an action's order is held by hand on PostgreSQL: one
+/// transaction locks the request, waits until the scan reaches the request's clocks, then
+/// changes them, as an answer closing its clocks does. Taken clock first, the scan waited
+/// for the request while holding the clock, and PostgreSQL broke the deadlock by aborting
+/// one side after `deadlock_timeout`: the action's change (a 500 for the party answering) or
+/// the clock's reminder. Taken in the same order, the scan waits its turn: the change
+/// commits, then the scan sends both reminders.
+#[actix_web::test]
+async fn the_scan_locks_a_request_before_its_clocks() {
+    use diesel::connection::SimpleConnection;
+    let Some(app) = TestApp::with_manual_clock(TestBackend::Postgres, &[]).await else { return };
+    let mut w = world(&app).await;
+    let mut order = production_order();
+    order["addressee"] = json!({"party_id": w.platform.id});
+    let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
+    ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+    // Half-way through the platform's ten days: both of the request's clocks are due a reminder.
+    crate::support::clocked::advance(&app, &mut w, chrono::TimeDelta::days(5) + chrono::TimeDelta::hours(1)).await;
+    let mut action = app.database.connect();
+    action
+        .batch_execute(&format!("BEGIN; SELECT id FROM requests WHERE id = '{id}' FOR UPDATE;"))
+        .expect("the request locked");
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel::<()>();
+    let change = actix_web::web::block(move || {
+        locked_rx.recv().ok();
+        // Time for the scan to reach the request's clocks and wait.
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let changed = action
+            .batch_execute(&format!("UPDATE clocks SET updated_at = updated_at WHERE request_id = '{id}'"))
+            .map_err(|e| e.to_string());
+        let _ = action.batch_execute(if changed.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        changed
+    });
+    locked_tx.send(()).unwrap();
+    let (changed, report) =
+        futures_util::future::join(change, rogatory::background::scanner::scan(&app.state, 1000)).await;
+    assert_eq!(changed.unwrap(), Ok(()), "the action's change is not aborted");
+    let report = report.expect("scan");
+    assert_eq!((report.examined, report.reminders), (2, 2), "both clocks reminded: {report:?}");
+}
