@@ -210,16 +210,20 @@ impl From<diesel::result::Error> for ApiError {
                 info,
             ) => ApiError::database_unavailable(info.message()),
             Error::BrokenTransactionManager => ApiError::database_unavailable("broken transaction manager"),
-            // A unique key taken by a concurrent writer (or a serialisation failure) is a race
-            // the caller lost, never a server fault: a 409 it can retry after reading again.
-            Error::DatabaseError(
-                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
-                info,
-            ) => ApiError::new(
-                ProblemType::Conflict,
-                "a concurrent change to the same resource came first; read it again and retry",
-            )
-            .with_source(anyhow::anyhow!("{}", info.message())),
+            // A unique key taken by a concurrent writer, a serialisation failure or a deadlock
+            // PostgreSQL broke by aborting this transaction (`deadlock_detected`, 40P01, which
+            // diesel reports with no kind of its own) is a race the caller lost, never a server
+            // fault: a 409 it can retry after reading again.
+            Error::DatabaseError(kind, info)
+                if matches!(kind, DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure)
+                    || is_deadlock(info.message()) =>
+            {
+                ApiError::new(
+                    ProblemType::Conflict,
+                    "a concurrent change to the same resource came first; read it again and retry",
+                )
+                .with_source(anyhow::anyhow!("{}", info.message()))
+            }
             Error::DatabaseError(_, ref info) => match storage_fault(info.message()) {
                 Some(fault) => fault.with_source(anyhow::anyhow!("{}", info.message())),
                 None => ApiError::internal(error),
@@ -242,6 +246,12 @@ impl From<DbError> for ApiError {
             other @ (DbError::Connect { .. } | DbError::Migrate { .. }) => ApiError::internal(other),
         }
     }
+}
+
+/// PostgreSQL's message for `deadlock_detected` (40P01); its error fields carry no SQLSTATE
+/// through diesel.
+fn is_deadlock(message: &str) -> bool {
+    message == "deadlock detected"
 }
 
 /// A database that cannot take a write for want of space (507) or because it is read-only

@@ -507,3 +507,35 @@ async fn the_scan_locks_a_request_before_its_clocks() {
     let report = report.expect("scan");
     assert_eq!((report.examined, report.reminders), (2, 2), "both clocks reminded: {report:?}");
 }
+
+/// A deadlock PostgreSQL breaks by aborting one of its transactions is a race that transaction
+/// lost: a 409 `conflict` its caller can retry, never a 500. diesel reports
+/// `deadlock_detected` (40P01) with no kind of its own, so it used to fall through to
+/// "internal". Two real transactions, each holding the row the other wants.
+#[test]
+fn a_deadlock_is_a_conflict_not_a_server_fault() {
+    use diesel::connection::SimpleConnection;
+    let Some(database) = TestDatabase::create(TestBackend::Postgres) else { return };
+    let mut setup = database.connect();
+    setup
+        .batch_execute("CREATE TABLE deadlock_probe (id int PRIMARY KEY); INSERT INTO deadlock_probe VALUES (1), (2)")
+        .unwrap();
+    let (mut a, mut b) = (database.connect(), database.connect());
+    a.batch_execute("BEGIN; UPDATE deadlock_probe SET id = id WHERE id = 1").unwrap();
+    b.batch_execute("BEGIN; UPDATE deadlock_probe SET id = id WHERE id = 2").unwrap();
+    let first = std::thread::spawn(move || {
+        let taken = a.batch_execute("UPDATE deadlock_probe SET id = id WHERE id = 2");
+        a.batch_execute("ROLLBACK").unwrap();
+        taken
+    });
+    // `a` waits for `b`'s row; then `b` asks for `a`'s.
+    std::thread::sleep(Duration::from_millis(300));
+    let second = b.batch_execute("UPDATE deadlock_probe SET id = id WHERE id = 1");
+    b.batch_execute("ROLLBACK").unwrap();
+    let lost: Vec<_> = [first.join().unwrap(), second].into_iter().filter_map(Result::err).collect();
+    assert_eq!(lost.len(), 1, "PostgreSQL aborts exactly one side: {lost:?}");
+    let message = lost[0].to_string();
+    assert!(message.contains("deadlock detected"), "{message}");
+    let error = rogatory::error::ApiError::from(lost.into_iter().next().unwrap());
+    assert_eq!(error.kind(), rogatory::error::ProblemType::Conflict, "{error:?}");
+}
