@@ -143,24 +143,6 @@ pub fn lock_request(conn: &mut AnyConnection, id: Uuid) -> Result<bool, diesel::
     }
 }
 
-/// Locks, until the end of the caller's transaction, the request a clock belongs to, found from
-/// the clock in the same statement (PostgreSQL; SQLite's writes are serialised already). The
-/// deadline scanner takes it before it reads or changes the clock, in the order every action
-/// takes them (the request, then its clocks): the other order deadlocks against an action on
-/// the same request, and PostgreSQL aborts one of the two.
-pub fn lock_request_of_clock(conn: &mut AnyConnection, clock: Uuid) -> Result<(), diesel::result::Error> {
-    if let AnyConnection::Postgresql(_) = conn {
-        prepared(
-            diesel::sql_query(
-                "SELECT id FROM requests WHERE id = (SELECT request_id FROM clocks WHERE id = $1) FOR UPDATE",
-            )
-            .bind::<PUuid, _>(DbUuid(clock)),
-        )
-        .execute(conn)?;
-    }
-    Ok(())
-}
-
 /// Serialises, until the end of the caller's transaction, everything that decides whether the
 /// stored content with this digest stays: an attachment record that will refer to it and the
 /// cleanup of a refused upload that would take it back. PostgreSQL takes a transaction-level

@@ -81,6 +81,30 @@ pub fn find_for_update(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Requ
     }
 }
 
+/// `find_for_update` of the request a clock belongs to, found from the clock in the same
+/// statement. The deadline scanner takes it before it reads or changes the clock, in the order
+/// every action takes them (the request, then its clocks): the other order deadlocks against
+/// an action on the same request, and PostgreSQL aborts one of the two. Only `requests` is
+/// locked (`FOR UPDATE` reaches the tables of the `FROM`, not of a sub-select); after a wait the
+/// row is read as it now stands, and a clock never changes its request.
+pub fn find_for_update_of_clock(conn: &mut AnyConnection, clock: Uuid) -> Result<Option<RequestRow>, ApiError> {
+    use crate::db::schema::clocks;
+    // A macro, not a value: the selection's backend is inferred where each arm runs it.
+    macro_rules! query {
+        () => {
+            requests::table
+                .filter(
+                    requests::id.eq_any(clocks::table.filter(clocks::id.eq(DbUuid(clock))).select(clocks::request_id)),
+                )
+                .select(RequestRow::as_select())
+        };
+    }
+    match conn {
+        AnyConnection::Postgresql(pg) => Ok(query!().for_update().first(pg).optional()?),
+        AnyConnection::Sqlite(_) => Ok(query!().first(conn).optional()?),
+    }
+}
+
 /// Writes a changed request if it is still at `expected` version.
 pub fn save(conn: &mut AnyConnection, row: &RequestRow, expected: i64) -> Result<bool, ApiError> {
     let updated = prepared(

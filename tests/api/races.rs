@@ -539,3 +539,45 @@ fn a_deadlock_is_a_conflict_not_a_server_fault() {
     let error = rogatory::error::ApiError::from(lost.into_iter().next().unwrap());
     assert_eq!(error.kind(), rogatory::error::ProblemType::Conflict, "{error:?}");
 }
+
+/// A scan in which one clock fails (here two clocks whose rows no reader can decode) still
+/// sends every other clock's reminder: the scan goes again clock by clock, the failing ones
+/// alone are rolled back, stay due, and go at the first scan after they are mended.
+async fn a_failing_clock_holds_up_no_other(backend: TestBackend) {
+    use diesel::connection::SimpleConnection;
+    let Some(app) = TestApp::with_manual_clock(backend, &[]).await else { return };
+    let mut w = world(&app).await;
+    let mut ids = vec![];
+    for _ in 0..2 {
+        let mut order = production_order();
+        order["addressee"] = json!({"party_id": w.platform.id});
+        let id = ok(&post(&app, &w.fr_prosecutor, "/v1/requests", order).await, 201)["id"].as_str().unwrap().to_owned();
+        ok(&post(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/submit"), json!({})).await, 200);
+        ids.push(id);
+    }
+    // Half-way through the platform's ten days: each request's two clocks are due a reminder.
+    crate::support::clocked::advance(&app, &mut w, chrono::TimeDelta::days(5) + chrono::TimeDelta::hours(1)).await;
+    let (broken, healthy) = (&ids[0], &ids[1]);
+    let mut conn = app.database.connect();
+    conn.batch_execute(&format!("UPDATE clocks SET kind = 'broken:' || kind WHERE request_id = '{broken}'")).unwrap();
+    let reminders_of = |id: String| {
+        let (app, w) = (&app, &w);
+        async move {
+            let trail = ok(&get(app, &w.fr_prosecutor, &format!("/v1/requests/{id}/events")).await, 200);
+            trail["items"].as_array().unwrap().iter().filter(|e| e["type"] == "clock.approaching").count()
+        }
+    };
+    let report = crate::support::clocked::scan(&app).await;
+    assert_eq!((report.examined, report.reminders), (2, 2), "the healthy request's clocks: {report:?}");
+    assert_eq!(reminders_of(healthy.clone()).await, 2);
+    assert_eq!(reminders_of(broken.clone()).await, 0);
+    // Still due, and still failing.
+    let report = crate::support::clocked::scan(&app).await;
+    assert_eq!((report.examined, report.reminders), (0, 0), "{report:?}");
+    conn.batch_execute("UPDATE clocks SET kind = substr(kind, 8) WHERE kind LIKE 'broken:%'").unwrap();
+    let report = crate::support::clocked::scan(&app).await;
+    assert_eq!((report.examined, report.reminders), (2, 2), "the mended clocks: {report:?}");
+    assert_eq!(reminders_of(broken.clone()).await, 2);
+    assert_eq!(reminders_of(healthy.clone()).await, 2, "sent once");
+}
+crate::on_both_backends!(a_failing_clock_holds_up_no_other);

@@ -79,6 +79,39 @@ async fn budgets_hold(backend: TestBackend) {
 }
 crate::on_both_backends!(budgets_hold);
 
+/// The deadline scan's statements per reminder, held to a budget like an action's: its cost
+/// follows the number of due clocks, and each reminder is an event (chain, checkpoint, feed,
+/// outbox), so a re-read or a round trip per clock shows here. Two requests, two clocks each,
+/// all four due a reminder.
+async fn a_scan_spends_a_budget_per_reminder(backend: TestBackend) {
+    let Some(app) = TestApp::with_manual_clock(backend, &[]).await else { return };
+    let mut w = world(&app).await;
+    for _ in 0..2 {
+        let mut order = production_order();
+        order["addressee"] = json!({"party_id": w.platform.id});
+        let created = app.call(Method::POST, "/v1/requests", Some(&w.fr_prosecutor.token), Some(order)).await;
+        let id = ok(&created, 201)["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/requests/{id}/submit");
+        ok(&app.call(Method::POST, &path, Some(&w.fr_prosecutor.token), Some(json!({}))).await, 200);
+    }
+    crate::support::clocked::advance(&app, &mut w, chrono::TimeDelta::days(5) + chrono::TimeDelta::hours(1)).await;
+    let (report, spent) =
+        rogatory::db::statements::counted(rogatory::background::scanner::scan(&app.state, 1000)).await;
+    let report = report.expect("scan");
+    assert_eq!((report.examined, report.reminders), (4, 4), "{report:?}");
+    eprintln!("{backend:?}: a scan of 4 reminders sent {spent} statements");
+    // The due clocks read, `BEGIN`, `COMMIT`, then per reminder: its request read and locked
+    // from the clock, the clock, its dedupe key, the request's participants, the recipients'
+    // addresses and subscriptions, and the event's writes with the clock's next look (one
+    // statement on PostgreSQL; on SQLite one per write: the clock, the event, its checkpoint,
+    // the notifications and their jobs). Before: 10 on PostgreSQL, each clock in a savepoint
+    // (2), its request locked then read again (1), its next look written alone (1).
+    let per_reminder = if matches!(backend, TestBackend::Postgres) { 6 } else { 10 };
+    let budget = 3 + 4 * per_reminder;
+    assert!(spent <= budget, "{backend:?}: {spent} statements for 4 reminders, budget {budget}");
+}
+crate::on_both_backends!(a_scan_spends_a_budget_per_reminder);
+
 /// A migrated connection to a database of its own, with a count of the connection's events
 /// that `counts` picks.
 fn counted_connection(

@@ -22,6 +22,24 @@ pub fn event(
     Ok(recorded)
 }
 
+/// `event` by the exchange itself on `row`, which the caller read under its lock
+/// (`repo::find_for_update`) and has not changed since, with `before` (the change the event
+/// records, built with the query builder) written in the event's statement: no re-read, and
+/// one round trip on PostgreSQL (`db::together`; the deadline scanner, issue 16).
+pub fn event_after(
+    conn: &mut AnyConnection,
+    keys: &KeyRing,
+    row: RequestRow,
+    before: Vec<Part<'static>>,
+    event_type: EventType,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<EventRow, ApiError> {
+    let along = Along { before, ..Along::default() };
+    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, None, None, along)?;
+    Ok(recorded)
+}
+
 /// `event` by the exchange itself, whose notifications carry `notice` instead of the event's
 /// data: what the recipients may read but the request's other parties, who read its trail,
 /// may not (a deconfliction hit names the other party only to the issuer).
