@@ -1553,14 +1553,16 @@ fn main() {
                 list_plan.chars().take(260).collect::<String>(),
             ));
             rows.push(Row(backend.clone(), format!("feed plan, {size} stored"), feed_plan(&mut conn, &w.de_party)));
-            if let Some((id, _)) = events {
-                let q = format!(
-                    "SELECT * FROM request_events WHERE request_id = '{id}' AND seq > 950 ORDER BY seq LIMIT 51"
-                );
+            if let Some((id, last)) = events {
+                // The very query a page of the trail runs (`requests::repo::events_page_query`),
+                // its cursor the last page's.
+                let page = rogatory::page::Page::parse_or(None, Some(&last), rogatory::page::MAX_LIMIT).unwrap();
+                let query = rogatory::requests::repo::events_page_query(id.parse().unwrap(), &page);
+                let lines = rogatory::db::explain::plan(&mut conn, query).unwrap_or_default();
                 rows.push(Row(
                     backend.clone(),
-                    "events plan (1,000 events, a page)".into(),
-                    first_line(plan(&mut conn, backend, &url, &q)),
+                    "events plan (1,000 events, the last page)".into(),
+                    first_line(lines.join(" / ")),
                 ));
             }
             let mut times: Vec<f64> = scans.iter().map(|(t, _)| t.as_secs_f64() * 1000.0).collect();

@@ -1,6 +1,7 @@
 //! Queries of requests. Plain data in and out; transactions are opened by the caller.
 
 use chrono::{DateTime, Utc};
+use diesel::dsl::{AsSelect, SqlTypeOf};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use uuid::Uuid;
@@ -463,6 +464,16 @@ pub fn client_did(
 /// long the trail (issue 16). The cursor's event is found in the same statement; a cursor that
 /// names no event of this request gives an empty page.
 pub fn events_page(conn: &mut AnyConnection, request: Uuid, page: &Page) -> Result<Vec<EventRow>, ApiError> {
+    Ok(events_page_query(request, page).load(conn)?)
+}
+
+/// The query `events_page` runs: public so that the bench explains the very query the trail
+/// runs.
+pub fn events_page_query(
+    request: Uuid,
+    page: &Page,
+) -> request_events::BoxedQuery<'static, crate::db::MultiBackend, SqlTypeOf<AsSelect<EventRow, crate::db::MultiBackend>>>
+{
     let mut q = request_events::table
         .filter(request_events::request_id.eq(DbUuid(request)))
         .select(EventRow::as_select())
@@ -478,7 +489,7 @@ pub fn events_page(conn: &mut AnyConnection, request: Uuid, page: &Page) -> Resu
             .single_value();
         q = q.filter(request_events::seq.nullable().gt(after_seq));
     }
-    Ok(q.load(conn)?)
+    q
 }
 
 /// Every event of the request, in the chain's order (the audit and the export verify it whole).
