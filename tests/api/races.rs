@@ -579,5 +579,11 @@ async fn a_failing_clock_holds_up_no_other(backend: TestBackend) {
     assert_eq!((report.examined, report.reminders), (2, 2), "the mended clocks: {report:?}");
     assert_eq!(reminders_of(broken.clone()).await, 2);
     assert_eq!(reminders_of(healthy.clone()).await, 2, "sent once");
+    // Each reminder's checkpoint signs the request as a read gives it (the scan built it from
+    // the row it locked and the participants it read with the parties).
+    for id in [broken, healthy] {
+        let verdict = ok(&get(&app, &w.fr_prosecutor, &format!("/v1/requests/{id}/audit")).await, 200);
+        assert_eq!(verdict["status"], "intact", "{verdict}");
+    }
 }
 crate::on_both_backends!(a_failing_clock_holds_up_no_other);

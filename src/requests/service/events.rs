@@ -24,8 +24,9 @@ pub fn event(
 
 /// `event` by the exchange itself on `row`, which the caller read under its lock
 /// (`repo::find_for_update`) and has not changed since, with `before` (the change the event
-/// records, built with the query builder) written in the event's statement: no re-read, and
-/// one round trip on PostgreSQL (`db::together`; the deadline scanner, issue 16).
+/// records, built with the query builder) written in the event's statement: no re-read, the
+/// request's participants and how its parties are reached in one read (as for an action), and
+/// the writes in one round trip on PostgreSQL (`db::together`; the deadline scanner, issue 16).
 pub fn event_after(
     conn: &mut AnyConnection,
     keys: &KeyRing,
@@ -35,8 +36,9 @@ pub fn event_after(
     data: Value,
     now: DateTime<Utc>,
 ) -> Result<EventRow, ApiError> {
-    let along = Along { before, ..Along::default() };
-    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, None, None, along)?;
+    let ActionParties { participants, reach, .. } = action_parties(conn, &row)?;
+    let along = Along { before, reach: Some(&reach), ..Along::default() };
+    let (recorded, _) = record(conn, keys, row, None, event_type, data, now, None, Some(participants), along)?;
     Ok(recorded)
 }
 
