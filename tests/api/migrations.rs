@@ -97,3 +97,30 @@ fn sqlite_tree_runs_up_down_up() {
 fn postgres_tree_runs_up_down_up() {
     up_down_up(TestBackend::Postgres);
 }
+
+/// Issue 16: every event updates its request's row (the chain's head, migration 000025), and
+/// PostgreSQL can keep that update off every index of `requests` (HOT) only when the row's
+/// page has room: the table keeps a tenth of each page free (migration 000028), and a revert
+/// gives the default back.
+#[test]
+fn postgres_requests_keep_room_for_head_updates() {
+    use diesel_migrations::MigrationHarness;
+    #[derive(diesel::QueryableByName)]
+    struct Options {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        options: Option<String>,
+    }
+    let options = |conn: &mut rogatory::db::AnyConnection| {
+        diesel::sql_query("SELECT array_to_string(reloptions, ',') AS options FROM pg_class WHERE relname = 'requests'")
+            .get_result::<Options>(conn)
+            .expect("the table's options")
+            .options
+    };
+    let Some(db) = TestDatabase::create(TestBackend::Postgres) else { return };
+    let mut conn = db.connect();
+    migrations::run_pending(&mut conn).expect("up");
+    assert_eq!(options(&mut conn).as_deref(), Some("fillfactor=90"));
+    let undone = conn.revert_last_migration(migrations::source_for(conn.backend())).unwrap().to_string();
+    assert_eq!(undone, "20261224000028");
+    assert_eq!(options(&mut conn), None, "reverted");
+}

@@ -1,0 +1,1 @@
+ALTER TABLE requests RESET (fillfactor);
